@@ -1,0 +1,8 @@
+# retain::sanitizers: compile and link flags for the sanitizers named in RETAIN_SANITIZE.
+add_library(retain_sanitizers INTERFACE)
+add_library(retain::sanitizers ALIAS retain_sanitizers)
+if(RETAIN_SANITIZE)
+  list(JOIN RETAIN_SANITIZE "," _retain_sanitizers)
+  target_compile_options(retain_sanitizers INTERFACE -fsanitize=${_retain_sanitizers} -fno-omit-frame-pointer)
+  target_link_options(retain_sanitizers INTERFACE -fsanitize=${_retain_sanitizers})
+endif()

@@ -1,0 +1,108 @@
+#include "cli/cli.h"
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/config.h"
+
+#ifndef RETAIN_VERSION
+#define RETAIN_VERSION "0.0.0"
+#endif
+
+namespace retain::cli {
+namespace {
+
+const Command kCommands[] = {
+    {"migrate", "Create or upgrade the database schema", RunMigrate},
+    {"import", "Import customers, plans, subscriptions, payments, purchases or events from CSV/NDJSON",
+     RunImport},
+    {"stats", "Count the records in the database", RunStats},
+    {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
+    {"demo", "Generate the demo world: a sandwich chain and a cable and phone company", RunDemo},
+};
+
+void PrintHelp() {
+  std::cout << "retain " RETAIN_VERSION " - customer retention management\n\n"
+               "Usage: retain COMMAND [OPTIONS]\n\nCommands:\n";
+  for (const auto& c : kCommands) std::cout << fmt::format("  {:<10} {}\n", c.name, c.summary);
+  std::cout << "\nEvery command takes --db URL (default sqlite:retain.db, or $RETAIN_DB) and --help.\n"
+               "\nExamples:\n"
+               "  retain demo --customers 2000          build and explore a demo world\n"
+               "  retain import customers people.csv    import (again: nothing changes)\n"
+               "  retain import purchases sales.ndjson --db postgresql://localhost/retain\n"
+               "  retain timeline C000042               one customer's history\n"
+               "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
+               "rejected rows; 4 not found; 5 conflict; 7 database schema not current;\n"
+               "8 database unavailable.\n";
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::span<const Command> Commands() { return kCommands; }
+
+int Main(int argc, char** argv) {
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      if (args.size() >= 2 && args[0] == "help") {
+        args = {args[1], "--help"};
+      } else {
+        PrintHelp();
+        return args.empty() ? 2 : 0;
+      }
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+      std::cout << "retain " RETAIN_VERSION "\n";
+      return 0;
+    }
+    const Command* command = nullptr;
+    for (const auto& c : kCommands) {
+      if (c.name == args[0]) command = &c;
+    }
+    if (command == nullptr) {
+      std::string suggestion;
+      size_t best = 3;
+      for (const auto& c : kCommands) {
+        size_t d = EditDistance(args[0], c.name);
+        if (d < best) {
+          best = d;
+          suggestion = c.name;
+        }
+      }
+      std::cerr << "retain: error: unknown command '" << args[0] << "'";
+      if (!suggestion.empty()) std::cerr << "; did you mean '" << suggestion << "'?";
+      std::cerr << "\nRun 'retain --help' for the list of commands.\n";
+      return 2;
+    }
+    Context ctx{{args.begin() + 1, args.end()}, app::ConfigFromEnvironment()};
+    auto result = command->handler(ctx);
+    if (!result) {
+      std::cerr << "retain: error: " << result.error().ToString() << "\n";
+      return ExitCode(result.error().code);
+    }
+    return *result;
+  } catch (const std::exception& e) {
+    std::cerr << "retain: error: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace retain::cli

@@ -1,0 +1,17 @@
+#include "cli/store_opener.h"
+
+#include "storage/record_store.h"
+
+namespace retain::cli {
+
+Result<std::unique_ptr<core::RecordStore>> OpenStore(const Context& ctx) {
+  return storage::OpenRecordStore(ctx.config.db);
+}
+
+Result<BusinessZone> LoadZone(core::RecordStore& store) {
+  RETAIN_ASSIGN_OR_RETURN(auto name, store.GetSetting("timezone"));
+  if (!name) return BusinessZone();
+  return BusinessZone::Load(*name);
+}
+
+}  // namespace retain::cli

@@ -1,0 +1,21 @@
+// Opening the record store and the business time zone for a command.
+#ifndef RETAIN_CLI_STORE_OPENER_H_
+#define RETAIN_CLI_STORE_OPENER_H_
+
+#include <memory>
+
+#include "cli/cli.h"
+#include "common/time.h"
+#include "core/store.h"
+
+namespace retain::cli {
+
+// Opens ctx.config.db (migrating an empty database) and returns the store.
+Result<std::unique_ptr<core::RecordStore>> OpenStore(const Context& ctx);
+
+// The business time zone kept in the database's settings (UTC when unset).
+Result<BusinessZone> LoadZone(core::RecordStore& store);
+
+}  // namespace retain::cli
+
+#endif  // RETAIN_CLI_STORE_OPENER_H_

@@ -1,0 +1,62 @@
+// Importing a CSV or NDJSON file of one record kind into a RecordStore: idempotent (a row whose
+// external id exists updates the record or, when nothing differs, leaves it alone), and a bad row
+// never stops the good ones and never vanishes: it is reported with its line and written to a
+// rejects file beside the input.
+#ifndef RETAIN_CORE_IMPORTER_H_
+#define RETAIN_CORE_IMPORTER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/record_reader.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "core/records.h"
+#include "core/store.h"
+
+namespace retain::core {
+
+struct ImportOptions {
+  RecordKind kind = RecordKind::kCustomer;
+  std::string path;
+  FileFormat format = FileFormat::kCsv;
+  FieldMap map;            // source column -> Retain field
+  bool strict = false;     // all or nothing: one transaction, rolled back if any row is rejected
+  size_t batch_size = 5000;  // rows per transaction when not strict
+  BusinessZone zone;       // for times written without a zone
+};
+
+struct ImportReport {
+  int64_t read = 0;
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+  int64_t rejected = 0;
+  bool rolled_back = false;  // strict mode with rejects: nothing was written
+  double seconds = 0;
+  std::string rejects_path;  // the rejected rows, as in the input (empty when none)
+  std::string log_path;      // one "FILE:LINE: field: reason" per rejected row (empty when none)
+  std::vector<std::string> ignored_fields;  // columns the record kind does not use
+};
+
+// Told about an import as it runs. Called on the importing thread.
+class ImportObserver {
+ public:
+  virtual ~ImportObserver() = default;
+  // A rejected row: "FILE:LINE: field: reason".
+  virtual void OnReject(const std::string& message) = 0;
+  // Bytes of the file consumed so far, of `total`.
+  virtual void OnProgress(uint64_t done, uint64_t total) = 0;
+};
+
+// Imports `options.path` into `store`. Rows are committed in batches, so an interrupted import
+// keeps the batches before the interruption and a re-run completes it. Returns the report; fails
+// only when the file cannot be read or the store fails for reasons no row caused (the database is
+// unavailable), with the batches committed before that kept.
+Result<ImportReport> ImportFile(RecordStore& store, const ImportOptions& options,
+                                ImportObserver* observer);
+
+}  // namespace retain::core
+
+#endif  // RETAIN_CORE_IMPORTER_H_

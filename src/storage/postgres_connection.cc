@@ -1,0 +1,206 @@
+// The PostgreSQL driver, on libpq with text-format parameters.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "storage/database.h"
+#include "storage/drivers.h"
+
+namespace retain::storage {
+namespace {
+
+// Rewrites '?' placeholders as $1, $2, ... outside quoted literals and identifiers.
+std::string NumberPlaceholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  char quote = 0;
+  for (char c : sql) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      out.push_back(c);
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out.push_back(c);
+    } else if (c == '?') {
+      out += fmt::format("${}", ++n);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+tl::unexpected<Error> PgError(PGconn* conn, const PGresult* res, std::string_view what) {
+  std::string detail = res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  std::string msg = fmt::format("{}: {}", what, detail);
+  if (PQstatus(conn) != CONNECTION_OK) return Unavailable(msg);
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string_view code = state != nullptr ? state : "";
+  if (code.starts_with("23")) return Conflict(msg);
+  if (code.starts_with("08") || code.starts_with("57") || code.starts_with("53") ||
+      code == "40001" || code == "40P01") {
+    return Unavailable(msg);
+  }
+  return Internal(msg);
+}
+
+class PgStatement : public Statement {
+ public:
+  PgStatement(PGconn* conn, std::string name, int params)
+      : conn_(conn), name_(std::move(name)), values_(static_cast<size_t>(params)),
+        is_null_(static_cast<size_t>(params), true) {}
+  ~PgStatement() override { Clear(); }
+
+  void BindNull(int index) override { is_null_[Slot(index)] = true; }
+  void BindInt(int index, int64_t value) override {
+    values_[Slot(index)] = std::to_string(value);
+    is_null_[Slot(index)] = false;
+  }
+  void BindText(int index, std::string_view value) override {
+    values_[Slot(index)].assign(value);
+    is_null_[Slot(index)] = false;
+  }
+
+  Result<bool> Step() override {
+    if (result_ == nullptr) {
+      std::vector<const char*> ptrs(values_.size());
+      for (size_t i = 0; i < values_.size(); ++i) ptrs[i] = is_null_[i] ? nullptr : values_[i].c_str();
+      result_ = PQexecPrepared(conn_, name_.c_str(), static_cast<int>(ptrs.size()), ptrs.data(),
+                               nullptr, nullptr, 0);
+      auto status = PQresultStatus(result_);
+      if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        auto err = PgError(conn_, result_, "postgresql");
+        Clear();
+        return err;
+      }
+      row_ = -1;
+      rows_ = PQntuples(result_);
+    }
+    ++row_;
+    return row_ < rows_;
+  }
+
+  bool IsNull(int column) const override { return PQgetisnull(result_, row_, column) != 0; }
+  int64_t Int(int column) const override {
+    const char* p = PQgetvalue(result_, row_, column);
+    int64_t v = 0;
+    std::from_chars(p, p + PQgetlength(result_, row_, column), v);
+    return v;
+  }
+  std::string_view Text(int column) const override {
+    return {PQgetvalue(result_, row_, column),
+            static_cast<size_t>(PQgetlength(result_, row_, column))};
+  }
+
+  void Reset() override {
+    Clear();
+    std::fill(is_null_.begin(), is_null_.end(), true);
+  }
+
+ private:
+  size_t Slot(int index) const { return static_cast<size_t>(index - 1); }
+  void Clear() {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = nullptr;
+  }
+
+  PGconn* conn_;
+  std::string name_;
+  std::vector<std::string> values_;
+  std::vector<bool> is_null_;
+  PGresult* result_ = nullptr;
+  int row_ = -1;
+  int rows_ = 0;
+};
+
+void IgnoreNotice(void*, const char*) {}
+
+class PgConnection : public Connection {
+ public:
+  PgConnection(PGconn* conn, std::string description)
+      : conn_(conn), description_(std::move(description)) {
+    PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
+  }
+  ~PgConnection() override {
+    cache_.clear();
+    PQfinish(conn_);
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+  const std::string& description() const override { return description_; }
+
+  Status ExecuteScript(std::string_view sql) override {
+    PGresult* res = PQexec(conn_, std::string(sql).c_str());
+    auto status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      auto err = PgError(conn_, res, "postgresql");
+      PQclear(res);
+      return err;
+    }
+    PQclear(res);
+    return Ok();
+  }
+
+  Result<Statement*> Prepare(std::string_view sql) override {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      it->second->Reset();
+      return it->second.get();
+    }
+    std::string text = NumberPlaceholders(sql);
+    int params = static_cast<int>(std::count(sql.begin(), sql.end(), '?'));
+    std::string name = fmt::format("retain_{}", cache_.size() + 1);
+    PGresult* res = PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      auto err = PgError(conn_, res, fmt::format("preparing '{}'", sql));
+      PQclear(res);
+      return err;
+    }
+    PQclear(res);
+    auto owned = std::make_unique<PgStatement>(conn_, name, params);
+    Statement* raw = owned.get();
+    cache_.emplace(std::string(sql), std::move(owned));
+    return raw;
+  }
+
+  Status Begin() override { return ExecuteScript("BEGIN"); }
+  Status Commit() override { return ExecuteScript("COMMIT"); }
+  Status Rollback() override { return ExecuteScript("ROLLBACK"); }
+
+ private:
+  PGconn* conn_;
+  std::string description_;
+  std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
+};
+
+// Hides the password of a postgresql:// URL.
+std::string Redact(std::string_view url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos) return std::string(url);
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> OpenPostgres(std::string_view url) {
+  std::string conninfo(url);
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(conn);
+    return Unavailable(fmt::format("cannot connect to PostgreSQL at {}: {}", Redact(url), msg));
+  }
+  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, Redact(url)));
+}
+
+}  // namespace retain::storage

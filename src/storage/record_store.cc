@@ -1,0 +1,524 @@
+#include "storage/record_store.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "common/money.h"
+#include "core/parse.h"
+#include "storage/migrations.h"
+
+namespace retain::storage {
+namespace {
+
+using core::WriteOutcome;
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int64_t HashColumn(uint64_t h) { return std::bit_cast<int64_t>(h); }
+
+std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return ToUnixSeconds(*t);
+}
+
+std::string Money(int64_t minor, std::string_view currency) {
+  auto e = CurrencyExponent(currency);
+  return FormatAmount(minor, e ? *e : 2) + " " + std::string(currency);
+}
+
+// What a lookup by external id found.
+struct Existing {
+  int64_t id = 0;
+  int64_t customer_id = 0;
+  int64_t hash = 0;
+};
+
+class SqlRecordStore : public core::RecordStore {
+ public:
+  explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+
+  Status Begin() override { return db_->Begin(); }
+  Status Commit() override { return db_->Commit(); }
+  void Rollback() override {
+    (void)db_->Rollback();
+    // Ids handed out inside the transaction are gone with it.
+    customer_ids_.clear();
+    product_ids_.clear();
+  }
+
+  Result<WriteOutcome> PutCustomer(const core::Customer& c) override {
+    int64_t hash = HashColumn(core::ContentHash(c));
+    RETAIN_ASSIGN_OR_RETURN(auto existing,
+                            Find("SELECT id, id, content_hash FROM customers WHERE external_id = ?",
+                                 c.external_id));
+    int64_t now = Now();
+    if (!existing) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+          "INSERT INTO customers (external_id, name, email, phone, address_line1, address_line2,"
+          " postal_code, city, region, country, locale, consent_email, consent_sms, consent_post,"
+          " consent_phone, first_contact_at, attributes, content_hash, created_at, updated_at)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+      Bind(s, c.external_id, c.name, c.email, c.phone, c.address_line1, c.address_line2,
+           c.postal_code, c.city, c.region, c.country, c.locale, c.consent.email, c.consent.sms,
+           c.consent.post, c.consent.phone, Seconds(c.first_contact_at), c.attributes_json, hash,
+           now, now);
+      RETAIN_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(s));
+      customer_ids_[c.external_id] = id;
+      return WriteOutcome::kInserted;
+    }
+    if (existing->hash == hash) return WriteOutcome::kUnchanged;
+    RETAIN_RETURN_IF_ERROR(Execute(*db_,
+        "UPDATE customers SET name = ?, email = ?, phone = ?, address_line1 = ?, address_line2 = ?,"
+        " postal_code = ?, city = ?, region = ?, country = ?, locale = ?, consent_email = ?,"
+        " consent_sms = ?, consent_post = ?, consent_phone = ?, first_contact_at = ?,"
+        " attributes = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+        c.name, c.email, c.phone, c.address_line1, c.address_line2, c.postal_code, c.city,
+        c.region, c.country, c.locale, c.consent.email, c.consent.sms, c.consent.post,
+        c.consent.phone, Seconds(c.first_contact_at), c.attributes_json, hash, now, existing->id));
+    return WriteOutcome::kUpdated;
+  }
+
+  Result<WriteOutcome> PutProduct(const core::Product& p) override {
+    int64_t hash = HashColumn(core::ContentHash(p));
+    RETAIN_ASSIGN_OR_RETURN(auto existing,
+                            Find("SELECT id, 0, content_hash FROM products WHERE external_id = ?",
+                                 p.external_id));
+    int64_t now = Now();
+    if (!existing) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+          "INSERT INTO products (external_id, name, kind, price_minor, currency, billing, category,"
+          " active, content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          " RETURNING id"));
+      Bind(s, p.external_id, p.name, core::ProductKindName(p.kind), p.price_minor, p.currency,
+           core::BillingName(p.billing), p.category, p.active, hash, now, now);
+      RETAIN_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(s));
+      product_ids_[p.external_id] = id;
+      return WriteOutcome::kInserted;
+    }
+    if (existing->hash == hash) return WriteOutcome::kUnchanged;
+    RETAIN_RETURN_IF_ERROR(Execute(*db_,
+        "UPDATE products SET name = ?, kind = ?, price_minor = ?, currency = ?, billing = ?,"
+        " category = ?, active = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+        p.name, core::ProductKindName(p.kind), p.price_minor, p.currency,
+        core::BillingName(p.billing), p.category, p.active, hash, now, existing->id));
+    return WriteOutcome::kUpdated;
+  }
+
+  Result<WriteOutcome> PutSubscription(const core::Subscription& s) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(s.customer));
+    RETAIN_ASSIGN_OR_RETURN(int64_t plan_id, ProductId(s.plan, "plan"));
+    std::vector<int64_t> addon_ids;
+    for (const auto& a : s.addons) {
+      RETAIN_ASSIGN_OR_RETURN(int64_t id, ProductId(a, "addons"));
+      addon_ids.push_back(id);
+    }
+    int64_t hash = HashColumn(core::ContentHash(s));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("subscriptions", s.external_id, customer_id));
+    int64_t now = Now();
+    int64_t id = 0;
+    WriteOutcome outcome;
+    if (!existing) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+          "INSERT INTO subscriptions (customer_id, external_id, plan_id, status, started_at,"
+          " paused_at, resume_at, cancel_requested_at, cancelled_at, cancel_cause, cancel_reason,"
+          " content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          " RETURNING id"));
+      Bind(st, customer_id, s.external_id, plan_id, core::SubscriptionStatusName(s.status),
+           ToUnixSeconds(s.started_at), Seconds(s.paused_at), Seconds(s.resume_at),
+           Seconds(s.cancel_requested_at), Seconds(s.cancelled_at),
+           core::CancelCauseName(s.cancel_cause), s.cancel_reason, hash, now, now);
+      RETAIN_ASSIGN_OR_RETURN(id, InsertReturningId(st));
+      outcome = WriteOutcome::kInserted;
+    } else {
+      if (existing->hash == hash) return WriteOutcome::kUnchanged;
+      id = existing->id;
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "UPDATE subscriptions SET plan_id = ?, status = ?, started_at = ?, paused_at = ?,"
+          " resume_at = ?, cancel_requested_at = ?, cancelled_at = ?, cancel_cause = ?,"
+          " cancel_reason = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+          plan_id, core::SubscriptionStatusName(s.status), ToUnixSeconds(s.started_at),
+          Seconds(s.paused_at), Seconds(s.resume_at), Seconds(s.cancel_requested_at),
+          Seconds(s.cancelled_at), core::CancelCauseName(s.cancel_cause), s.cancel_reason, hash,
+          now, id));
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "DELETE FROM subscription_addons WHERE customer_id = ? AND subscription_id = ?",
+          customer_id, id));
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "DELETE FROM subscription_discounts WHERE customer_id = ? AND subscription_id = ?",
+          customer_id, id));
+      outcome = WriteOutcome::kUpdated;
+    }
+    for (int64_t addon : addon_ids) {
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "INSERT INTO subscription_addons (customer_id, subscription_id, product_id) VALUES (?, ?, ?)",
+          customer_id, id, addon));
+    }
+    int position = 0;
+    for (const auto& d : s.discounts) {
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "INSERT INTO subscription_discounts (customer_id, subscription_id, position, percent_bp,"
+          " amount_minor, starts_at, ends_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          customer_id, id, position++, static_cast<int64_t>(d.percent_bp), d.amount_minor,
+          ToUnixSeconds(d.starts_at), Seconds(d.ends_at), d.reason));
+    }
+    return outcome;
+  }
+
+  Result<WriteOutcome> PutPayment(const core::Payment& p) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(p.customer));
+    std::optional<int64_t> subscription_id;
+    if (!p.subscription.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(auto sub, FindOwned("subscriptions", p.subscription, customer_id,
+                                                  "subscription"));
+      if (!sub) {
+        return NotFound(fmt::format("no subscription '{}' for customer '{}'; import subscriptions first",
+                                    p.subscription, p.customer), "subscription");
+      }
+      subscription_id = sub->id;
+    }
+    int64_t hash = HashColumn(core::ContentHash(p));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("payments", p.external_id, customer_id));
+    int64_t now = Now();
+    if (!existing) {
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "INSERT INTO payments (customer_id, external_id, subscription_id, amount_minor, currency,"
+          " status, failure_reason, occurred_at, content_hash, created_at, updated_at)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          customer_id, p.external_id, subscription_id, p.amount_minor, p.currency,
+          core::PaymentStatusName(p.status), p.failure_reason, ToUnixSeconds(p.occurred_at), hash,
+          now, now));
+      return WriteOutcome::kInserted;
+    }
+    if (existing->hash == hash) return WriteOutcome::kUnchanged;
+    RETAIN_RETURN_IF_ERROR(Execute(*db_,
+        "UPDATE payments SET subscription_id = ?, amount_minor = ?, currency = ?, status = ?,"
+        " failure_reason = ?, occurred_at = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+        subscription_id, p.amount_minor, p.currency, core::PaymentStatusName(p.status),
+        p.failure_reason, ToUnixSeconds(p.occurred_at), hash, now, existing->id));
+    return WriteOutcome::kUpdated;
+  }
+
+  Result<WriteOutcome> PutPurchase(const core::Purchase& p) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(p.customer));
+    std::optional<int64_t> original_id;
+    if (!p.original.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(auto original, FindOwned("purchases", p.original, customer_id, "original"));
+      if (!original) {
+        return NotFound(fmt::format("no sale '{}' for customer '{}' to return", p.original, p.customer),
+                        "original");
+      }
+      original_id = original->id;
+    }
+    std::vector<std::optional<int64_t>> product_ids;
+    for (size_t i = 0; i < p.lines.size(); ++i) {
+      if (p.lines[i].product.empty()) {
+        product_ids.emplace_back();
+        continue;
+      }
+      RETAIN_ASSIGN_OR_RETURN(int64_t id, ProductId(p.lines[i].product,
+                                                    p.lines.size() == 1 ? "product" : fmt::format("lines[{}].product", i)));
+      product_ids.emplace_back(id);
+    }
+    int64_t hash = HashColumn(core::ContentHash(p));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("purchases", p.external_id, customer_id));
+    int64_t now = Now();
+    int64_t id = 0;
+    WriteOutcome outcome;
+    auto line_count = static_cast<int64_t>(p.lines.size());
+    if (!existing) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+          "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
+          " total_minor, currency, line_count, content_hash, created_at, updated_at)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+      Bind(s, customer_id, p.external_id, core::PurchaseKindName(p.kind), original_id,
+           ToUnixSeconds(p.occurred_at), p.store, p.total_minor, p.currency, line_count, hash,
+           now, now);
+      RETAIN_ASSIGN_OR_RETURN(id, InsertReturningId(s));
+      outcome = WriteOutcome::kInserted;
+    } else {
+      if (existing->hash == hash) return WriteOutcome::kUnchanged;
+      id = existing->id;
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "UPDATE purchases SET kind = ?, original_id = ?, occurred_at = ?, store = ?,"
+          " total_minor = ?, currency = ?, line_count = ?, content_hash = ?, updated_at = ?"
+          " WHERE id = ?",
+          core::PurchaseKindName(p.kind), original_id, ToUnixSeconds(p.occurred_at), p.store,
+          p.total_minor, p.currency, line_count, hash, now, id));
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "DELETE FROM purchase_lines WHERE customer_id = ? AND purchase_id = ?", customer_id, id));
+      outcome = WriteOutcome::kUpdated;
+    }
+    for (size_t i = 0; i < p.lines.size(); ++i) {
+      const auto& l = p.lines[i];
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "INSERT INTO purchase_lines (customer_id, purchase_id, line_no, product_id, description,"
+          " quantity, unit_price_minor, amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          customer_id, id, static_cast<int64_t>(i + 1), product_ids[i], l.description, l.quantity,
+          l.unit_price_minor, l.amount_minor));
+    }
+    return outcome;
+  }
+
+  Result<WriteOutcome> PutEvent(const core::Event& e) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(e.customer));
+    int64_t hash = HashColumn(core::ContentHash(e));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("events", e.external_id, customer_id));
+    int64_t now = Now();
+    if (!existing) {
+      RETAIN_RETURN_IF_ERROR(Execute(*db_,
+          "INSERT INTO events (customer_id, external_id, type, occurred_at, payload, content_hash,"
+          " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          customer_id, e.external_id, e.type, ToUnixSeconds(e.occurred_at), e.payload_json, hash,
+          now, now));
+      return WriteOutcome::kInserted;
+    }
+    if (existing->hash == hash) return WriteOutcome::kUnchanged;
+    RETAIN_RETURN_IF_ERROR(Execute(*db_,
+        "UPDATE events SET type = ?, occurred_at = ?, payload = ?, content_hash = ?, updated_at = ?"
+        " WHERE id = ?",
+        e.type, ToUnixSeconds(e.occurred_at), e.payload_json, hash, now, existing->id));
+    return WriteOutcome::kUpdated;
+  }
+
+  Result<std::optional<core::Customer>> GetCustomer(std::string_view external_id) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT external_id, name, email, phone, address_line1, address_line2, postal_code, city,"
+        " region, country, locale, consent_email, consent_sms, consent_post, consent_phone,"
+        " first_contact_at, attributes FROM customers WHERE external_id = ?"));
+    Bind(s, external_id);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<core::Customer>();
+    core::Customer c;
+    c.external_id = s->Text(0);
+    c.name = s->Text(1);
+    c.email = s->Text(2);
+    c.phone = s->Text(3);
+    c.address_line1 = s->Text(4);
+    c.address_line2 = s->Text(5);
+    c.postal_code = s->Text(6);
+    c.city = s->Text(7);
+    c.region = s->Text(8);
+    c.country = s->Text(9);
+    c.locale = s->Text(10);
+    c.consent = {s->Int(11) != 0, s->Int(12) != 0, s->Int(13) != 0, s->Int(14) != 0};
+    if (!s->IsNull(15)) c.first_contact_at = FromUnixSeconds(s->Int(15));
+    c.attributes_json = s->Text(16);
+    s->Reset();
+    return std::optional<core::Customer>(std::move(c));
+  }
+
+  Result<std::vector<core::TimelineEntry>> Timeline(std::string_view customer_external_id) override {
+    RETAIN_ASSIGN_OR_RETURN(auto customer, Find("SELECT id, id, content_hash FROM customers WHERE external_id = ?",
+                                                customer_external_id));
+    if (!customer) {
+      return NotFound(fmt::format("no customer '{}'", customer_external_id), "customer");
+    }
+    int64_t cid = customer->id;
+    std::vector<core::TimelineEntry> out;
+    using core::RecordKind;
+    auto each = [&](std::string_view sql, auto&& fn) -> Status {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+      Bind(s, cid);
+      while (true) {
+        RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+        if (!row) break;
+        fn(s);
+      }
+      s->Reset();
+      return Ok();
+    };
+    RETAIN_RETURN_IF_ERROR(each(
+        "SELECT s.external_id, s.started_at, s.paused_at, s.cancel_requested_at, s.cancelled_at,"
+        " s.cancel_cause, s.cancel_reason, p.name, s.status FROM subscriptions s"
+        " JOIN products p ON p.id = s.plan_id WHERE s.customer_id = ?",
+        [&](Statement* s) {
+          std::string id(s->Text(0));
+          std::string plan(s->Text(7));
+          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kSubscription, id,
+                         fmt::format("subscribed to {}", plan)});
+          if (!s->IsNull(2) && s->Text(8) == "paused") {
+            out.push_back({FromUnixSeconds(s->Int(2)), RecordKind::kSubscription, id,
+                           fmt::format("paused {}", plan)});
+          }
+          if (!s->IsNull(3)) {
+            out.push_back({FromUnixSeconds(s->Int(3)), RecordKind::kSubscription, id,
+                           fmt::format("asked to cancel {}", plan)});
+          }
+          if (!s->IsNull(4)) {
+            std::string reason(s->Text(6));
+            out.push_back({FromUnixSeconds(s->Int(4)), RecordKind::kSubscription, id,
+                           fmt::format("cancelled {} ({}{}{})", plan, s->Text(5),
+                                       reason.empty() ? "" : ": ", reason)});
+          }
+        }));
+    RETAIN_RETURN_IF_ERROR(each(
+        "SELECT external_id, occurred_at, amount_minor, currency, status, failure_reason"
+        " FROM payments WHERE customer_id = ?",
+        [&](Statement* s) {
+          std::string status(s->Text(4));
+          std::string reason(s->Text(5));
+          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kPayment, std::string(s->Text(0)),
+                         fmt::format("payment {} {}{}{}", Money(s->Int(2), s->Text(3)), status,
+                                     reason.empty() ? "" : ": ", reason)});
+        }));
+    RETAIN_RETURN_IF_ERROR(each(
+        "SELECT external_id, occurred_at, kind, total_minor, currency, store, line_count"
+        " FROM purchases WHERE customer_id = ?",
+        [&](Statement* s) {
+          std::string store(s->Text(5));
+          int64_t lines = s->Int(6);
+          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kPurchase, std::string(s->Text(0)),
+                         fmt::format("{} {}{}{}{}", s->Text(2) == "sale" ? "purchase" : "return",
+                                     Money(s->Int(3), s->Text(4)), store.empty() ? "" : " at ",
+                                     store,
+                                     lines > 0 ? fmt::format(" ({} line{})", lines, lines == 1 ? "" : "s")
+                                               : "")});
+        }));
+    RETAIN_RETURN_IF_ERROR(each(
+        "SELECT external_id, occurred_at, type, payload FROM events WHERE customer_id = ?",
+        [&](Statement* s) {
+          std::string payload(s->Text(3));
+          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kEvent, std::string(s->Text(0)),
+                         payload == "{}" ? std::string(s->Text(2))
+                                         : fmt::format("{} {}", s->Text(2), payload)});
+        }));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.at < b.at; });
+    return out;
+  }
+
+  Result<core::RecordCounts> Counts() override {
+    core::RecordCounts c;
+    std::pair<const char*, int64_t*> tables[] = {
+        {"SELECT COUNT(*) FROM customers", &c.customers},
+        {"SELECT COUNT(*) FROM products", &c.products},
+        {"SELECT COUNT(*) FROM subscriptions", &c.subscriptions},
+        {"SELECT COUNT(*) FROM payments", &c.payments},
+        {"SELECT COUNT(*) FROM purchases", &c.purchases},
+        {"SELECT COUNT(*) FROM purchase_lines", &c.purchase_lines},
+        {"SELECT COUNT(*) FROM events", &c.events}};
+    for (auto& [sql, out] : tables) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      *out = row ? s->Int(0) : 0;
+      s->Reset();
+    }
+    return c;
+  }
+
+  Result<std::optional<std::string>> GetSetting(std::string_view key) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare("SELECT value FROM settings WHERE key = ?"));
+    Bind(s, key);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<std::string> value;
+    if (row) value = std::string(s->Text(0));
+    s->Reset();
+    return value;
+  }
+
+  Status SetSetting(std::string_view key, std::string_view value) override {
+    return Execute(*db_,
+                   "INSERT INTO settings (key, value) VALUES (?, ?)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                   key, value);
+  }
+
+ private:
+  template <typename... Args>
+  Result<std::optional<Existing>> Find(std::string_view sql, const Args&... args) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    Bind(s, args...);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<Existing> found;
+    if (row) found = Existing{s->Int(0), s->Int(1), s->Int(2)};
+    s->Reset();
+    return found;
+  }
+
+  // Looks a customer-scoped record up by external id. A record with that id that belongs to
+  // another customer is a Conflict naming `field`.
+  Result<std::optional<Existing>> FindOwned(std::string_view table, std::string_view external_id,
+                                            int64_t customer_id, std::string_view field = "id") {
+    std::string sql = fmt::format(
+        "SELECT id, customer_id, content_hash FROM {} WHERE external_id = ?", table);
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    Bind(s, external_id);
+    std::optional<Existing> mine;
+    bool someone_else = false;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (s->Int(1) == customer_id) mine = Existing{s->Int(0), s->Int(1), s->Int(2)};
+      else someone_else = true;
+    }
+    s->Reset();
+    if (!mine && someone_else && field == "id") {
+      return Conflict(fmt::format("'{}' already belongs to another customer's {}; a record "
+                                  "cannot move between customers", external_id, table), std::string(field));
+    }
+    return mine;
+  }
+
+  Result<int64_t> InsertReturningId(Statement* s) {
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) {
+      s->Reset();
+      return Internal("insert returned no id");
+    }
+    int64_t id = s->Int(0);
+    // Drain so the statement completes (SQLite finishes the insert on the last step).
+    RETAIN_ASSIGN_OR_RETURN(bool more, s->Step());
+    (void)more;
+    s->Reset();
+    return id;
+  }
+
+  Result<int64_t> CustomerId(const std::string& external_id) {
+    if (auto it = customer_ids_.find(external_id); it != customer_ids_.end()) return it->second;
+    RETAIN_ASSIGN_OR_RETURN(auto found, Find("SELECT id, id, 0 FROM customers WHERE external_id = ?",
+                                             external_id));
+    if (!found) {
+      return NotFound(fmt::format("no customer '{}'; import customers first", external_id), "customer");
+    }
+    customer_ids_[external_id] = found->id;
+    return found->id;
+  }
+
+  Result<int64_t> ProductId(const std::string& external_id, std::string field) {
+    if (auto it = product_ids_.find(external_id); it != product_ids_.end()) return it->second;
+    RETAIN_ASSIGN_OR_RETURN(auto found, Find("SELECT id, 0, 0 FROM products WHERE external_id = ?",
+                                             external_id));
+    if (!found) {
+      return NotFound(fmt::format("no product or plan '{}'; import plans first", external_id),
+                      std::move(field));
+    }
+    product_ids_[external_id] = found->id;
+    return found->id;
+  }
+
+  std::unique_ptr<Connection> db_;
+  // External id -> internal id, for references; cleared on rollback.
+  std::unordered_map<std::string, int64_t> customer_ids_;
+  std::unordered_map<std::string, int64_t> product_ids_;
+};
+
+}  // namespace
+
+std::unique_ptr<core::RecordStore> MakeRecordStore(std::unique_ptr<Connection> db) {
+  return std::make_unique<SqlRecordStore>(std::move(db));
+}
+
+Result<std::unique_ptr<core::RecordStore>> OpenRecordStore(std::string_view url) {
+  RETAIN_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
+  RETAIN_RETURN_IF_ERROR(EnsureSchema(*db));
+  return MakeRecordStore(std::move(db));
+}
+
+}  // namespace retain::storage

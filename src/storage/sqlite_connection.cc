@@ -1,0 +1,148 @@
+// The SQLite driver.
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "storage/database.h"
+#include "storage/drivers.h"
+
+namespace retain::storage {
+namespace {
+
+tl::unexpected<Error> SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = fmt::format("{}: {}", what, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xff;
+  if (primary == SQLITE_CONSTRAINT) return Conflict(msg);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(msg);
+  if (primary == SQLITE_FULL || primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN ||
+      primary == SQLITE_IOERR) {
+    return Unavailable(msg);
+  }
+  return Internal(msg);
+}
+
+class SqliteStatement : public Statement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+
+  void BindNull(int index) override { sqlite3_bind_null(stmt_, index); }
+  void BindInt(int index, int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
+  void BindText(int index, std::string_view value) override {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  }
+
+  Result<bool> Step() override {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    auto err = SqliteError(db_, rc, "sqlite");
+    sqlite3_reset(stmt_);
+    return err;
+  }
+
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string_view Text(int column) const override {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (p == nullptr) return {};
+    return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
+  }
+
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConnection : public Connection {
+ public:
+  SqliteConnection(sqlite3* db, std::string description)
+      : db_(db), description_(std::move(description)) {}
+  ~SqliteConnection() override {
+    cache_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  const std::string& description() const override { return description_; }
+
+  Status ExecuteScript(std::string_view sql) override {
+    std::string text(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return SqliteError(nullptr, rc, msg);
+    }
+    return Ok();
+  }
+
+  Result<Statement*> Prepare(std::string_view sql) override {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      it->second->Reset();
+      return it->second.get();
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, fmt::format("preparing '{}'", sql));
+    auto owned = std::make_unique<SqliteStatement>(db_, stmt);
+    Statement* raw = owned.get();
+    cache_.emplace(std::string(sql), std::move(owned));
+    return raw;
+  }
+
+  Status Begin() override { return Run("BEGIN IMMEDIATE"); }
+  Status Commit() override { return Run("COMMIT"); }
+  Status Rollback() override { return Run("ROLLBACK"); }
+
+ private:
+  Status Run(const char* sql) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    return Ok();
+  }
+
+  sqlite3* db_;
+  std::string description_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> OpenSqlite(std::string_view path) {
+  sqlite3* db = nullptr;
+  std::string file(path.empty() ? "retain.db" : path);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = fmt::format("cannot open SQLite database '{}': {}", file,
+                                  db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return Unavailable(msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  auto conn = std::make_unique<SqliteConnection>(db, "sqlite:" + file);
+  // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss.
+  const char* pragmas = file == ":memory:"
+                            ? "PRAGMA foreign_keys=ON;"
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  auto ok = conn->ExecuteScript(pragmas);
+  if (!ok) {
+    return Unavailable(fmt::format("cannot use SQLite database '{}': {}", file, ok.error().message));
+  }
+  return std::unique_ptr<Connection>(std::move(conn));
+}
+
+}  // namespace retain::storage
