@@ -73,7 +73,8 @@ class Rejects {
 
   Status Add(int64_t line, std::string_view raw, const Error& error, ImportObserver* observer) {
     std::string message = fmt::format("{}:{}: {}", input_, line, error.ToString());
-    if (!rows_.is_open()) {
+    if (!any_) {
+      any_ = true;
       rows_.open(rows_path_, std::ios::binary | std::ios::trunc);
       log_.open(log_path_, std::ios::binary | std::ios::trunc);
       if (!rows_ || !log_) {
@@ -87,7 +88,7 @@ class Rejects {
     return Ok();
   }
 
-  bool any() const { return rows_.is_open(); }
+  bool any() const { return any_; }
   const std::string& rows_path() const { return rows_path_; }
   const std::string& log_path() const { return log_path_; }
   Status Close() {
@@ -105,6 +106,7 @@ class Rejects {
   std::string log_path_;
   std::ofstream rows_;
   std::ofstream log_;
+  bool any_ = false;
 };
 
 struct Pending {

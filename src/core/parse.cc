@@ -347,8 +347,12 @@ Result<Subscription> ParseSubscription(const SourceRecord& rec, const BusinessZo
     if (t && *t < s.started_at) return InvalidArgument("is before started_at", name);
   }
 
+  // Add-ons come as a JSON array or as ids separated by ';' or '|'.
   auto addons = f.Text("addons");
-  RETAIN_ASSIGN_OR_RETURN(auto addons_json, rec.GetJson("addons"));
+  std::optional<nlohmann::json> addons_json;
+  if (addons.starts_with("[")) {
+    RETAIN_ASSIGN_OR_RETURN(addons_json, rec.GetJson("addons"));
+  }
   if (addons_json && addons_json->is_array()) {
     for (const auto& a : *addons_json) {
       if (!a.is_string()) return InvalidArgument("must list add-on ids as strings", "addons");

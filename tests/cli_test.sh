@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The command line end to end, as a user types it: exit codes, messages, files written.
+#   cli_test.sh PATH/TO/retain
+set -uo pipefail
+retain=${1:?path to retain}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+passes=0
+
+check() {  # check DESCRIPTION CONDITION...
+  local what=$1; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
+}
+contains() { grep -qF -- "$2" <<<"$1"; }
+
+# Unknown commands get a suggestion and exit code 2.
+out=$("$retain" imprt 2>&1); code=$?
+check "unknown command exits 2" test "$code" -eq 2
+check "did you mean" contains "$out" "did you mean 'import'?"
+
+# Import with a bad row: exit 3, FILE:LINE: field: reason, rejects file, the good rows kept.
+cat >customers.csv <<'CSV'
+id,name,email,locale
+C1,Ann,ann@example.com,en
+C2,Bo,not-an-email,da
+C3,Inês,ines@example.pt,pt
+CSV
+out=$("$retain" import customers customers.csv --db sqlite:t.db 2>err.txt); code=$?
+check "import with a rejected row exits 3" test "$code" -eq 3
+check "summary counts" contains "$out" "read 3, inserted 2, updated 0, unchanged 0, rejected 1"
+check "reject names file, line and field" contains "$(cat err.txt)" "customers.csv:3: email: 'not-an-email' is not an e-mail address"
+check "rejects file holds the bad row" test "$(tail -n 1 customers.rejects.csv)" = "C2,Bo,not-an-email,da"
+
+# Fixing the row and importing again adds just it; a third run changes nothing.
+sed -i 's/not-an-email/bo@example.dk/' customers.csv
+out=$("$retain" import customers customers.csv --db sqlite:t.db 2>&1); code=$?
+check "fixed import exits 0" test "$code" -eq 0
+check "fixed import inserts one" contains "$out" "inserted 1, updated 0, unchanged 2, rejected 0"
+check "stale rejects removed" test ! -e customers.rejects.csv
+out=$("$retain" import customers customers.csv --db sqlite:t.db 2>&1)
+check "re-import says nothing changed" contains "$out" "nothing changed"
+
+# Foreign column names with --map, NDJSON by extension.
+printf '{"ref":"E1","who":"C1","type":"store.visit","occurred_at":"2024-05-01T10:00:00Z"}\n' >events.ndjson
+out=$("$retain" import events events.ndjson --map ref=id --map who=customer --db sqlite:t.db 2>&1); code=$?
+check "--map imports" test "$code" -eq 0
+check "--map inserted" contains "$out" "inserted 1"
+out=$("$retain" stats --format json --db sqlite:t.db)
+check "stats json" contains "$out" '"customers":3'
+check "stats json events" contains "$out" '"events":1'
+
+# A database from a newer Retain is refused with exit code 7.
+sqlite3 t.db "INSERT INTO schema_migrations VALUES (999, 'future', 0)"
+out=$("$retain" stats --db sqlite:t.db 2>&1); code=$?
+check "newer schema exits 7" test "$code" -eq 7
+check "newer schema message" contains "$out" "upgrade retain"
+
+# Bad flags and bad values.
+out=$("$retain" migrate --timezone Mars/Base --db sqlite:u.db 2>&1); code=$?
+check "bad time zone exits 2" test "$code" -eq 2
+check "bad time zone message" contains "$out" "unknown time zone 'Mars/Base'"
+out=$("$retain" import widgets x.csv --db sqlite:u.db 2>&1); code=$?
+check "bad kind exits 2" test "$code" -eq 2
+out=$("$retain" import customers missing.csv --db sqlite:u.db 2>&1); code=$?
+check "missing file exits 4" test "$code" -eq 4
+check "missing file names it" contains "$out" "missing.csv: cannot open"
+
+# The demo world is deterministic and the same on both databases.
+"$retain" demo --customers 300 --seed 7 -q --db sqlite:a.db >/dev/null || check "demo a" false
+"$retain" demo --customers 300 --seed 7 -q --db sqlite:b.db >/dev/null || check "demo b" false
+a=$("$retain" stats --format json --db sqlite:a.db)
+check "demo deterministic" test "$a" = "$("$retain" stats --format json --db sqlite:b.db)"
+check "demo has subscribers and walk-ins" contains "$a" '"customers":300'
+out=$("$retain" demo --customers 300 --seed 7 -q --db sqlite:a.db)
+check "demo re-run changes nothing" test "$a" = "$("$retain" stats --format json --db sqlite:a.db)"
+check "timelines match" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:b.db)"
+
+pg_url_file=${RETAIN_TEST_PG_URL_FILE:-}
+if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
+  admin=$(cat "$pg_url_file")
+  name="retain_cli_$$"
+  psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
+  pg="${admin%/*}/$name"
+  "$retain" demo --customers 300 --seed 7 -q --db "$pg" >/dev/null || check "demo on postgres" false
+  check "demo on postgres matches sqlite" test "$a" = "$("$retain" stats --format json --db "$pg")"
+  check "postgres timeline matches" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db "$pg")"
+  psql -q "$admin" -c "DROP DATABASE $name WITH (FORCE)" >/dev/null
+else
+  echo "FAIL: no PostgreSQL test server (RETAIN_TEST_PG_URL_FILE)" >&2
+  failures=$((failures + 1))
+fi
+
+echo "cli: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]

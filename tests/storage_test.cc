@@ -1,0 +1,259 @@
+// The storage layer and the importer against both databases: migrations, idempotent import,
+// rejects, strict mode, references, timeline.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/importer.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/record_store.h"
+#include "test_database.h"
+
+namespace retain::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Collect : public core::ImportObserver {
+ public:
+  void OnReject(const std::string& m) override { rejects.push_back(m); }
+  void OnProgress(uint64_t, uint64_t) override {}
+  std::vector<std::string> rejects;
+};
+
+constexpr const char* kCustomers =
+    "id,name,email,locale,consent_email,first_contact_at\n"
+    "C1,Ann Smith,ann@example.com,en,yes,2024-01-02\n"
+    "C2,Søren Ås,soren@example.dk,da,no,2024-02-03\n"
+    "C3,João Conceição,joao@example.pt,pt,sim,2024-03-04\n";
+constexpr const char* kPlans =
+    "id,name,kind,price,currency,billing\n"
+    "TV,TV Basic,plan,29.00,EUR,monthly\n"
+    "PREMIUM,Premium channels,addon,12.00,EUR,monthly\n"
+    "SUB,Classic sub,item,6.50,EUR,\n";
+constexpr const char* kSubscriptions =
+    "id,customer,plan,status,started_at,cancelled_at,cancel_reason,addons\n"
+    "S1,C1,TV,active,2024-01-02,,,PREMIUM\n"
+    "S2,C2,TV,cancelled,2024-02-03,2024-06-01,too_expensive,\n";
+constexpr const char* kPayments =
+    "id,customer,subscription,amount,currency,status,failure_reason,occurred_at\n"
+    "X1,C1,S1,41.00,EUR,succeeded,,2024-02-02\n"
+    "X2,C1,S1,41.00,EUR,failed,card_declined,2024-03-02\n";
+constexpr const char* kPurchases =
+    "id,customer,occurred_at,store,currency,product,quantity,unit_price,kind,original,total\n"
+    "P1,C3,2024-03-04T12:00,Baixa,EUR,SUB,2,6.50,sale,,\n"
+    "P2,C3,2024-03-05T12:00,Baixa,EUR,SUB,1,6.50,sale,,\n"
+    "P2R,C3,2024-03-05T15:00,Baixa,EUR,,,,return,P2,6.50\n";
+constexpr const char* kEvents =
+    "{\"id\":\"E1\",\"customer\":\"C1\",\"type\":\"complaint.opened\",\"occurred_at\":\"2024-03-03T09:00:00Z\",\"payload\":{\"category\":\"billing\"}}\n"
+    "{\"id\":\"E2\",\"customer\":\"C1\",\"type\":\"survey.answered\",\"occurred_at\":\"2024-03-10T09:00:00Z\",\"payload\":{\"kind\":\"nps\",\"score\":9}}\n";
+
+class StorageTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_FALSE(db_->url().empty());
+    auto store = storage::OpenRecordStore(db_->url());
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+
+  core::ImportReport Import(core::RecordKind kind, const std::string& name, const std::string& text,
+                            bool strict = false) {
+    core::ImportOptions options;
+    options.kind = kind;
+    options.path = dir_.Write(name, text);
+    options.format = *FormatFromPath(name);
+    options.strict = strict;
+    options.batch_size = 2;  // several batches even in small files
+    collect_.rejects.clear();
+    auto report = core::ImportFile(*store_, options, &collect_);
+    EXPECT_TRUE(report) << report.error().message;
+    for (const auto& r : collect_.rejects) std::cerr << "rejected: " << r << "\n";
+    return report ? *report : core::ImportReport{};
+  }
+
+  void ImportAll() {
+    using K = core::RecordKind;
+    EXPECT_EQ(Import(K::kCustomer, "customers.csv", kCustomers).inserted, 3);
+    EXPECT_EQ(Import(K::kProduct, "plans.csv", kPlans).inserted, 3);
+    EXPECT_EQ(Import(K::kSubscription, "subscriptions.csv", kSubscriptions).inserted, 2);
+    EXPECT_EQ(Import(K::kPayment, "payments.csv", kPayments).inserted, 2);
+    EXPECT_EQ(Import(K::kPurchase, "purchases.csv", kPurchases).inserted, 3);
+    EXPECT_EQ(Import(K::kEvent, "events.ndjson", kEvents).inserted, 2);
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<core::RecordStore> store_;
+  TempDir dir_;
+  Collect collect_;
+};
+
+TEST_P(StorageTest, MigrationsAreVersionedAndANewerSchemaIsRefused) {
+  auto db = storage::Connection::Open(db_->url());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(*storage::SchemaVersion(**db), storage::LatestSchemaVersion());
+  EXPECT_EQ(*storage::Migrate(**db), 0);  // already current
+  ASSERT_TRUE(storage::Execute(**db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                               storage::LatestSchemaVersion() + 1, "future", int64_t{0}));
+  auto again = storage::OpenRecordStore(db_->url());
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(again.error().message.find("upgrade retain"), std::string::npos) << again.error().message;
+  EXPECT_FALSE(storage::Migrate(**db));
+}
+
+TEST_P(StorageTest, ImportingTheSameFilesTwiceChangesNothing) {
+  ImportAll();
+  auto counts = store_->Counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->customers, 3);
+  EXPECT_EQ(counts->purchases, 3);
+  EXPECT_EQ(counts->purchase_lines, 2);
+  using K = core::RecordKind;
+  for (auto [kind, name, text] : {std::tuple{K::kCustomer, "customers.csv", kCustomers},
+                                  std::tuple{K::kProduct, "plans.csv", kPlans},
+                                  std::tuple{K::kSubscription, "subscriptions.csv", kSubscriptions},
+                                  std::tuple{K::kPayment, "payments.csv", kPayments},
+                                  std::tuple{K::kPurchase, "purchases.csv", kPurchases},
+                                  std::tuple{K::kEvent, "events.ndjson", kEvents}}) {
+    auto r = Import(kind, name, text);
+    EXPECT_EQ(r.inserted + r.updated + r.rejected, 0) << name;
+    EXPECT_EQ(r.unchanged, r.read) << name;
+  }
+  auto after = store_->Counts();
+  EXPECT_EQ(after->customers, counts->customers);
+  EXPECT_EQ(after->payments, counts->payments);
+  EXPECT_EQ(after->purchase_lines, counts->purchase_lines);
+}
+
+TEST_P(StorageTest, AChangedRowUpdatesItsRecord) {
+  ImportAll();
+  std::string changed = kCustomers;
+  changed.replace(changed.find("Ann Smith"), 9, "Ann Jones");
+  auto r = Import(core::RecordKind::kCustomer, "customers.csv", changed);
+  EXPECT_EQ(r.updated, 1);
+  EXPECT_EQ(r.unchanged, 2);
+  auto c = store_->GetCustomer("C1");
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->name, "Ann Jones");
+  EXPECT_TRUE((*c)->consent.email);
+  EXPECT_EQ(FormatTimestamp(*(*c)->first_contact_at), "2024-01-02T00:00:00Z");
+}
+
+TEST_P(StorageTest, BadRowsAreReportedWrittenAsideAndTheRestImported) {
+  ImportAll();
+  std::string file =
+      "id,customer,amount,currency,status,occurred_at\n"
+      "X10,C1,10.00,EUR,succeeded,2024-04-01\n"
+      "X11,C9,10.00,EUR,succeeded,2024-04-01\n"       // unknown customer
+      "X12,C1,10.005,EUR,succeeded,2024-04-01\n"      // three decimals
+      "X13,C2,\"unclosed,EUR,succeeded,2024-04-01\n"  // broken quoting: swallows the rest
+      ;
+  file += "X14,C2,5.00,EUR,failed,2024-04-02\n";
+  auto r = Import(core::RecordKind::kPayment, "more.csv", file);
+  EXPECT_EQ(r.read, 4);
+  EXPECT_EQ(r.inserted, 1);
+  EXPECT_EQ(r.rejected, 3);
+  ASSERT_EQ(collect_.rejects.size(), 3u);
+  auto in = dir_.path() + "/more.csv";
+  EXPECT_EQ(collect_.rejects[0], in + ":3: customer: no customer 'C9'; import customers first");
+  EXPECT_EQ(collect_.rejects[1].rfind(in + ":4: amount: '10.005' is not an amount in EUR", 0), 0u)
+      << collect_.rejects[1];
+  EXPECT_EQ(collect_.rejects[2].rfind(in + ":5: a quoted field opened on line 5 never closes", 0), 0u)
+      << collect_.rejects[2];
+  EXPECT_EQ(r.rejects_path, dir_.path() + "/more.rejects.csv");
+  auto rejected = ReadFile(r.rejects_path);
+  EXPECT_EQ(rejected.substr(0, rejected.find('\n')), "id,customer,amount,currency,status,occurred_at");
+  EXPECT_NE(rejected.find("X11,C9"), std::string::npos);
+  EXPECT_NE(rejected.find("X12,C1"), std::string::npos);
+  EXPECT_EQ(ReadFile(r.log_path), collect_.rejects[0] + "\n" + collect_.rejects[1] + "\n" +
+                                      collect_.rejects[2] + "\n");
+  EXPECT_EQ(store_->Counts()->payments, 3);
+
+  // A clean re-run removes the stale rejects files.
+  auto clean = Import(core::RecordKind::kPayment, "more.csv",
+                      "id,customer,amount,currency,status,occurred_at\nX10,C1,10.00,EUR,succeeded,2024-04-01\n");
+  EXPECT_EQ(clean.rejected, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/more.rejects.csv"));
+}
+
+TEST_P(StorageTest, StrictImportIsAllOrNothing) {
+  ImportAll();
+  auto r = Import(core::RecordKind::kEvent, "e.ndjson",
+                  "{\"id\":\"E3\",\"customer\":\"C1\",\"type\":\"x\",\"occurred_at\":\"2024-05-01\"}\n"
+                  "{\"id\":\"E4\",\"customer\":\"C1\",\"type\":\"x\"}\n",
+                  /*strict=*/true);
+  EXPECT_TRUE(r.rolled_back);
+  EXPECT_EQ(r.rejected, 1);
+  EXPECT_EQ(store_->Counts()->events, 2);
+  auto ok = Import(core::RecordKind::kEvent, "e.ndjson",
+                   "{\"id\":\"E3\",\"customer\":\"C1\",\"type\":\"x\",\"occurred_at\":\"2024-05-01\"}\n", true);
+  EXPECT_FALSE(ok.rolled_back);
+  EXPECT_EQ(store_->Counts()->events, 3);
+}
+
+TEST_P(StorageTest, ARecordCannotMoveToAnotherCustomerOrBeDoubled) {
+  ImportAll();
+  // P1 belongs to C3; the same id for C1 is a conflict, not a second purchase.
+  auto r = Import(core::RecordKind::kPurchase, "p.csv",
+                  "id,customer,occurred_at,currency,total\nP1,C1,2024-03-04T12:00,EUR,13.00\n");
+  EXPECT_EQ(r.rejected, 1);
+  ASSERT_EQ(collect_.rejects.size(), 1u);
+  EXPECT_NE(collect_.rejects[0].find(":2: id: 'P1' already belongs to another customer"), std::string::npos)
+      << collect_.rejects[0];
+  EXPECT_EQ(store_->Counts()->purchases, 3);
+  // A return must name a sale of the same customer.
+  auto bad_return = Import(core::RecordKind::kPurchase, "r.csv",
+                           "id,customer,occurred_at,currency,total,kind,original\nR9,C1,2024-03-06,EUR,1,return,P1\n");
+  EXPECT_EQ(bad_return.rejected, 1);
+  EXPECT_NE(collect_.rejects[0].find("original: no sale 'P1' for customer 'C1'"), std::string::npos)
+      << collect_.rejects[0];
+}
+
+TEST_P(StorageTest, TimelineReadsEverythingInTimeOrder) {
+  ImportAll();
+  auto t = store_->Timeline("C1");
+  ASSERT_TRUE(t) << t.error().message;
+  std::vector<std::string> got;
+  for (const auto& e : *t) got.push_back(FormatTimestamp(e.at) + " " + e.summary);
+  std::vector<std::string> want = {
+      "2024-01-02T00:00:00Z subscribed to TV Basic",
+      "2024-02-02T00:00:00Z payment 41.00 EUR succeeded",
+      "2024-03-02T00:00:00Z payment 41.00 EUR failed: card_declined",
+      "2024-03-03T09:00:00Z complaint.opened {\"category\":\"billing\"}",
+      "2024-03-10T09:00:00Z survey.answered {\"kind\":\"nps\",\"score\":9}",
+  };
+  EXPECT_EQ(got, want);
+  auto c3 = store_->Timeline("C3");
+  ASSERT_TRUE(c3);
+  ASSERT_EQ(c3->size(), 3u);
+  EXPECT_EQ((*c3)[0].summary, "purchase 13.00 EUR at Baixa (1 line)");
+  EXPECT_EQ((*c3)[2].summary, "return 6.50 EUR at Baixa");
+  auto missing = store_->Timeline("nobody");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StorageTest, SettingsPersist) {
+  EXPECT_FALSE(*store_->GetSetting("timezone"));
+  ASSERT_TRUE(store_->SetSetting("timezone", "Europe/Lisbon"));
+  ASSERT_TRUE(store_->SetSetting("timezone", "Europe/Copenhagen"));
+  EXPECT_EQ(store_->GetSetting("timezone")->value_or(""), "Europe/Copenhagen");
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, StorageTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& param_info) { return BackendName(param_info.param); });
+
+}  // namespace
+}  // namespace retain::testing
