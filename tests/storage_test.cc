@@ -26,7 +26,7 @@ std::string ReadFile(const std::string& path) {
 class Collect : public core::ImportObserver {
  public:
   void OnReject(const std::string& m) override { rejects.push_back(m); }
-  void OnProgress(uint64_t, uint64_t) override {}
+  void OnProgress(uint64_t, uint64_t, int64_t) override {}
   std::vector<std::string> rejects;
 };
 
@@ -249,6 +249,58 @@ TEST_P(StorageTest, SettingsPersist) {
   ASSERT_TRUE(store_->SetSetting("timezone", "Europe/Lisbon"));
   ASSERT_TRUE(store_->SetSetting("timezone", "Europe/Copenhagen"));
   EXPECT_EQ(store_->GetSetting("timezone")->value_or(""), "Europe/Copenhagen");
+}
+
+// A store that fails like a database would (an error naming no field) after writing the event
+// "BOOM", so the importer must roll the batch back and keep only the good rows.
+class FailsOnBoom : public core::RecordStore {
+ public:
+  explicit FailsOnBoom(core::RecordStore& inner) : inner_(inner) {}
+  Status Begin() override { return inner_.Begin(); }
+  Status Commit() override { return inner_.Commit(); }
+  void Rollback() override { inner_.Rollback(); }
+  Result<core::WriteOutcome> PutCustomer(const core::Customer& c) override { return inner_.PutCustomer(c); }
+  Result<core::WriteOutcome> PutProduct(const core::Product& p) override { return inner_.PutProduct(p); }
+  Result<core::WriteOutcome> PutSubscription(const core::Subscription& s) override { return inner_.PutSubscription(s); }
+  Result<core::WriteOutcome> PutPayment(const core::Payment& p) override { return inner_.PutPayment(p); }
+  Result<core::WriteOutcome> PutPurchase(const core::Purchase& p) override { return inner_.PutPurchase(p); }
+  Result<core::WriteOutcome> PutEvent(const core::Event& e) override {
+    auto r = inner_.PutEvent(e);
+    if (e.external_id == "BOOM") return Internal("disk I/O error (simulated)");
+    return r;
+  }
+  Result<std::optional<core::Customer>> GetCustomer(std::string_view id) override { return inner_.GetCustomer(id); }
+  Result<std::vector<core::TimelineEntry>> Timeline(std::string_view id) override { return inner_.Timeline(id); }
+  Result<core::RecordCounts> Counts() override { return inner_.Counts(); }
+  Result<std::optional<std::string>> GetSetting(std::string_view k) override { return inner_.GetSetting(k); }
+  Status SetSetting(std::string_view k, std::string_view v) override { return inner_.SetSetting(k, v); }
+
+ private:
+  core::RecordStore& inner_;
+};
+
+TEST_P(StorageTest, ADatabaseErrorRejectsOnlyTheRowAtFault) {
+  ImportAll();
+  std::string file;
+  for (const char* id : {"A1", "A2", "A3", "BOOM", "A5", "A6", "A7"}) {
+    file += std::string("{\"id\":\"") + id +
+            "\",\"customer\":\"C2\",\"type\":\"visit\",\"occurred_at\":\"2024-06-01\"}\n";
+  }
+  FailsOnBoom failing(*store_);
+  core::ImportOptions options;
+  options.kind = core::RecordKind::kEvent;
+  options.path = dir_.Write("boom.ndjson", file);
+  options.format = FileFormat::kNdjson;
+  options.batch_size = 100;
+  collect_.rejects.clear();
+  auto report = core::ImportFile(failing, options, &collect_);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->inserted, 6);
+  EXPECT_EQ(report->rejected, 1);
+  ASSERT_EQ(collect_.rejects.size(), 1u);
+  EXPECT_NE(collect_.rejects[0].find("boom.ndjson:4: disk I/O error (simulated)"), std::string::npos)
+      << collect_.rejects[0];
+  EXPECT_EQ(store_->Counts()->events, 2 + 6);  // BOOM's own write was rolled back
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, StorageTest,

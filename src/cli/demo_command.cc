@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -15,12 +16,13 @@ Result<int> RunDemo(Context& ctx) {
   std::string end;
   int port = 8080;
   bool quiet = false;
-  ctx.config.db = "sqlite:demo.db";
+  // The demo fills its own file unless told otherwise, never the default retain.db.
+  if (std::getenv("RETAIN_DB") == nullptr) ctx.config.db = "sqlite:demo.db";
   auto app = NewParser("demo",
                        "Generate a deterministic demo world: a sandwich chain's walk-in customers "
                        "and a cable and phone company's subscribers over three years.",
                        ctx);
-  app->get_option("--db")->description("Database to fill (default sqlite:demo.db)");
+  app->get_option("--db")->description("Database to fill (default sqlite:demo.db, or $RETAIN_DB)");
   app->add_option("--customers", options.customers, "How many customers")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app->add_option("--seed", options.seed, "Random seed; the same seed gives the same world")

@@ -22,8 +22,8 @@ class CliObserver : public core::ImportObserver {
     bar_.Clear();
     std::cerr << message << "\n";
   }
-  void OnProgress(uint64_t done, uint64_t total) override {
-    bar_.Update(done, total, ++updates_ * 1024);
+  void OnProgress(uint64_t done, uint64_t total, int64_t rows) override {
+    bar_.Update(done, total, rows);
   }
   void Done() { bar_.Clear(); }
   int rejects() const { return rejects_; }
@@ -31,7 +31,6 @@ class CliObserver : public core::ImportObserver {
  private:
   ProgressBar bar_;
   int rejects_ = 0;
-  int64_t updates_ = 0;
 };
 
 std::string FieldList(core::RecordKind kind) {
@@ -46,7 +45,7 @@ Result<int> RunImport(Context& ctx) {
   std::string kind_name, path, format_name;
   std::vector<std::string> maps;
   bool strict = false, quiet = false;
-  size_t batch = 5000;
+  size_t batch = core::ImportOptions{}.batch_size;
   std::string description =
       "Import records from a CSV or NDJSON file. Every row needs an id (the record's id in your\n"
       "own system); importing the same file again changes nothing, and a changed row updates its\n"

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <variant>
@@ -162,7 +163,7 @@ class Run {
         RETAIN_RETURN_IF_ERROR(store_.Begin());
       }
       if (observer_ != nullptr && (report_.read & 1023) == 0) {
-        observer_->OnProgress(reader_.position(), reader_.size());
+        observer_->OnProgress(reader_.position(), reader_.size(), report_.read);
       }
     }
     if (options_.strict && rejects_.any()) {
@@ -172,7 +173,7 @@ class Run {
     } else {
       RETAIN_RETURN_IF_ERROR(CommitBatch());
     }
-    if (observer_ != nullptr) observer_->OnProgress(reader_.size(), reader_.size());
+    if (observer_ != nullptr) observer_->OnProgress(reader_.size(), reader_.size(), report_.read);
     RETAIN_RETURN_IF_ERROR(rejects_.Close());
     if (rejects_.any()) {
       report_.rejects_path = rejects_.rows_path();
@@ -208,25 +209,38 @@ class Run {
     return Replay();
   }
 
+  // Replays the rolled-back batch by halves: a half that writes cleanly commits as one
+  // transaction, a half that fails is split again, so one bad row among n costs about 2 log2(n)
+  // transactions instead of n.
   Status Replay() {
     batch_counts_ = {};
     auto batch = std::move(batch_);
     batch_.clear();
-    for (auto& p : batch) {
-      RETAIN_RETURN_IF_ERROR(store_.Begin());
-      auto outcome = Put(store_, p.record);
-      if (!outcome) {
-        store_.Rollback();
-        if (outcome.error().code == ErrorCode::kUnavailable) return tl::unexpected(outcome.error());
-        RETAIN_RETURN_IF_ERROR(Reject(p.line, p.raw, outcome.error()));
-        continue;
-      }
-      RETAIN_RETURN_IF_ERROR(store_.Commit());
-      Counts one;
-      one.Add(*outcome);
-      Tally(one);
-    }
+    RETAIN_RETURN_IF_ERROR(ReplayRange(batch, 0, batch.size()));
     return store_.Begin();
+  }
+
+  Status ReplayRange(const std::vector<Pending>& batch, size_t begin, size_t end) {
+    if (begin == end) return Ok();
+    RETAIN_RETURN_IF_ERROR(store_.Begin());
+    Counts counts;
+    std::optional<Error> failure;
+    for (size_t i = begin; i < end && !failure; ++i) {
+      auto outcome = Put(store_, batch[i].record);
+      if (outcome) counts.Add(*outcome);
+      else failure = outcome.error();
+    }
+    if (!failure) {
+      RETAIN_RETURN_IF_ERROR(store_.Commit());
+      Tally(counts);
+      return Ok();
+    }
+    store_.Rollback();
+    if (failure->code == ErrorCode::kUnavailable) return tl::unexpected(*failure);
+    if (end - begin == 1) return Reject(batch[begin].line, batch[begin].raw, *failure);
+    size_t mid = begin + (end - begin) / 2;
+    RETAIN_RETURN_IF_ERROR(ReplayRange(batch, begin, mid));
+    return ReplayRange(batch, mid, end);
   }
 
   Status CommitBatch() {

@@ -64,6 +64,13 @@ class Connection {
   // The statement is reset and ready for binding. Errors: Internal for bad SQL.
   virtual Result<Statement*> Prepare(std::string_view sql) = 0;
 
+  // Runs `insert`, an INSERT into a table whose primary key is `id`, and returns the new row's
+  // id. The statement's text must end with ReturningId(). Errors as for Statement::Step.
+  virtual Result<int64_t> ExecuteInsert(Statement* insert) = 0;
+  // " RETURNING id" where the dialect needs it to report the new id; "" for SQLite, whose own
+  // last-insert id is cheaper than RETURNING.
+  virtual std::string_view ReturningId() const = 0;
+
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;

@@ -169,6 +169,18 @@ class PgConnection : public Connection {
     return raw;
   }
 
+  Result<int64_t> ExecuteInsert(Statement* insert) override {
+    RETAIN_ASSIGN_OR_RETURN(bool row, insert->Step());
+    if (!row) {
+      insert->Reset();
+      return Internal("insert returned no id; does its text end with RETURNING id?");
+    }
+    int64_t id = insert->Int(0);
+    insert->Reset();
+    return id;
+  }
+  std::string_view ReturningId() const override { return " RETURNING id"; }
+
   Status Begin() override { return ExecuteScript("BEGIN"); }
   Status Commit() override { return ExecuteScript("COMMIT"); }
   Status Rollback() override { return ExecuteScript("ROLLBACK"); }

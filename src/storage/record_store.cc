@@ -33,6 +33,16 @@ std::string Money(int64_t minor, std::string_view currency) {
   return FormatAmount(minor, e ? *e : 2) + " " + std::string(currency);
 }
 
+// The customer-scoped tables FindOwned looks records up in.
+enum class Table { kSubscriptions, kPayments, kPurchases, kEvents };
+constexpr const char* kTableNames[] = {"subscriptions", "payments", "purchases", "events"};
+constexpr const char* kFindSql[] = {
+    "SELECT id, customer_id, content_hash FROM subscriptions WHERE external_id = ?",
+    "SELECT id, customer_id, content_hash FROM payments WHERE external_id = ?",
+    "SELECT id, customer_id, content_hash FROM purchases WHERE external_id = ?",
+    "SELECT id, customer_id, content_hash FROM events WHERE external_id = ?",
+};
+
 // What a lookup by external id found.
 struct Existing {
   int64_t id = 0;
@@ -60,11 +70,11 @@ class SqlRecordStore : public core::RecordStore {
                                  c.external_id));
     int64_t now = Now();
     if (!existing) {
-      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, PrepareInsert(
           "INSERT INTO customers (external_id, name, email, phone, address_line1, address_line2,"
           " postal_code, city, region, country, locale, consent_email, consent_sms, consent_post,"
           " consent_phone, first_contact_at, attributes, content_hash, created_at, updated_at)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
       Bind(s, c.external_id, c.name, c.email, c.phone, c.address_line1, c.address_line2,
            c.postal_code, c.city, c.region, c.country, c.locale, c.consent.email, c.consent.sms,
            c.consent.post, c.consent.phone, Seconds(c.first_contact_at), c.attributes_json, hash,
@@ -92,10 +102,10 @@ class SqlRecordStore : public core::RecordStore {
                                  p.external_id));
     int64_t now = Now();
     if (!existing) {
-      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, PrepareInsert(
           "INSERT INTO products (external_id, name, kind, price_minor, currency, billing, category,"
           " active, content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          " RETURNING id"));
+          ""));
       Bind(s, p.external_id, p.name, core::ProductKindName(p.kind), p.price_minor, p.currency,
            core::BillingName(p.billing), p.category, p.active, hash, now, now);
       RETAIN_ASSIGN_OR_RETURN(int64_t id, InsertReturningId(s));
@@ -120,16 +130,16 @@ class SqlRecordStore : public core::RecordStore {
       addon_ids.push_back(id);
     }
     int64_t hash = HashColumn(core::ContentHash(s));
-    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("subscriptions", s.external_id, customer_id));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned(Table::kSubscriptions, s.external_id, customer_id));
     int64_t now = Now();
     int64_t id = 0;
     WriteOutcome outcome;
     if (!existing) {
-      RETAIN_ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      RETAIN_ASSIGN_OR_RETURN(Statement * st, PrepareInsert(
           "INSERT INTO subscriptions (customer_id, external_id, plan_id, status, started_at,"
           " paused_at, resume_at, cancel_requested_at, cancelled_at, cancel_cause, cancel_reason,"
           " content_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          " RETURNING id"));
+          ""));
       Bind(st, customer_id, s.external_id, plan_id, core::SubscriptionStatusName(s.status),
            ToUnixSeconds(s.started_at), Seconds(s.paused_at), Seconds(s.resume_at),
            Seconds(s.cancel_requested_at), Seconds(s.cancelled_at),
@@ -175,7 +185,7 @@ class SqlRecordStore : public core::RecordStore {
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(p.customer));
     std::optional<int64_t> subscription_id;
     if (!p.subscription.empty()) {
-      RETAIN_ASSIGN_OR_RETURN(auto sub, FindOwned("subscriptions", p.subscription, customer_id,
+      RETAIN_ASSIGN_OR_RETURN(auto sub, FindOwned(Table::kSubscriptions, p.subscription, customer_id,
                                                   "subscription"));
       if (!sub) {
         return NotFound(fmt::format("no subscription '{}' for customer '{}'; import subscriptions first",
@@ -184,7 +194,7 @@ class SqlRecordStore : public core::RecordStore {
       subscription_id = sub->id;
     }
     int64_t hash = HashColumn(core::ContentHash(p));
-    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("payments", p.external_id, customer_id));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned(Table::kPayments, p.external_id, customer_id));
     int64_t now = Now();
     if (!existing) {
       RETAIN_RETURN_IF_ERROR(Execute(*db_,
@@ -209,7 +219,7 @@ class SqlRecordStore : public core::RecordStore {
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(p.customer));
     std::optional<int64_t> original_id;
     if (!p.original.empty()) {
-      RETAIN_ASSIGN_OR_RETURN(auto original, FindOwned("purchases", p.original, customer_id, "original"));
+      RETAIN_ASSIGN_OR_RETURN(auto original, FindOwned(Table::kPurchases, p.original, customer_id, "original"));
       if (!original) {
         return NotFound(fmt::format("no sale '{}' for customer '{}' to return", p.original, p.customer),
                         "original");
@@ -227,16 +237,16 @@ class SqlRecordStore : public core::RecordStore {
       product_ids.emplace_back(id);
     }
     int64_t hash = HashColumn(core::ContentHash(p));
-    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("purchases", p.external_id, customer_id));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned(Table::kPurchases, p.external_id, customer_id));
     int64_t now = Now();
     int64_t id = 0;
     WriteOutcome outcome;
     auto line_count = static_cast<int64_t>(p.lines.size());
     if (!existing) {
-      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, PrepareInsert(
           "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
           " total_minor, currency, line_count, content_hash, created_at, updated_at)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
       Bind(s, customer_id, p.external_id, core::PurchaseKindName(p.kind), original_id,
            ToUnixSeconds(p.occurred_at), p.store, p.total_minor, p.currency, line_count, hash,
            now, now);
@@ -269,7 +279,7 @@ class SqlRecordStore : public core::RecordStore {
   Result<WriteOutcome> PutEvent(const core::Event& e) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(e.customer));
     int64_t hash = HashColumn(core::ContentHash(e));
-    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned("events", e.external_id, customer_id));
+    RETAIN_ASSIGN_OR_RETURN(auto existing, FindOwned(Table::kEvents, e.external_id, customer_id));
     int64_t now = Now();
     if (!existing) {
       RETAIN_RETURN_IF_ERROR(Execute(*db_,
@@ -444,11 +454,9 @@ class SqlRecordStore : public core::RecordStore {
 
   // Looks a customer-scoped record up by external id. A record with that id that belongs to
   // another customer is a Conflict naming `field`.
-  Result<std::optional<Existing>> FindOwned(std::string_view table, std::string_view external_id,
+  Result<std::optional<Existing>> FindOwned(Table table, std::string_view external_id,
                                             int64_t customer_id, std::string_view field = "id") {
-    std::string sql = fmt::format(
-        "SELECT id, customer_id, content_hash FROM {} WHERE external_id = ?", table);
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(kFindSql[static_cast<int>(table)]));
     Bind(s, external_id);
     std::optional<Existing> mine;
     bool someone_else = false;
@@ -461,24 +469,24 @@ class SqlRecordStore : public core::RecordStore {
     s->Reset();
     if (!mine && someone_else && field == "id") {
       return Conflict(fmt::format("'{}' already belongs to another customer's {}; a record "
-                                  "cannot move between customers", external_id, table), std::string(field));
+                                  "cannot move between customers", external_id,
+                                  kTableNames[static_cast<int>(table)]), std::string(field));
     }
     return mine;
   }
 
-  Result<int64_t> InsertReturningId(Statement* s) {
-    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) {
-      s->Reset();
-      return Internal("insert returned no id");
+  // Prepares an INSERT (given as a string literal) whose new id InsertReturningId reads.
+  Result<Statement*> PrepareInsert(const char* sql) {
+    if (auto it = inserts_.find(sql); it != inserts_.end()) {
+      it->second->Reset();
+      return it->second;
     }
-    int64_t id = s->Int(0);
-    // Drain so the statement completes (SQLite finishes the insert on the last step).
-    RETAIN_ASSIGN_OR_RETURN(bool more, s->Step());
-    (void)more;
-    s->Reset();
-    return id;
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(std::string(sql) + std::string(db_->ReturningId())));
+    inserts_[sql] = s;
+    return s;
   }
+
+  Result<int64_t> InsertReturningId(Statement* s) { return db_->ExecuteInsert(s); }
 
   Result<int64_t> CustomerId(const std::string& external_id) {
     if (auto it = customer_ids_.find(external_id); it != customer_ids_.end()) return it->second;
@@ -507,6 +515,8 @@ class SqlRecordStore : public core::RecordStore {
   // External id -> internal id, for references; cleared on rollback.
   std::unordered_map<std::string, int64_t> customer_ids_;
   std::unordered_map<std::string, int64_t> product_ids_;
+  // INSERT statements by the address of their literal text.
+  std::unordered_map<const char*, Statement*> inserts_;
 };
 
 }  // namespace

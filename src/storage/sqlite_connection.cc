@@ -103,6 +103,15 @@ class SqliteConnection : public Connection {
     return raw;
   }
 
+  Result<int64_t> ExecuteInsert(Statement* insert) override {
+    RETAIN_ASSIGN_OR_RETURN(bool row, insert->Step());
+    (void)row;
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    insert->Reset();
+    return id;
+  }
+  std::string_view ReturningId() const override { return ""; }
+
   Status Begin() override { return Run("BEGIN IMMEDIATE"); }
   Status Commit() override { return Run("COMMIT"); }
   Status Rollback() override { return Run("ROLLBACK"); }
@@ -137,7 +146,7 @@ Result<std::unique_ptr<Connection>> OpenSqlite(std::string_view path) {
   // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss.
   const char* pragmas = file == ":memory:"
                             ? "PRAGMA foreign_keys=ON;"
-                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;";
   auto ok = conn->ExecuteScript(pragmas);
   if (!ok) {
     return Unavailable(fmt::format("cannot use SQLite database '{}': {}", file, ok.error().message));
