@@ -32,6 +32,8 @@ std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "sqlite" : "postgres";
 }
 
+void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
 TestDatabase::TestDatabase(Backend backend) : backend_(backend) {
   name_ = fmt::format("retain_test_{}_{}", ::getpid(), counter++);
   if (backend == Backend::kSqlite) {

@@ -4,6 +4,7 @@
 #ifndef RETAIN_TESTS_TEST_DATABASE_H_
 #define RETAIN_TESTS_TEST_DATABASE_H_
 
+#include <ostream>
 #include <string>
 
 namespace retain::testing {
@@ -12,6 +13,8 @@ enum class Backend { kSqlite, kPostgres };
 
 // "sqlite" or "postgres", for test names.
 std::string BackendName(Backend backend);
+// Prints the backend's name in test output (GoogleTest's hook).
+void PrintTo(Backend backend, std::ostream* os);
 
 // One empty database, dropped when the object goes away.
 class TestDatabase {

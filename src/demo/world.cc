@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 using core::RecordCounts;
 
 constexpr std::string_view kCurrency = "EUR";
-constexpr int64_t kCustomersPerTransaction = 500;
+constexpr int64_t kCustomersPerTransaction = 5000;
 constexpr auto kDay = std::chrono::seconds(86400);
 
 struct Locale {
