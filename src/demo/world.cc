@@ -80,6 +80,34 @@ constexpr std::array<std::string_view, 3> kFailureReasons = {"card_declined", "i
 constexpr std::array<std::string_view, 5> kComplaintCategories = {"billing", "technical",
                                                                  "product_quality", "staff", "delivery"};
 
+// The name in lower-case ASCII letters for an e-mail address: "João Conceição" -> "joaoconceicao".
+std::string AsciiHandle(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kFold[] = {
+      {"æ", "ae"}, {"Æ", "ae"}, {"ø", "o"}, {"Ø", "o"}, {"å", "a"}, {"Å", "a"}, {"ã", "a"},
+      {"á", "a"}, {"â", "a"}, {"à", "a"}, {"ç", "c"}, {"é", "e"}, {"ê", "e"}, {"í", "i"},
+      {"ó", "o"}, {"ô", "o"}, {"õ", "o"}, {"ú", "u"}, {"Ó", "o"}, {"É", "e"}};
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    char ch = name[i];
+    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')) {
+      out.push_back(static_cast<char>(ch | 0x20));
+      ++i;
+      continue;
+    }
+    bool folded = false;
+    for (const auto& [from, to] : kFold) {
+      if (name.substr(i, from.size()) == from) {
+        out += to;
+        i += from.size();
+        folded = true;
+        break;
+      }
+    }
+    if (!folded) ++i;
+  }
+  return out;
+}
+
 class Generator {
  public:
   Generator(core::RecordStore& store, const WorldOptions& options, const BusinessZone& zone)
@@ -155,10 +183,7 @@ class Generator {
     core::Customer c;
     c.external_id = fmt::format("C{:07}", n);
     c.name = fmt::format("{} {}", Pick(l.first), Pick(l.last));
-    std::string handle;
-    for (char ch : c.name) {
-      if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')) handle.push_back(static_cast<char>(ch | 0x20));
-    }
+    std::string handle = AsciiHandle(c.name);
     c.email = fmt::format("{}.{}@example.{}", handle, n, l.code == "en" ? "co.uk" : l.code == "da" ? "dk" : "pt");
     c.phone = fmt::format("+{} {:08}", l.code == "da" ? 45 : l.code == "pt" ? 351 : 44,
                           std::uniform_int_distribution<int>(10000000, 99999999)(rng_));
