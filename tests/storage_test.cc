@@ -244,6 +244,89 @@ TEST_P(StorageTest, TimelineReadsEverythingInTimeOrder) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StorageTest, RecordsReadBackAsWritten) {
+  ImportAll();
+  auto sub = store_->GetSubscription("S1");
+  ASSERT_TRUE(sub && *sub) << (sub ? "missing" : sub.error().message);
+  EXPECT_EQ((*sub)->customer, "C1");
+  EXPECT_EQ((*sub)->plan, "TV");
+  EXPECT_EQ((*sub)->addons, std::vector<std::string>{"PREMIUM"});
+  auto cancelled = store_->GetSubscription("S2");
+  ASSERT_TRUE(cancelled && *cancelled);
+  EXPECT_EQ((*cancelled)->status, core::SubscriptionStatus::kCancelled);
+  EXPECT_EQ((*cancelled)->cancel_cause, core::CancelCause::kVoluntary);
+  EXPECT_EQ((*cancelled)->cancel_reason, "too_expensive");
+  auto sale = store_->GetPurchase("P1");
+  ASSERT_TRUE(sale && *sale);
+  ASSERT_EQ((*sale)->lines.size(), 1u);
+  EXPECT_EQ((*sale)->lines[0].product, "SUB");
+  EXPECT_EQ((*sale)->lines[0].quantity, 2);
+  EXPECT_EQ((*sale)->total_minor, 1300);
+  auto ret = store_->GetPurchase("P2R");
+  ASSERT_TRUE(ret && *ret);
+  EXPECT_EQ((*ret)->original, "P2");
+  EXPECT_EQ((*ret)->kind, core::PurchaseKind::kReturn);
+  auto pay = store_->GetPayment("X2");
+  ASSERT_TRUE(pay && *pay);
+  EXPECT_EQ((*pay)->failure_reason, "card_declined");
+  EXPECT_EQ((*pay)->subscription, "S1");
+  EXPECT_FALSE(*store_->GetEvent("nope"));
+}
+
+TEST_P(StorageTest, ListingsPageWithCursorsAndFilters) {
+  ImportAll();
+  core::ListQuery q;
+  q.limit = 2;
+  auto first = store_->ListCustomers(q);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].external_id, "C1");
+  ASSERT_FALSE(first->next_cursor.empty());
+  q.cursor = first->next_cursor;
+  auto second = store_->ListCustomers(q);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].external_id, "C3");
+  EXPECT_TRUE(second->next_cursor.empty());
+
+  core::ListQuery by_customer;
+  by_customer.customer = "C1";
+  auto pays = store_->ListPayments(by_customer);
+  ASSERT_TRUE(pays);
+  EXPECT_EQ(pays->items.size(), 2u);
+  by_customer.type = "survey.answered";
+  auto surveys = store_->ListEvents(by_customer);
+  ASSERT_TRUE(surveys);
+  ASSERT_EQ(surveys->items.size(), 1u);
+  EXPECT_EQ(surveys->items[0].external_id, "E2");
+
+  core::ListQuery search;
+  search.search = "søren";
+  auto found = store_->ListCustomers(search);
+  ASSERT_TRUE(found);
+  // SQLite's LOWER folds ASCII only, so search by the e-mail or a plain-ASCII name prefix.
+  search.search = "SOREN@example.dk";
+  found = store_->ListCustomers(search);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].external_id, "C2");
+  search.search = "ann";
+  found = store_->ListCustomers(search);
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].name, "Ann Smith");
+
+  core::ListQuery bad;
+  bad.cursor = "abc";
+  auto err = store_->ListCustomers(bad);
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().field, "cursor");
+  core::ListQuery unknown;
+  unknown.customer = "nobody";
+  auto none = store_->ListPurchases(unknown);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
+}
+
 TEST_P(StorageTest, SettingsPersist) {
   EXPECT_FALSE(*store_->GetSetting("timezone"));
   ASSERT_TRUE(store_->SetSetting("timezone", "Europe/Lisbon"));
@@ -270,6 +353,19 @@ class FailsOnBoom : public core::RecordStore {
     return r;
   }
   Result<std::optional<core::Customer>> GetCustomer(std::string_view id) override { return inner_.GetCustomer(id); }
+  Result<std::optional<core::Product>> GetProduct(std::string_view id) override { return inner_.GetProduct(id); }
+  Result<std::optional<core::Subscription>> GetSubscription(std::string_view id) override { return inner_.GetSubscription(id); }
+  Result<std::optional<core::Payment>> GetPayment(std::string_view id) override { return inner_.GetPayment(id); }
+  Result<std::optional<core::Purchase>> GetPurchase(std::string_view id) override { return inner_.GetPurchase(id); }
+  Result<std::optional<core::Event>> GetEvent(std::string_view id) override { return inner_.GetEvent(id); }
+  Result<core::Page<core::Customer>> ListCustomers(const core::ListQuery& q) override { return inner_.ListCustomers(q); }
+  Result<core::Page<core::Product>> ListProducts(const core::ListQuery& q) override { return inner_.ListProducts(q); }
+  Result<core::Page<core::Subscription>> ListSubscriptions(const core::ListQuery& q) override { return inner_.ListSubscriptions(q); }
+  Result<core::Page<core::Payment>> ListPayments(const core::ListQuery& q) override { return inner_.ListPayments(q); }
+  Result<core::Page<core::Purchase>> ListPurchases(const core::ListQuery& q) override { return inner_.ListPurchases(q); }
+  Result<core::Page<core::Event>> ListEvents(const core::ListQuery& q) override { return inner_.ListEvents(q); }
+  Result<std::optional<core::IdempotentReply>> GetIdempotentReply(std::string_view k) override { return inner_.GetIdempotentReply(k); }
+  Status PutIdempotentReply(std::string_view k, const core::IdempotentReply& r) override { return inner_.PutIdempotentReply(k, r); }
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view id) override { return inner_.Timeline(id); }
   Result<core::RecordCounts> Counts() override { return inner_.Counts(); }
   Result<std::optional<std::string>> GetSetting(std::string_view k) override { return inner_.GetSetting(k); }

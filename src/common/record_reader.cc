@@ -265,6 +265,14 @@ Status AddFieldMapping(std::string_view spec, FieldMap* map) {
   return Ok();
 }
 
+SourceRecord SourceRecord::FromJson(nlohmann::json object, int64_t line) {
+  SourceRecord rec;
+  rec.line_ = line;
+  rec.is_json_ = true;
+  rec.object_ = std::move(object);
+  return rec;
+}
+
 std::optional<std::string_view> SourceRecord::Get(std::string_view field) const {
   if (!is_json_) {
     for (size_t i = 0; i < names_->size(); ++i) {

@@ -33,6 +33,10 @@ Status AddFieldMapping(std::string_view spec, FieldMap* map);
 // One record of an import file. Values are views valid until the reader's next Next().
 class SourceRecord {
  public:
+  // A record made from a JSON object (an API request body) rather than read from a file. `raw`
+  // is the text to report it by; `line` numbers it within its request (1 for a single object).
+  static SourceRecord FromJson(nlohmann::json object, int64_t line = 1);
+
   // 1-based line the record starts on.
   int64_t line() const { return line_; }
   // The record's text as it appears in the file, without the line ending.

@@ -14,6 +14,29 @@
 
 namespace retain::core {
 
+// A page of a listing, oldest record first. `next_cursor` is empty on the last page.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;
+};
+
+// Which page of which records to list. Filters left empty do not filter.
+struct ListQuery {
+  std::string cursor;    // from the previous page's next_cursor; empty for the first page
+  int limit = 50;        // 1..1000
+  std::string customer;  // records of this customer (external id)
+  std::string type;      // events of this type
+  std::string search;    // customers whose id or e-mail equals it or whose name starts with it
+};
+
+// A stored reply to a request made with an Idempotency-Key.
+struct IdempotentReply {
+  std::string request_hash;  // what the first request carried, to tell a reuse of the key
+  int status = 0;
+  std::string body;
+};
+
 // What writing a record did. Writing a record whose external id exists updates it when a field
 // differs and does nothing when none does, so every write is idempotent.
 enum class WriteOutcome { kInserted, kUpdated, kUnchanged };
@@ -40,8 +63,27 @@ class RecordStore {
   virtual Result<WriteOutcome> PutPurchase(const Purchase& p) = 0;
   virtual Result<WriteOutcome> PutEvent(const Event& e) = 0;
 
-  // The customer with `external_id`, or nullopt when there is none.
+  // The record with `external_id`, or nullopt when there is none.
   virtual Result<std::optional<Customer>> GetCustomer(std::string_view external_id) = 0;
+  virtual Result<std::optional<Product>> GetProduct(std::string_view external_id) = 0;
+  virtual Result<std::optional<Subscription>> GetSubscription(std::string_view external_id) = 0;
+  virtual Result<std::optional<Payment>> GetPayment(std::string_view external_id) = 0;
+  virtual Result<std::optional<Purchase>> GetPurchase(std::string_view external_id) = 0;
+  virtual Result<std::optional<Event>> GetEvent(std::string_view external_id) = 0;
+
+  // Listings in the order records were first stored. InvalidArgument for a malformed cursor.
+  virtual Result<Page<Customer>> ListCustomers(const ListQuery& q) = 0;
+  virtual Result<Page<Product>> ListProducts(const ListQuery& q) = 0;
+  virtual Result<Page<Subscription>> ListSubscriptions(const ListQuery& q) = 0;
+  virtual Result<Page<Payment>> ListPayments(const ListQuery& q) = 0;
+  virtual Result<Page<Purchase>> ListPurchases(const ListQuery& q) = 0;
+  virtual Result<Page<Event>> ListEvents(const ListQuery& q) = 0;
+
+  // The reply stored under an idempotency `key` (scoped by the caller, e.g. "POST /v1/x key"),
+  // or nullopt. PutIdempotentReply stores one inside the current transaction, so the reply is
+  // durable exactly when the writes it reports are.
+  virtual Result<std::optional<IdempotentReply>> GetIdempotentReply(std::string_view key) = 0;
+  virtual Status PutIdempotentReply(std::string_view key, const IdempotentReply& reply) = 0;
 
   // Everything recorded about a customer (subscriptions started, paused and cancelled, payments,
   // purchases and returns, events), oldest first. NotFound when the customer does not exist.

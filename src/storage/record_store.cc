@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <unordered_map>
 
@@ -298,30 +299,68 @@ class SqlRecordStore : public core::RecordStore {
   }
 
   Result<std::optional<core::Customer>> GetCustomer(std::string_view external_id) override {
+    return GetOne<core::Customer>(kCustomerSelect, " WHERE x.external_id = ?", external_id,
+                                  [&](Statement* s) { return DecodeCustomer(s); });
+  }
+
+  Result<std::optional<core::Product>> GetProduct(std::string_view external_id) override {
+    return GetOne<core::Product>(kProductSelect, " WHERE x.external_id = ?", external_id,
+                                 [&](Statement* s) { return DecodeProduct(s); });
+  }
+  Result<std::optional<core::Subscription>> GetSubscription(std::string_view external_id) override {
+    return GetOne<core::Subscription>(kSubscriptionSelect, " WHERE x.external_id = ?", external_id,
+                                      [&](Statement* s) { return DecodeSubscription(s); });
+  }
+  Result<std::optional<core::Payment>> GetPayment(std::string_view external_id) override {
+    return GetOne<core::Payment>(kPaymentSelect, " WHERE x.external_id = ?", external_id,
+                                 [&](Statement* s) { return DecodePayment(s); });
+  }
+  Result<std::optional<core::Purchase>> GetPurchase(std::string_view external_id) override {
+    return GetOne<core::Purchase>(kPurchaseSelect, " WHERE x.external_id = ?", external_id,
+                                  [&](Statement* s) { return DecodePurchase(s); });
+  }
+  Result<std::optional<core::Event>> GetEvent(std::string_view external_id) override {
+    return GetOne<core::Event>(kEventSelect, " WHERE x.external_id = ?", external_id,
+                               [&](Statement* s) { return DecodeEvent(s); });
+  }
+
+  Result<core::Page<core::Customer>> ListCustomers(const core::ListQuery& q) override {
+    return List<core::Customer>(kCustomerSelect, q, /*scoped=*/false,
+                                [&](Statement* s) { return DecodeCustomer(s); });
+  }
+  Result<core::Page<core::Product>> ListProducts(const core::ListQuery& q) override {
+    return List<core::Product>(kProductSelect, q, false, [&](Statement* s) { return DecodeProduct(s); });
+  }
+  Result<core::Page<core::Subscription>> ListSubscriptions(const core::ListQuery& q) override {
+    return List<core::Subscription>(kSubscriptionSelect, q, true,
+                                    [&](Statement* s) { return DecodeSubscription(s); });
+  }
+  Result<core::Page<core::Payment>> ListPayments(const core::ListQuery& q) override {
+    return List<core::Payment>(kPaymentSelect, q, true, [&](Statement* s) { return DecodePayment(s); });
+  }
+  Result<core::Page<core::Purchase>> ListPurchases(const core::ListQuery& q) override {
+    return List<core::Purchase>(kPurchaseSelect, q, true, [&](Statement* s) { return DecodePurchase(s); });
+  }
+  Result<core::Page<core::Event>> ListEvents(const core::ListQuery& q) override {
+    return List<core::Event>(kEventSelect, q, true, [&](Statement* s) { return DecodeEvent(s); });
+  }
+
+  Result<std::optional<core::IdempotentReply>> GetIdempotentReply(std::string_view key) override {
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT external_id, name, email, phone, address_line1, address_line2, postal_code, city,"
-        " region, country, locale, consent_email, consent_sms, consent_post, consent_phone,"
-        " first_contact_at, attributes FROM customers WHERE external_id = ?"));
-    Bind(s, external_id);
+        "SELECT request_hash, status, body FROM idempotency_keys WHERE key = ?"));
+    Bind(s, key);
     RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) return std::optional<core::Customer>();
-    core::Customer c;
-    c.external_id = s->Text(0);
-    c.name = s->Text(1);
-    c.email = s->Text(2);
-    c.phone = s->Text(3);
-    c.address_line1 = s->Text(4);
-    c.address_line2 = s->Text(5);
-    c.postal_code = s->Text(6);
-    c.city = s->Text(7);
-    c.region = s->Text(8);
-    c.country = s->Text(9);
-    c.locale = s->Text(10);
-    c.consent = {s->Int(11) != 0, s->Int(12) != 0, s->Int(13) != 0, s->Int(14) != 0};
-    if (!s->IsNull(15)) c.first_contact_at = FromUnixSeconds(s->Int(15));
-    c.attributes_json = s->Text(16);
+    std::optional<core::IdempotentReply> reply;
+    if (row) reply = core::IdempotentReply{std::string(s->Text(0)), static_cast<int>(s->Int(1)), std::string(s->Text(2))};
     s->Reset();
-    return std::optional<core::Customer>(std::move(c));
+    return reply;
+  }
+
+  Status PutIdempotentReply(std::string_view key, const core::IdempotentReply& reply) override {
+    return Execute(*db_,
+                   "INSERT INTO idempotency_keys (key, request_hash, status, body, created_at)"
+                   " VALUES (?, ?, ?, ?, ?)",
+                   key, reply.request_hash, static_cast<int64_t>(reply.status), reply.body, Now());
   }
 
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view customer_external_id) override {
@@ -441,6 +480,262 @@ class SqlRecordStore : public core::RecordStore {
   }
 
  private:
+  // Row decoders for the SELECTs below (column order matters).
+  core::Customer DecodeCustomer(Statement* s) {
+    core::Customer c;
+    c.external_id = s->Text(1);
+    c.name = s->Text(2);
+    c.email = s->Text(3);
+    c.phone = s->Text(4);
+    c.address_line1 = s->Text(5);
+    c.address_line2 = s->Text(6);
+    c.postal_code = s->Text(7);
+    c.city = s->Text(8);
+    c.region = s->Text(9);
+    c.country = s->Text(10);
+    c.locale = s->Text(11);
+    c.consent = {s->Int(12) != 0, s->Int(13) != 0, s->Int(14) != 0, s->Int(15) != 0};
+    if (!s->IsNull(16)) c.first_contact_at = FromUnixSeconds(s->Int(16));
+    c.attributes_json = s->Text(17);
+    return c;
+  }
+
+  core::Product DecodeProduct(Statement* s) {
+    core::Product p;
+    p.external_id = s->Text(1);
+    p.name = s->Text(2);
+    auto kind = s->Text(3);
+    p.kind = kind == "plan" ? core::ProductKind::kPlan
+             : kind == "addon" ? core::ProductKind::kAddon : core::ProductKind::kItem;
+    p.price_minor = s->Int(4);
+    p.currency = s->Text(5);
+    auto billing = s->Text(6);
+    p.billing = billing == "monthly" ? core::Billing::kMonthly
+                : billing == "yearly" ? core::Billing::kYearly : core::Billing::kOneOff;
+    p.category = s->Text(7);
+    p.active = s->Int(8) != 0;
+    return p;
+  }
+
+  static std::optional<Timestamp> OptionalTime(Statement* s, int column) {
+    if (s->IsNull(column)) return std::nullopt;
+    return FromUnixSeconds(s->Int(column));
+  }
+
+  // Reads the subscription's add-ons and discounts too (after the main row is decoded).
+  core::Subscription DecodeSubscription(Statement* s) {
+    core::Subscription x;
+    x.external_id = s->Text(1);
+    x.customer = s->Text(2);
+    x.plan = s->Text(3);
+    auto status = s->Text(4);
+    x.status = status == "paused" ? core::SubscriptionStatus::kPaused
+               : status == "cancel_requested" ? core::SubscriptionStatus::kCancelRequested
+               : status == "cancelled" ? core::SubscriptionStatus::kCancelled
+                                       : core::SubscriptionStatus::kActive;
+    x.started_at = FromUnixSeconds(s->Int(5));
+    x.paused_at = OptionalTime(s, 6);
+    x.resume_at = OptionalTime(s, 7);
+    x.cancel_requested_at = OptionalTime(s, 8);
+    x.cancelled_at = OptionalTime(s, 9);
+    auto cause = s->Text(10);
+    x.cancel_cause = cause == "voluntary" ? core::CancelCause::kVoluntary
+                     : cause == "involuntary" ? core::CancelCause::kInvoluntary : core::CancelCause::kNone;
+    x.cancel_reason = s->Text(11);
+    pending_children_ = {s->Int(12), s->Int(0)};  // customer id, subscription id
+    return x;
+  }
+
+  Status LoadSubscriptionChildren(core::Subscription& x, int64_t customer_id, int64_t id) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * a, db_->Prepare(
+        "SELECT p.external_id FROM subscription_addons a JOIN products p ON p.id = a.product_id"
+        " WHERE a.customer_id = ? AND a.subscription_id = ? ORDER BY p.external_id"));
+    Bind(a, customer_id, id);
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, a->Step());
+      if (!row) break;
+      x.addons.emplace_back(a->Text(0));
+    }
+    a->Reset();
+    RETAIN_ASSIGN_OR_RETURN(Statement * d, db_->Prepare(
+        "SELECT percent_bp, amount_minor, starts_at, ends_at, reason FROM subscription_discounts"
+        " WHERE customer_id = ? AND subscription_id = ? ORDER BY position"));
+    Bind(d, customer_id, id);
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, d->Step());
+      if (!row) break;
+      x.discounts.push_back({static_cast<int32_t>(d->Int(0)), d->Int(1), FromUnixSeconds(d->Int(2)),
+                             OptionalTime(d, 3), std::string(d->Text(4))});
+    }
+    d->Reset();
+    return Ok();
+  }
+
+  core::Payment DecodePayment(Statement* s) {
+    core::Payment p;
+    p.external_id = s->Text(1);
+    p.customer = s->Text(2);
+    if (!s->IsNull(3)) p.subscription = s->Text(3);
+    p.amount_minor = s->Int(4);
+    p.currency = s->Text(5);
+    auto status = s->Text(6);
+    p.status = status == "failed" ? core::PaymentStatus::kFailed
+               : status == "refunded" ? core::PaymentStatus::kRefunded : core::PaymentStatus::kSucceeded;
+    p.failure_reason = s->Text(7);
+    p.occurred_at = FromUnixSeconds(s->Int(8));
+    return p;
+  }
+
+  core::Purchase DecodePurchase(Statement* s) {
+    core::Purchase p;
+    p.external_id = s->Text(1);
+    p.customer = s->Text(2);
+    p.kind = s->Text(3) == "return" ? core::PurchaseKind::kReturn : core::PurchaseKind::kSale;
+    if (!s->IsNull(4)) p.original = s->Text(4);
+    p.occurred_at = FromUnixSeconds(s->Int(5));
+    p.store = s->Text(6);
+    p.total_minor = s->Int(7);
+    p.currency = s->Text(8);
+    pending_children_ = {s->Int(9), s->Int(0)};
+    return p;
+  }
+
+  Status LoadPurchaseLines(core::Purchase& p, int64_t customer_id, int64_t id) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * l, db_->Prepare(
+        "SELECT pr.external_id, l.description, l.quantity, l.unit_price_minor, l.amount_minor"
+        " FROM purchase_lines l LEFT JOIN products pr ON pr.id = l.product_id"
+        " WHERE l.customer_id = ? AND l.purchase_id = ? ORDER BY l.line_no"));
+    Bind(l, customer_id, id);
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, l->Step());
+      if (!row) break;
+      p.lines.push_back({l->IsNull(0) ? std::string() : std::string(l->Text(0)), std::string(l->Text(1)),
+                         l->Int(2), l->Int(3), l->Int(4)});
+    }
+    l->Reset();
+    return Ok();
+  }
+
+  core::Event DecodeEvent(Statement* s) {
+    core::Event e;
+    e.external_id = s->Text(1);
+    e.customer = s->Text(2);
+    e.type = s->Text(3);
+    e.occurred_at = FromUnixSeconds(s->Int(4));
+    e.payload_json = s->Text(5);
+    return e;
+  }
+
+  // Child rows (add-ons, discounts, lines) are read after the parent statement is done with, so
+  // two statements are never stepped at once on one connection.
+  template <typename T>
+  Status LoadChildren(T& record, std::pair<int64_t, int64_t> ids) {
+    if constexpr (std::is_same_v<T, core::Subscription>) {
+      return LoadSubscriptionChildren(record, ids.first, ids.second);
+    } else if constexpr (std::is_same_v<T, core::Purchase>) {
+      return LoadPurchaseLines(record, ids.first, ids.second);
+    } else {
+      return Ok();
+    }
+  }
+
+  template <typename T, typename Decode>
+  Result<std::optional<T>> GetOne(std::string_view select, std::string_view where,
+                                  std::string_view external_id, Decode decode) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(std::string(select) + std::string(where)));
+    Bind(s, external_id);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<T>();
+    T record = decode(s);
+    auto ids = pending_children_;
+    s->Reset();
+    RETAIN_RETURN_IF_ERROR(LoadChildren(record, ids));
+    return std::optional<T>(std::move(record));
+  }
+
+  template <typename T, typename Decode>
+  Result<core::Page<T>> List(std::string_view select, const core::ListQuery& q, bool scoped,
+                             Decode decode) {
+    int64_t after = 0;
+    if (!q.cursor.empty()) {
+      auto [p, ec] = std::from_chars(q.cursor.data(), q.cursor.data() + q.cursor.size(), after);
+      if (ec != std::errc() || p != q.cursor.data() + q.cursor.size() || after < 0) {
+        return InvalidArgument("is not a cursor this server gave out", "cursor");
+      }
+    }
+    if (q.limit < 1 || q.limit > 1000) return InvalidArgument("must be between 1 and 1000", "limit");
+    std::string sql(select);
+    sql += " WHERE x.id > ?";
+    std::optional<int64_t> customer_id;
+    if (scoped && !q.customer.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(customer_id, CustomerId(q.customer));
+      sql += " AND x.customer_id = ?";
+    }
+    if (!q.type.empty()) sql += " AND x.type = ?";
+    if (!q.search.empty()) {
+      sql += " AND (x.external_id = ? OR LOWER(x.email) = LOWER(?) OR LOWER(x.name) LIKE LOWER(?))";
+    }
+    sql += " ORDER BY x.id LIMIT ?";
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    int i = 0;
+    s->BindInt(++i, after);
+    if (customer_id) s->BindInt(++i, *customer_id);
+    if (!q.type.empty()) s->BindText(++i, q.type);
+    if (!q.search.empty()) {
+      s->BindText(++i, q.search);
+      s->BindText(++i, q.search);
+      std::string prefix;
+      for (char c : q.search) {  // LIKE wildcards in the search are literal
+        if (c != '%' && c != '_') prefix.push_back(c);
+      }
+      s->BindText(++i, prefix + "%");
+    }
+    s->BindInt(++i, q.limit + 1);
+    core::Page<T> page;
+    std::vector<std::pair<int64_t, int64_t>> children;
+    int64_t last_id = 0;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (static_cast<int>(page.items.size()) == q.limit) {
+        page.next_cursor = std::to_string(last_id);
+        break;
+      }
+      last_id = s->Int(0);
+      page.items.push_back(decode(s));
+      children.push_back(pending_children_);
+    }
+    s->Reset();
+    for (size_t k = 0; k < page.items.size(); ++k) {
+      RETAIN_RETURN_IF_ERROR(LoadChildren(page.items[k], children[k]));
+    }
+    return page;
+  }
+
+  static constexpr const char* kCustomerSelect =
+      "SELECT x.id, x.external_id, x.name, x.email, x.phone, x.address_line1, x.address_line2,"
+      " x.postal_code, x.city, x.region, x.country, x.locale, x.consent_email, x.consent_sms,"
+      " x.consent_post, x.consent_phone, x.first_contact_at, x.attributes FROM customers x";
+  static constexpr const char* kProductSelect =
+      "SELECT x.id, x.external_id, x.name, x.kind, x.price_minor, x.currency, x.billing, x.category,"
+      " x.active FROM products x";
+  static constexpr const char* kSubscriptionSelect =
+      "SELECT x.id, x.external_id, c.external_id, p.external_id, x.status, x.started_at,"
+      " x.paused_at, x.resume_at, x.cancel_requested_at, x.cancelled_at, x.cancel_cause,"
+      " x.cancel_reason, x.customer_id FROM subscriptions x"
+      " JOIN customers c ON c.id = x.customer_id JOIN products p ON p.id = x.plan_id";
+  static constexpr const char* kPaymentSelect =
+      "SELECT x.id, x.external_id, c.external_id, s.external_id, x.amount_minor, x.currency,"
+      " x.status, x.failure_reason, x.occurred_at FROM payments x"
+      " JOIN customers c ON c.id = x.customer_id LEFT JOIN subscriptions s ON s.id = x.subscription_id";
+  static constexpr const char* kPurchaseSelect =
+      "SELECT x.id, x.external_id, c.external_id, x.kind, o.external_id, x.occurred_at, x.store,"
+      " x.total_minor, x.currency, x.customer_id FROM purchases x"
+      " JOIN customers c ON c.id = x.customer_id LEFT JOIN purchases o ON o.id = x.original_id";
+  static constexpr const char* kEventSelect =
+      "SELECT x.id, x.external_id, c.external_id, x.type, x.occurred_at, x.payload FROM events x"
+      " JOIN customers c ON c.id = x.customer_id";
+
   template <typename... Args>
   Result<std::optional<Existing>> Find(std::string_view sql, const Args&... args) {
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
@@ -515,6 +810,8 @@ class SqlRecordStore : public core::RecordStore {
   // External id -> internal id, for references; cleared on rollback.
   std::unordered_map<std::string, int64_t> customer_ids_;
   std::unordered_map<std::string, int64_t> product_ids_;
+  // (customer id, record id) of the last subscription or purchase decoded, for LoadChildren.
+  std::pair<int64_t, int64_t> pending_children_{0, 0};
   // INSERT statements by the address of their literal text.
   std::unordered_map<const char*, Statement*> inserts_;
 };
