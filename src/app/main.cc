@@ -1,3 +1,6 @@
+#include "app/services.h"
 #include "cli/cli.h"
 
-int main(int argc, char** argv) { return retain::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return retain::cli::Main(argc, argv, retain::app::MakeServices());
+}

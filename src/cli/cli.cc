@@ -58,7 +58,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 std::span<const Command> Commands() { return kCommands; }
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, const Services& services) {
   try {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -92,7 +92,7 @@ int Main(int argc, char** argv) {
       std::cerr << "\nRun 'retain --help' for the list of commands.\n";
       return 2;
     }
-    Context ctx{{args.begin() + 1, args.end()}, app::ConfigFromEnvironment()};
+    Context ctx{{args.begin() + 1, args.end()}, app::ConfigFromEnvironment(), &services};
     auto result = command->handler(ctx);
     if (!result) {
       std::cerr << "retain: error: " << result.error().ToString() << "\n";

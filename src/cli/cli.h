@@ -10,14 +10,42 @@
 
 #include "app/config.h"
 #include "common/status.h"
+#include "core/store.h"
 
 namespace retain::cli {
+
+// What the schema migration did.
+struct MigrateOutcome {
+  int from_version = 0;
+  int to_version = 0;
+  int applied = 0;
+};
+
+// Options of `retain serve` (and of `retain demo`, which ends by serving).
+struct ServeOptions {
+  std::string db;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;  // 0: one per core
+};
+
+// What the commands need from the layers beside the command line (storage, the server). The
+// program's wiring (app/) fills it; tests may fill it differently.
+struct Services {
+  // Opens the record store at a database URL, migrating an empty database.
+  std::function<Result<std::unique_ptr<core::RecordStore>>(const std::string& url)> open_store;
+  // Applies pending migrations to the database at a URL.
+  std::function<Result<MigrateOutcome>(const std::string& url)> migrate;
+  // Serves the HTTP API and the web app until SIGTERM or SIGINT; returns the exit code.
+  std::function<Result<int>(const ServeOptions& options)> serve;
+};
 
 // What a command handler gets: its arguments (after the command name) and the configuration
 // read from the environment (its flags may override it).
 struct Context {
   std::vector<std::string> args;
   app::Config config;
+  const Services* services = nullptr;
 };
 
 // A handler returns the process exit code, or an error the top level prints and maps.
@@ -32,9 +60,9 @@ struct Command {
 // Every command, in the order `retain --help` lists them.
 std::span<const Command> Commands();
 
-// Runs the command line `argv` and returns the process exit code. Prints errors as
-// "retain: error: ..." on stderr. Never throws.
-int Main(int argc, char** argv);
+// Runs the command line `argv` with `services` and returns the process exit code. Prints errors
+// as "retain: error: ..." on stderr. Never throws.
+int Main(int argc, char** argv, const Services& services);
 
 // The exit code for an error of `code` (see `retain --help`).
 int ExitCode(ErrorCode code);
@@ -45,6 +73,7 @@ Result<int> RunImport(Context& ctx);
 Result<int> RunStats(Context& ctx);
 Result<int> RunTimeline(Context& ctx);
 Result<int> RunDemo(Context& ctx);
+Result<int> RunServe(Context& ctx);
 
 }  // namespace retain::cli
 

@@ -1,11 +1,10 @@
 #include "cli/store_opener.h"
 
-#include "storage/record_store.h"
 
 namespace retain::cli {
 
 Result<std::unique_ptr<core::RecordStore>> OpenStore(const Context& ctx) {
-  return storage::OpenRecordStore(ctx.config.db);
+  return ctx.services->open_store(ctx.config.db);
 }
 
 Result<BusinessZone> LoadZone(core::RecordStore& store) {
