@@ -1,5 +1,10 @@
 #include "app/services.h"
 
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "server/http_server.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/record_store.h"
@@ -17,8 +22,20 @@ cli::Services MakeServices() {
     RETAIN_ASSIGN_OR_RETURN(out.to_version, storage::SchemaVersion(*db));
     return out;
   };
-  s.serve = [](const cli::ServeOptions&) -> Result<int> {
-    return FailedPrecondition("this build has no HTTP server");
+  s.serve = [](const cli::ServeOptions& o) -> Result<int> {
+    // Check the database once up front so a bad URL or schema fails before listening.
+    RETAIN_RETURN_IF_ERROR(storage::OpenRecordStore(o.db));
+    server::ServerOptions options;
+    options.host = o.host;
+    options.port = o.port;
+    options.threads = o.threads;
+    options.on_listening = [db = o.db, host = o.host](int port) {
+      std::cout << fmt::format("retain: serving {} on http://{}:{}/ (API under /v1, description at "
+                               "/openapi.json); Ctrl-C or SIGTERM stops\n", db, host, port)
+                << std::flush;
+    };
+    std::string url = o.db;
+    return server::Serve(options, [url] { return storage::OpenRecordStore(url); });
   };
   return s;
 }

@@ -21,6 +21,7 @@ const Command kCommands[] = {
      RunImport},
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
+    {"serve", "Serve the HTTP API", RunServe},
     {"demo", "Generate the demo world: a sandwich chain and a cable and phone company", RunDemo},
 };
 

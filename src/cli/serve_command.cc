@@ -1,0 +1,25 @@
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/cli.h"
+#include "cli/options.h"
+
+namespace retain::cli {
+
+Result<int> RunServe(Context& ctx) {
+  ServeOptions options;
+  auto app = NewParser("serve",
+                       "Serve the HTTP API (JSON under /v1, /openapi.json, /healthz, /metrics) until "
+                       "SIGTERM or Ctrl-C, then finish the requests already accepted.",
+                       ctx);
+  app->add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app->add_option("--port", options.port, "Port to listen on (0 picks a free one)")->capture_default_str();
+  app->add_option("--threads", options.threads, "I/O threads (default: one per core)");
+  RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
+  if (stop) return *stop;
+  options.db = ctx.config.db;
+  return ctx.services->serve(options);
+}
+
+}  // namespace retain::cli

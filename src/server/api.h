@@ -1,0 +1,31 @@
+// The JSON API's routes.
+#ifndef RETAIN_SERVER_API_H_
+#define RETAIN_SERVER_API_H_
+
+#include "common/time.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/store_workers.h"
+
+namespace retain::server {
+
+// What handlers share. Pointers are not owned and outlive the router.
+struct ApiContext {
+  StoreWorkers* workers = nullptr;
+  BusinessZone zone;
+  Metrics* metrics = nullptr;
+};
+
+// /v1/customers, /v1/plans, /v1/subscriptions, /v1/payments, /v1/purchases, /v1/events:
+// list, get, create-or-update (one JSON object, or an NDJSON batch), and a customer's timeline.
+void AddRecordRoutes(Router& router, const ApiContext& ctx);
+
+// /healthz, /metrics, /openapi.json and /v1/stats.
+void AddServiceRoutes(Router& router, const ApiContext& ctx);
+
+// The OpenAPI 3.1 description of every route in `router`.
+nlohmann::json OpenApi(const Router& router);
+
+}  // namespace retain::server
+
+#endif  // RETAIN_SERVER_API_H_

@@ -1,0 +1,291 @@
+#include "server/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "server/api.h"
+#include "server/metrics.h"
+#include "server/router.h"
+
+namespace retain::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class Session;
+
+// What every session shares. Lives as long as Serve().
+struct Shared {
+  const ServerOptions* options = nullptr;
+  Router router;
+  Metrics metrics;
+  net::io_context* io = nullptr;
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Shared* shared) : stream_(std::move(socket)), shared_(shared) {
+    shared_->metrics.AddOpenConnections(1);
+  }
+  ~Session() {
+    shared_->metrics.AddOpenConnections(-1);
+    std::lock_guard lock(shared_->sessions_mu);
+    shared_->sessions.erase(this);
+  }
+
+  void Start() {
+    {
+      std::lock_guard lock(shared_->sessions_mu);
+      shared_->sessions[this] = weak_from_this();
+    }
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // On shutdown: a session waiting for a request closes now; a busy one after its response.
+  void Drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->stream_.cancel();
+    });
+  }
+
+ private:
+  void Read() {
+    if (shared_->draining) return Close();
+    busy_ = false;
+    parser_.emplace();
+    parser_->body_limit(shared_->options->max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(shared_->options->max_header_bytes));
+    stream_.expires_after(requests_ == 0 ? shared_->options->read_timeout : shared_->options->idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return Close();
+    }
+    start_ = std::chrono::steady_clock::now();
+    busy_ = true;
+    ++requests_;
+    if (ec) {
+      keep_alive_ = false;
+      version_ = 11;
+      route_ = "(malformed)";
+      method_ = "?";
+      Error e{ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(), ""};
+      Response r = ErrorResponse(e);
+      if (ec == http::error::body_limit) {
+        r = ErrorResponse({ErrorCode::kInvalidArgument,
+                           fmt::format("the request body is larger than {} bytes", shared_->options->max_body_bytes), ""});
+        r.status = 413;
+      } else if (ec == http::error::header_limit) {
+        r = ErrorResponse({ErrorCode::kInvalidArgument, "the request headers are too large", ""});
+        r.status = 431;
+      }
+      return Send(std::move(r));
+    }
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    Request req;
+    req.method = std::string(msg.method_string());
+    method_ = req.method;
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      req.headers[name] = std::string(field.value());
+    }
+    req.body = std::move(msg.body());
+    if (auto ok = ParseTarget(msg.target(), &req); !ok) {
+      route_ = "(bad target)";
+      return Send(ErrorResponse(ok.error()));
+    }
+    bool path_known = false;
+    const Route* route = shared_->router.Find(&req, &path_known);
+    if (route == nullptr) {
+      route_ = "(unmatched)";
+      if (path_known) {
+        Response r = ErrorResponse({ErrorCode::kInvalidArgument,
+                                    fmt::format("{} is not allowed on {}", req.method, req.path), ""});
+        r.status = 405;
+        return Send(std::move(r));
+      }
+      return Send(ErrorResponse({ErrorCode::kNotFound, fmt::format("no such endpoint: {}", req.path), ""}));
+    }
+    route_ = route->pattern;
+    // The reply may come from a database thread; it keeps the I/O context alive until it runs.
+    auto work = net::make_work_guard(*shared_->io);
+    route->handler(std::move(req), [self = shared_from_this(), work](Response r) mutable {
+      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
+      work.reset();
+    });
+  }
+
+  void Send(Response r) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version_);
+    res->set(http::field::server, "retain");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive_ && !shared_->draining);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    shared_->metrics.ObserveRequest(route_, method_, r.status, seconds);
+    stream_.expires_after(shared_->options->read_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !res->keep_alive()) return self->Close();
+      self->Read();
+    });
+  }
+
+  // A lingering close: stop sending, then read and discard what the client still sends (the
+  // rest of a refused body) for a moment, so closing does not reset the connection before the
+  // client has read our last response.
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return stream_.socket().close(ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    Discard();
+  }
+
+  void Discard() {
+    stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+        return;
+      }
+      self->Discard();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  Shared* shared_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool busy_ = false;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  uint64_t requests_ = 0;
+  std::string route_;
+  std::string method_;
+  std::chrono::steady_clock::time_point start_;
+  std::array<char, 16 * 1024> discard_{};
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& io, tcp::acceptor acceptor, Shared* shared)
+      : io_(io), acceptor_(std::move(acceptor)), shared_(shared) {}
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(io_), beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void Stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), shared_)->Start();
+    }
+    Accept();
+  }
+
+  net::io_context& io_;
+  tcp::acceptor acceptor_;
+  Shared* shared_;
+};
+
+}  // namespace
+
+Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
+  // Block the stop signals in every thread; the I/O context's signal_set receives them.
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Shared shared;
+  shared.options = &options;
+
+  RETAIN_ASSIGN_OR_RETURN(auto zone_store, factory());
+  RETAIN_ASSIGN_OR_RETURN(auto zone_name, zone_store->GetSetting("timezone"));
+  zone_store.reset();
+  ApiContext ctx;
+  if (zone_name) {
+    RETAIN_ASSIGN_OR_RETURN(ctx.zone, BusinessZone::Load(*zone_name));
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto workers, StoreWorkers::Start(factory, options.readers, &shared.metrics));
+  ctx.workers = workers.get();
+  ctx.metrics = &shared.metrics;
+  AddServiceRoutes(shared.router, ctx);
+  AddRecordRoutes(shared.router, ctx);
+
+  net::io_context io(threads);
+  shared.io = &io;
+  beast::error_code ec;
+  auto address = net::ip::make_address(options.host, ec);
+  if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", options.host), "host");
+  tcp::acceptor acceptor(io);
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()));
+  }
+  int port = acceptor.local_endpoint().port();
+  auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
+  listener->Accept();
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) {
+    shared.draining = true;
+    listener->Stop();
+    std::vector<std::shared_ptr<Session>> open;
+    {
+      std::lock_guard lock(shared.sessions_mu);
+      for (auto& [ptr, weak] : shared.sessions) {
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+      }
+    }
+    for (auto& s : open) s->Drain();
+  });
+
+  if (options.on_listening) options.on_listening(port);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  workers->Stop();
+  return 0;
+}
+
+}  // namespace retain::server

@@ -1,0 +1,329 @@
+// Handlers for the records of core/: each parses and validates on the I/O thread, then makes one
+// store call on a reader or the writer.
+#include <xxhash.h>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/parse.h"
+#include "server/api.h"
+#include "server/json_mapping.h"
+
+namespace retain::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxIdempotencyKey = 255;
+
+// Per record kind: how to parse, write, read and list it.
+template <typename T>
+struct Kind;
+
+template <>
+struct Kind<core::Customer> {
+  static constexpr const char* kPath = "customers";
+  static constexpr const char* kSchema = "Customer";
+  static constexpr const char* kTitle = "customer";
+  static Result<core::Customer> Parse(const SourceRecord& r, const BusinessZone& z) { return core::ParseCustomer(r, z); }
+  static auto Put(core::RecordStore& s, const core::Customer& c) { return s.PutCustomer(c); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetCustomer(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListCustomers(q); }
+};
+template <>
+struct Kind<core::Product> {
+  static constexpr const char* kPath = "plans";
+  static constexpr const char* kSchema = "Plan";
+  static constexpr const char* kTitle = "product, plan or add-on";
+  static Result<core::Product> Parse(const SourceRecord& r, const BusinessZone&) { return core::ParseProduct(r); }
+  static auto Put(core::RecordStore& s, const core::Product& p) { return s.PutProduct(p); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetProduct(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListProducts(q); }
+};
+template <>
+struct Kind<core::Subscription> {
+  static constexpr const char* kPath = "subscriptions";
+  static constexpr const char* kSchema = "Subscription";
+  static constexpr const char* kTitle = "subscription";
+  static Result<core::Subscription> Parse(const SourceRecord& r, const BusinessZone& z) { return core::ParseSubscription(r, z); }
+  static auto Put(core::RecordStore& s, const core::Subscription& x) { return s.PutSubscription(x); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetSubscription(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListSubscriptions(q); }
+};
+template <>
+struct Kind<core::Payment> {
+  static constexpr const char* kPath = "payments";
+  static constexpr const char* kSchema = "Payment";
+  static constexpr const char* kTitle = "payment";
+  static Result<core::Payment> Parse(const SourceRecord& r, const BusinessZone& z) { return core::ParsePayment(r, z); }
+  static auto Put(core::RecordStore& s, const core::Payment& p) { return s.PutPayment(p); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetPayment(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListPayments(q); }
+};
+template <>
+struct Kind<core::Purchase> {
+  static constexpr const char* kPath = "purchases";
+  static constexpr const char* kSchema = "Purchase";
+  static constexpr const char* kTitle = "purchase or return";
+  static Result<core::Purchase> Parse(const SourceRecord& r, const BusinessZone& z) { return core::ParsePurchase(r, z); }
+  static auto Put(core::RecordStore& s, const core::Purchase& p) { return s.PutPurchase(p); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetPurchase(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListPurchases(q); }
+};
+template <>
+struct Kind<core::Event> {
+  static constexpr const char* kPath = "events";
+  static constexpr const char* kSchema = "Event";
+  static constexpr const char* kTitle = "event";
+  static Result<core::Event> Parse(const SourceRecord& r, const BusinessZone& z) { return core::ParseEvent(r, z); }
+  static auto Put(core::RecordStore& s, const core::Event& e) { return s.PutEvent(e); }
+  static auto Get(core::RecordStore& s, std::string_view id) { return s.GetEvent(id); }
+  static auto List(core::RecordStore& s, const core::ListQuery& q) { return s.ListEvents(q); }
+};
+
+// The API accepts a customer in the shape it returns it (address and consent as objects).
+void Flatten(json& body) {
+  if (auto a = body.find("address"); a != body.end() && a->is_object()) {
+    for (auto& [k, v] : a->items()) body[k == "line1" || k == "line2" ? "address_" + k : k] = v;
+    body.erase("address");
+  }
+  if (auto c = body.find("consent"); c != body.end() && c->is_object()) {
+    for (auto& [k, v] : c->items()) body["consent_" + k] = v;
+    body.erase("consent");
+  }
+}
+
+std::string_view OutcomeName(core::WriteOutcome o) {
+  switch (o) {
+    case core::WriteOutcome::kInserted: return "inserted";
+    case core::WriteOutcome::kUpdated: return "updated";
+    case core::WriteOutcome::kUnchanged: return "unchanged";
+  }
+  return "?";
+}
+
+// An error the request caused (the store names a field, or refused for a reason of the data)
+// becomes a response; anything else means the database failed and goes back to the writer.
+Result<Response> RowError(const Error& e) {
+  if (e.field.empty() && (e.code == ErrorCode::kInternal || e.code == ErrorCode::kUnavailable ||
+                          e.code == ErrorCode::kConflict)) {
+    return tl::unexpected(e);
+  }
+  return ErrorResponse(e);
+}
+
+Result<json> ParseBody(const Request& req) {
+  if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return InvalidArgument("the body is not valid JSON");
+  if (!body.is_object()) return InvalidArgument("the body must be a JSON object");
+  return body;
+}
+
+bool IsNdjson(const Request& req) {
+  auto ct = req.Header("content-type");
+  return ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl");
+}
+
+// Wraps a write so that a repeated Idempotency-Key replays the first reply.
+Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
+  auto key = req.Header("idempotency-key");
+  if (key.empty()) return job;
+  if (key.size() > kMaxIdempotencyKey) {
+    return InvalidArgument(fmt::format("must be at most {} characters", kMaxIdempotencyKey), "Idempotency-Key");
+  }
+  std::string scoped = fmt::format("{} {} {}", req.method, req.path, key);
+  std::string hash = fmt::format("{:016x}", XXH3_64bits(req.body.data(), req.body.size()));
+  return WriteJob([scoped, hash, job = std::move(job)](core::RecordStore& store) -> Result<Response> {
+    RETAIN_ASSIGN_OR_RETURN(auto previous, store.GetIdempotentReply(scoped));
+    if (previous) {
+      if (previous->request_hash != hash) {
+        return ErrorResponse(Error{ErrorCode::kConflict,
+                                   "this Idempotency-Key was used with a different request body",
+                                   "Idempotency-Key"});
+      }
+      Response r;
+      r.status = previous->status;
+      r.body = previous->body;
+      r.headers.emplace_back("Idempotent-Replayed", "true");
+      return r;
+    }
+    RETAIN_ASSIGN_OR_RETURN(Response r, job(store));
+    if (r.status < 500) {
+      RETAIN_RETURN_IF_ERROR(store.PutIdempotentReply(scoped, {hash, r.status, r.body}));
+    }
+    return r;
+  });
+}
+
+Result<core::ListQuery> ListQueryFrom(const Request& req) {
+  core::ListQuery q;
+  q.cursor = req.Query("cursor");
+  q.customer = req.Query("customer");
+  q.type = req.Query("type");
+  q.search = req.Query("q");
+  if (auto limit = req.Query("limit"); !limit.empty()) {
+    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), q.limit);
+    if (ec != std::errc() || p != limit.data() + limit.size()) {
+      return InvalidArgument("must be a whole number between 1 and 1000", "limit");
+    }
+  }
+  return q;
+}
+
+template <typename T>
+void AddKind(Router& router, const ApiContext& ctx) {
+  using K = Kind<T>;
+  const std::string base = std::string("/v1/") + K::kPath;
+  StoreWorkers* workers = ctx.workers;
+  BusinessZone zone = ctx.zone;
+
+  std::vector<QueryParam> query = {{"limit", "page size, 1 to 1000 (default 50)"},
+                                   {"cursor", "next_cursor of the previous page"}};
+  if constexpr (!std::is_same_v<T, core::Customer> && !std::is_same_v<T, core::Product>) {
+    query.push_back({"customer", "only this customer's records (customer id)"});
+  }
+  if constexpr (std::is_same_v<T, core::Event>) query.push_back({"type", "only events of this type"});
+  if constexpr (std::is_same_v<T, core::Customer>) {
+    query.push_back({"q", "id or e-mail equal to it, or name starting with it"});
+  }
+
+  router.Add({"GET", base,
+              {fmt::format("List {}s, oldest first", K::kTitle), K::kPath, query, "",
+               std::string(K::kSchema) + "Page"},
+              [workers](Request req, Reply reply) {
+                auto q = ListQueryFrom(req);
+                if (!q) return reply(ErrorResponse(q.error()));
+                workers->Read([q = *q](core::RecordStore& store) {
+                  auto page = K::List(store, q);
+                  if (!page) return ErrorResponse(page.error());
+                  return Json(200, PageToJson(*page));
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", base + "/{id}",
+              {fmt::format("Get one {} by its id", K::kTitle), K::kPath, {}, "", K::kSchema},
+              [workers](Request req, Reply reply) {
+                workers->Read([id = req.params["id"]](core::RecordStore& store) {
+                  auto found = K::Get(store, id);
+                  if (!found) return ErrorResponse(found.error());
+                  if (!*found) {
+                    return ErrorResponse(Error{ErrorCode::kNotFound,
+                                               fmt::format("no {} '{}'", K::kTitle, id), "id"});
+                  }
+                  return Json(200, ToJson(**found));
+                }, std::move(reply));
+              }});
+
+  RouteDoc post_doc{fmt::format("Create or update a {} (idempotent by id; NDJSON for a batch)", K::kTitle),
+                    K::kPath, {}, K::kSchema, "WriteResult", /*accepts_ndjson=*/true};
+  router.Add({"POST", base, post_doc, [workers, zone](Request req, Reply reply) {
+    WriteJob job;
+    if (IsNdjson(req)) {
+      // A batch: every line is validated here; the good ones are written together and the bad
+      // ones reported by line, as an import does.
+      struct Line {
+        int64_t line;
+        T record;
+      };
+      auto lines = std::make_shared<std::vector<Line>>();
+      auto errors = std::make_shared<json>(json::array());
+      int64_t read = 0, number = 0;
+      std::string_view rest = req.body;
+      while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        std::string_view text = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        ++number;
+        if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        ++read;
+        auto obj = json::parse(text, nullptr, false);
+        if (obj.is_discarded() || !obj.is_object()) {
+          errors->push_back({{"line", number}, {"code", "invalid_argument"}, {"message", "not a JSON object"}});
+          continue;
+        }
+        if constexpr (std::is_same_v<T, core::Customer>) Flatten(obj);
+        auto rec = SourceRecord::FromJson(std::move(obj), number);
+        auto parsed = K::Parse(rec, zone);
+        if (!parsed) {
+          json e = {{"line", number}, {"code", ErrorCodeName(parsed.error().code)}, {"message", parsed.error().message}};
+          if (!parsed.error().field.empty()) e["field"] = parsed.error().field;
+          errors->push_back(std::move(e));
+          continue;
+        }
+        lines->push_back({number, std::move(*parsed)});
+      }
+      job = [lines, errors, read](core::RecordStore& store) -> Result<Response> {
+        json out_errors = *errors;
+        int64_t counts[3] = {0, 0, 0};
+        for (const auto& l : *lines) {
+          auto r = K::Put(store, l.record);
+          if (!r) {
+            RETAIN_ASSIGN_OR_RETURN(auto resp, RowError(r.error()));
+            (void)resp;
+            json e = {{"line", l.line}, {"code", ErrorCodeName(r.error().code)}, {"message", r.error().message}};
+            if (!r.error().field.empty()) e["field"] = r.error().field;
+            out_errors.push_back(std::move(e));
+            continue;
+          }
+          ++counts[static_cast<int>(*r)];
+        }
+        std::sort(out_errors.begin(), out_errors.end(),
+                  [](const json& a, const json& b) { return a["line"].get<int64_t>() < b["line"].get<int64_t>(); });
+        return Json(200, {{"read", read}, {"inserted", counts[0]}, {"updated", counts[1]},
+                          {"unchanged", counts[2]}, {"rejected", out_errors.size()}, {"errors", out_errors}});
+      };
+    } else {
+      auto body = ParseBody(req);
+      Result<T> parsed = body ? Result<T>() : tl::unexpected(body.error());
+      if (body) {
+        if constexpr (std::is_same_v<T, core::Customer>) Flatten(*body);
+        auto rec = SourceRecord::FromJson(std::move(*body));
+        parsed = K::Parse(rec, zone);
+      }
+      if (!parsed) {
+        // Without a key the answer needs no database; with one, a reused key must be caught
+        // first, so the refusal goes through the writer like any other reply.
+        if (req.Header("idempotency-key").empty()) return reply(ErrorResponse(parsed.error()));
+        job = [response = ErrorResponse(parsed.error())](core::RecordStore&) -> Result<Response> { return response; };
+      }
+      else job = [record = std::move(*parsed)](core::RecordStore& store) -> Result<Response> {
+        auto r = K::Put(store, record);
+        if (!r) return RowError(r.error());
+        json out = ToJson(record);
+        return Json(*r == core::WriteOutcome::kInserted ? 201 : 200,
+                    {{"result", OutcomeName(*r)}, {"data", std::move(out)}});
+      };
+    }
+    auto wrapped = Idempotent(req, std::move(job));
+    if (!wrapped) return reply(ErrorResponse(wrapped.error()));
+    workers->Write(std::move(*wrapped), std::move(reply));
+  }});
+}
+
+}  // namespace
+
+void AddRecordRoutes(Router& router, const ApiContext& ctx) {
+  AddKind<core::Customer>(router, ctx);
+  AddKind<core::Product>(router, ctx);
+  AddKind<core::Subscription>(router, ctx);
+  AddKind<core::Payment>(router, ctx);
+  AddKind<core::Purchase>(router, ctx);
+  AddKind<core::Event>(router, ctx);
+
+  StoreWorkers* workers = ctx.workers;
+  router.Add({"GET", "/v1/customers/{id}/timeline",
+              {"Everything recorded about a customer, oldest first", "customers", {}, "", "Timeline"},
+              [workers](Request req, Reply reply) {
+                workers->Read([id = req.params["id"]](core::RecordStore& store) {
+                  auto entries = store.Timeline(id);
+                  if (!entries) return ErrorResponse(entries.error());
+                  json data = json::array();
+                  for (const auto& e : *entries) data.push_back(ToJson(e));
+                  return Json(200, {{"customer", id}, {"data", data}});
+                }, std::move(reply));
+              }});
+}
+
+}  // namespace retain::server

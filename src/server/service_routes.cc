@@ -1,0 +1,182 @@
+// /healthz, /metrics, /openapi.json and /v1/stats, and the OpenAPI description itself.
+#include <fmt/format.h>
+
+#include "server/api.h"
+#include "server/json_mapping.h"
+
+#ifndef RETAIN_VERSION
+#define RETAIN_VERSION "0.0.0"
+#endif
+
+namespace retain::server {
+namespace {
+
+using nlohmann::json;
+
+json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+
+json Str() { return {{"type", "string"}}; }
+json NullableStr() { return {{"type", {"string", "null"}}}; }
+json Int() { return {{"type", "integer"}}; }
+json Bool() { return {{"type", "boolean"}}; }
+json Time() { return {{"type", "string"}, {"format", "date-time"}}; }
+json NullableTime() { return {{"type", {"string", "null"}}, {"format", "date-time"}}; }
+json Money() { return {{"type", "string"}, {"description", "decimal in major units, e.g. \"12.50\""}}; }
+json Object(json properties, std::vector<std::string> required = {}) {
+  json o = {{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) o["required"] = required;
+  return o;
+}
+
+json Schemas() {
+  json s;
+  s["Error"] = Object({{"error", Object({{"code", {{"type", "string"},
+                                                     {"enum", {"invalid_argument", "not_found", "conflict",
+                                                               "permission_denied", "failed_precondition",
+                                                               "unavailable", "internal"}}}},
+                                          {"message", Str()},
+                                          {"field", Str()}},
+                                         {"code", "message"})}},
+                      {"error"});
+  s["Customer"] = Object({{"id", Str()}, {"name", Str()}, {"email", Str()}, {"phone", Str()},
+                          {"address", Object({{"line1", Str()}, {"line2", Str()}, {"postal_code", Str()},
+                                              {"city", Str()}, {"region", Str()}, {"country", Str()}})},
+                          {"locale", {{"type", "string"}, {"enum", {"en", "pt", "da"}}}},
+                          {"consent", Object({{"email", Bool()}, {"sms", Bool()}, {"post", Bool()}, {"phone", Bool()}})},
+                          {"first_contact_at", NullableTime()},
+                          {"attributes", {{"type", "object"}}}},
+                         {"id"});
+  s["Plan"] = Object({{"id", Str()}, {"name", Str()},
+                      {"kind", {{"type", "string"}, {"enum", {"item", "plan", "addon"}}}},
+                      {"price", Money()}, {"price_minor", Int()}, {"currency", Str()},
+                      {"billing", {{"type", "string"}, {"enum", {"one_off", "monthly", "yearly"}}}},
+                      {"category", Str()}, {"active", Bool()}},
+                     {"id", "name", "price", "currency"});
+  s["Subscription"] = Object({{"id", Str()}, {"customer", Str()}, {"plan", Str()},
+                              {"status", {{"type", "string"}, {"enum", {"active", "paused", "cancel_requested", "cancelled"}}}},
+                              {"started_at", Time()}, {"paused_at", NullableTime()}, {"resume_at", NullableTime()},
+                              {"cancel_requested_at", NullableTime()}, {"cancelled_at", NullableTime()},
+                              {"cancel_cause", {{"type", {"string", "null"}}, {"enum", {"voluntary", "involuntary", nullptr}}}},
+                              {"cancel_reason", Str()},
+                              {"addons", {{"type", "array"}, {"items", Str()}}},
+                              {"discounts", {{"type", "array"}, {"items", {{"type", "object"}}}}}},
+                             {"id", "customer", "plan", "started_at"});
+  s["Payment"] = Object({{"id", Str()}, {"customer", Str()}, {"subscription", NullableStr()},
+                         {"amount", Money()}, {"amount_minor", Int()}, {"currency", Str()},
+                         {"status", {{"type", "string"}, {"enum", {"succeeded", "failed", "refunded"}}}},
+                         {"failure_reason", NullableStr()}, {"occurred_at", Time()}},
+                        {"id", "customer", "amount", "currency", "occurred_at"});
+  s["PurchaseLine"] = Object({{"product", NullableStr()}, {"description", Str()}, {"quantity", Int()},
+                              {"unit_price", Money()}, {"amount", Money()}});
+  s["Purchase"] = Object({{"id", Str()}, {"customer", Str()},
+                          {"kind", {{"type", "string"}, {"enum", {"sale", "return"}}}},
+                          {"original", NullableStr()}, {"occurred_at", Time()}, {"store", Str()},
+                          {"total", Money()}, {"total_minor", Int()}, {"currency", Str()},
+                          {"lines", {{"type", "array"}, {"items", Ref("PurchaseLine")}}}},
+                         {"id", "customer", "occurred_at", "currency"});
+  s["Event"] = Object({{"id", Str()}, {"customer", Str()}, {"type", Str()}, {"occurred_at", Time()},
+                       {"payload", {{"type", "object"}}}},
+                      {"id", "customer", "type", "occurred_at"});
+  for (const char* name : {"Customer", "Plan", "Subscription", "Payment", "Purchase", "Event"}) {
+    s[std::string(name) + "Page"] = Object({{"data", {{"type", "array"}, {"items", Ref(name)}}},
+                                            {"next_cursor", NullableStr()}},
+                                           {"data", "next_cursor"});
+  }
+  s["WriteResult"] = {{"description", "One record: {result, data}. An NDJSON batch: counts and errors by line."},
+                      {"type", "object"},
+                      {"properties", {{"result", {{"type", "string"}, {"enum", {"inserted", "updated", "unchanged"}}}},
+                                      {"data", {{"type", "object"}}},
+                                      {"read", Int()}, {"inserted", Int()}, {"updated", Int()},
+                                      {"unchanged", Int()}, {"rejected", Int()},
+                                      {"errors", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
+  s["Timeline"] = Object({{"customer", Str()},
+                          {"data", {{"type", "array"},
+                                    {"items", Object({{"at", Time()}, {"kind", Str()}, {"id", Str()}, {"summary", Str()}})}}}});
+  s["Stats"] = Object({{"customers", Int()}, {"plans", Int()}, {"subscriptions", Int()}, {"payments", Int()},
+                       {"purchases", Int()}, {"purchase_lines", Int()}, {"events", Int()}});
+  s["Health"] = Object({{"status", Str()}});
+  s["OpenApi"] = {{"type", "object"}};
+  s["Metrics"] = {{"type", "string"}};
+  return s;
+}
+
+}  // namespace
+
+json OpenApi(const Router& router) {
+  json paths = json::object();
+  for (const auto& r : router.routes()) {
+    json op = {{"summary", r.doc.summary}, {"tags", {r.doc.tag}}};
+    json params = json::array();
+    for (const auto& part : {std::string("{id}")}) {
+      if (r.pattern.find(part) != std::string::npos) {
+        params.push_back({{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", Str()}});
+      }
+    }
+    for (const auto& q : r.doc.query) {
+      params.push_back({{"name", q.name}, {"in", "query"}, {"description", q.description}, {"schema", Str()}});
+    }
+    if (r.method == "POST") {
+      params.push_back({{"name", "Idempotency-Key"}, {"in", "header"},
+                        {"description", "a retry with the same key replays the first response"},
+                        {"schema", Str()}});
+    }
+    if (!params.empty()) op["parameters"] = params;
+    if (!r.doc.request_schema.empty()) {
+      json content = {{"application/json", {{"schema", Ref(r.doc.request_schema)}}}};
+      if (r.doc.accepts_ndjson) {
+        content["application/x-ndjson"] = {{"schema", {{"type", "string"}, {"description", "one JSON object per line"}}}};
+      }
+      op["requestBody"] = {{"required", true}, {"content", content}};
+    }
+    json ok = {{"description", "success"}};
+    if (r.doc.response_schema == "Metrics") {
+      ok["content"] = {{"text/plain", {{"schema", Ref("Metrics")}}}};
+    } else if (!r.doc.response_schema.empty()) {
+      ok["content"] = {{"application/json", {{"schema", Ref(r.doc.response_schema)}}}};
+    }
+    op["responses"] = {{"200", ok},
+                       {"default", {{"description", "an error"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}};
+    if (r.method == "POST") op["responses"]["201"] = ok;
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    paths[r.pattern][method] = op;
+  }
+  return {{"openapi", "3.1.0"},
+          {"info", {{"title", "Retain API"}, {"version", RETAIN_VERSION},
+                    {"description", "Customer retention management: records, imports and the programs built on them."}}},
+          {"paths", paths},
+          {"components", {{"schemas", Schemas()}}}};
+}
+
+void AddServiceRoutes(Router& router, const ApiContext& ctx) {
+  StoreWorkers* workers = ctx.workers;
+  Metrics* metrics = ctx.metrics;
+  router.Add({"GET", "/healthz", {"Liveness and database reachability", "service", {}, "", "Health"},
+              [workers](Request, Reply reply) {
+                workers->Read([](core::RecordStore& store) {
+                  auto ok = store.GetSetting("timezone");
+                  if (!ok) return ErrorResponse(Error{ErrorCode::kUnavailable, "database: " + ok.error().message, ""});
+                  return Json(200, {{"status", "ok"}});
+                }, std::move(reply));
+              }});
+  router.Add({"GET", "/metrics", {"Metrics in the Prometheus text format", "service", {}, "", "Metrics"},
+              [metrics](Request, Reply reply) {
+                Response r;
+                r.content_type = "text/plain; version=0.0.4";
+                r.body = metrics->Render();
+                reply(std::move(r));
+              }});
+  const Router* self = &router;
+  router.Add({"GET", "/openapi.json", {"This API's OpenAPI 3.1 description", "service", {}, "", "OpenApi"},
+              [self](Request, Reply reply) { reply(Json(200, OpenApi(*self))); }});
+  router.Add({"GET", "/v1/stats", {"How many of each record the database holds", "service", {}, "", "Stats"},
+              [workers](Request, Reply reply) {
+                workers->Read([](core::RecordStore& store) {
+                  auto c = store.Counts();
+                  if (!c) return ErrorResponse(c.error());
+                  return Json(200, ToJson(*c));
+                }, std::move(reply));
+              }});
+}
+
+}  // namespace retain::server

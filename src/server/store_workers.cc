@@ -1,0 +1,151 @@
+#include "server/store_workers.h"
+
+#include <chrono>
+
+namespace retain::server {
+namespace {
+
+constexpr size_t kMaxGroup = 2000;
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& factory, int readers,
+                                                          Metrics* metrics) {
+  std::unique_ptr<StoreWorkers> w(new StoreWorkers(metrics));
+  for (int i = 0; i < readers + 1; ++i) {
+    RETAIN_ASSIGN_OR_RETURN(auto store, factory());
+    w->stores_.push_back(std::move(store));
+  }
+  for (int i = 0; i < readers; ++i) {
+    w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(i)].get()] { self->ReaderLoop(s); });
+  }
+  w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->WriterLoop(s); });
+  return w;
+}
+
+StoreWorkers::~StoreWorkers() { Stop(); }
+
+void StoreWorkers::Read(ReadJob job, Reply reply) {
+  {
+    std::lock_guard lock(read_mu_);
+    reads_.push_back({std::move(job), std::move(reply)});
+  }
+  read_cv_.notify_one();
+}
+
+void StoreWorkers::Write(WriteJob job, Reply reply) {
+  size_t depth;
+  {
+    std::lock_guard lock(write_mu_);
+    writes_.push_back({std::move(job), std::move(reply)});
+    depth = writes_.size();
+  }
+  if (metrics_ != nullptr) metrics_->SetWriteQueueDepth(depth);
+  write_cv_.notify_one();
+}
+
+void StoreWorkers::Stop() {
+  {
+    std::scoped_lock lock(read_mu_, write_mu_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  read_cv_.notify_all();
+  write_cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  stores_.clear();
+}
+
+void StoreWorkers::ReaderLoop(core::RecordStore* store) {
+  while (true) {
+    ReadItem item;
+    {
+      std::unique_lock lock(read_mu_);
+      read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
+      if (reads_.empty()) return;  // stopping and drained
+      item = std::move(reads_.front());
+      reads_.pop_front();
+    }
+    auto start = std::chrono::steady_clock::now();
+    Response r = item.job(*store);
+    if (metrics_ != nullptr) metrics_->ObserveDatabase("read", Since(start));
+    item.reply(std::move(r));
+  }
+}
+
+void StoreWorkers::WriterLoop(core::RecordStore* store) {
+  while (true) {
+    std::vector<WriteItem> group;
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [&] { return stopping_ || !writes_.empty(); });
+      if (writes_.empty()) return;
+      while (!writes_.empty() && group.size() < kMaxGroup) {
+        group.push_back(std::move(writes_.front()));
+        writes_.pop_front();
+      }
+      if (metrics_ != nullptr) metrics_->SetWriteQueueDepth(writes_.size());
+    }
+    CommitGroup(*store, group);
+  }
+}
+
+void StoreWorkers::CommitGroup(core::RecordStore& store, std::vector<WriteItem>& group) {
+  auto start = std::chrono::steady_clock::now();
+  auto fail_all = [&](const Error& e) {
+    for (auto& item : group) item.reply(ErrorResponse(e));
+  };
+  if (auto begin = store.Begin(); !begin) {
+    fail_all(begin.error());
+    return;
+  }
+  std::vector<Response> responses;
+  responses.reserve(group.size());
+  bool database_failed = false;
+  for (auto& item : group) {
+    auto r = item.job(store);
+    if (!r) {
+      database_failed = true;
+      break;
+    }
+    responses.push_back(std::move(*r));
+  }
+  if (!database_failed) {
+    if (auto commit = store.Commit(); commit) {
+      if (metrics_ != nullptr) metrics_->ObserveWriteGroup(group.size(), Since(start));
+      for (size_t i = 0; i < group.size(); ++i) group[i].reply(std::move(responses[i]));
+      return;
+    }
+  }
+  // Something failed in the database: undo the group and give each write its own transaction,
+  // so only the writes that fail on their own get an error.
+  store.Rollback();
+  for (auto& item : group) {
+    if (auto begin = store.Begin(); !begin) {
+      item.reply(ErrorResponse(begin.error()));
+      continue;
+    }
+    auto r = item.job(store);
+    if (!r) {
+      store.Rollback();
+      item.reply(ErrorResponse(r.error()));
+      continue;
+    }
+    if (auto commit = store.Commit(); !commit) {
+      store.Rollback();
+      item.reply(ErrorResponse(commit.error()));
+      continue;
+    }
+    item.reply(std::move(*r));
+  }
+  if (metrics_ != nullptr) metrics_->ObserveWriteGroup(group.size(), Since(start));
+}
+
+}  // namespace retain::server

@@ -1,0 +1,140 @@
+#include "server_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <regex>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace retain::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct HttpClient::Impl {
+  net::io_context io;
+  std::optional<beast::tcp_stream> stream;
+  int port;
+  bool Connect() {
+    stream.emplace(io);
+    beast::error_code ec;
+    stream->connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)), ec);
+    return !ec;
+  }
+};
+
+HttpClient::HttpClient(int port) : impl_(std::make_unique<Impl>()) {
+  impl_->port = port;
+  impl_->Connect();
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponse HttpClient::Request(const std::string& method, const std::string& target,
+                                 const std::string& body,
+                                 const std::map<std::string, std::string>& headers) {
+  HttpResponse out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    req.keep_alive(true);
+    bool has_type = false;
+    for (const auto& [k, v] : headers) {
+      req.set(k, v);
+      if (k == "Content-Type") has_type = true;
+    }
+    if (!body.empty() && !has_type) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    beast::error_code ec;
+    http::write(*impl_->stream, req, ec);
+    // A server may answer (413) and stop reading before the body is sent: read the answer anyway.
+    if (!ec || ec == net::error::broken_pipe || ec == net::error::connection_reset) {
+      beast::flat_buffer buffer;
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(64 * 1024 * 1024);
+      http::read(*impl_->stream, buffer, parser, ec);
+      if (!ec) {
+        auto res = parser.release();
+        out.status = static_cast<int>(res.result_int());
+        for (const auto& f : res) {
+          std::string name(f.name_string());
+          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          out.headers[name] = std::string(f.value());
+        }
+        out.body = res.body();
+        if (!res.keep_alive()) impl_->Connect();
+        return out;
+      }
+    }
+    if (!impl_->Connect()) break;  // the server closed an idle connection: try once more
+  }
+  return out;
+}
+
+ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args) {
+  // The binary built beside the tests, unless RETAIN_BINARY names another.
+  const char* binary = std::getenv("RETAIN_BINARY");
+  if (binary == nullptr) binary = RETAIN_BINARY_PATH;
+  int out[2];
+  if (pipe(out) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return;
+  }
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<std::string> args = {binary, "serve", "--db", db_url, "--port", "0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary, argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // Kept open until Stop(), so the server never writes into a closed pipe.
+  output_ = fdopen(out[0], "r");
+  char line[512];
+  if (fgets(line, sizeof line, output_) == nullptr) {
+    ADD_FAILURE() << "retain serve printed nothing";
+    Stop();
+    return;
+  }
+  std::smatch m;
+  std::string text(line);
+  if (!std::regex_search(text, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) {
+    ADD_FAILURE() << "unexpected first line: " << text;
+    Stop();
+    return;
+  }
+  port_ = std::stoi(m[1]);
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop();
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (output_ != nullptr) fclose(output_);
+  output_ = nullptr;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace retain::testing

@@ -1,0 +1,54 @@
+// Runs `retain serve` as a child process on a free port, and talks HTTP/1.1 to it.
+#ifndef RETAIN_TESTS_SERVER_PROCESS_H_
+#define RETAIN_TESTS_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace retain::testing {
+
+struct HttpResponse {
+  int status = 0;  // 0 when the request could not be made
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// One keep-alive connection to 127.0.0.1:port. Not thread-safe; one per thread.
+class HttpClient {
+ public:
+  explicit HttpClient(int port);
+  ~HttpClient();
+  HttpResponse Request(const std::string& method, const std::string& target,
+                       const std::string& body = "",
+                       const std::map<std::string, std::string>& headers = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// `retain serve --db URL --port 0` (the binary built with the tests, or $RETAIN_BINARY), started in the constructor (which waits until it listens)
+// and stopped with SIGTERM by Stop() or the destructor.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args = {});
+  ~ServerProcess();
+  int port() const { return port_; }
+  bool running() const { return pid_ > 0; }
+  // Sends SIGTERM and waits; returns the exit status (-1 if it did not exit normally).
+  int Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  FILE* output_ = nullptr;
+};
+
+}  // namespace retain::testing
+
+#endif  // RETAIN_TESTS_SERVER_PROCESS_H_
