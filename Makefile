@@ -2,7 +2,8 @@
 #   make build   build/retain (release)
 #   make test    build and run every test (unit, both databases, command line)
 #   make demo    build, generate the demo world and report on it
-#   make bench   build and run the benchmarks in bench/
+#   make bench   build and run the import benchmark (bench/bench_import.cc)
+#   make bench-server  the HTTP benchmark with wrk beside a minimal Beast server
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -10,7 +11,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench asan bootstrap clean
+.PHONY: all build test demo bench bench-server asan bootstrap clean
 
 all: build
 
@@ -30,6 +31,10 @@ demo: build
 bench: build
 	@cmake --build --preset $(PRESET) --target bench_import
 	@$(BUILD_DIR)/bench/bench_import --rows $${ROWS:-1000000}
+
+bench-server: build
+	@cmake --build --preset $(PRESET) --target minimal_server
+	@bench/bench_server.sh $(BUILD_DIR) $${SECONDS:-30} $${CONNECTIONS:-256}
 
 asan:
 	@$(MAKE) test PRESET=asan

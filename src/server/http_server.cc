@@ -135,8 +135,10 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = route->pattern;
     // The reply may come from a database thread; it keeps the I/O context alive until it runs.
     auto work = net::make_work_guard(*shared_->io);
+    // dispatch: a reply given on this session's strand (a read) is sent at once; one from the
+    // writer thread is queued onto the strand.
     route->handler(std::move(req), [self = shared_from_this(), work](Response r) mutable {
-      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
+      net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
       work.reset();
     });
   }

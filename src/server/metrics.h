@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <tuple>
 
@@ -35,9 +37,19 @@ class Metrics {
     void Observe(double v);
   };
 
+  // Per route, lock-free once created: counts by method and status, and latency buckets.
+  struct RouteStats {
+    static constexpr int kMethods = 5;  // GET, POST, PUT/PATCH, DELETE, other
+    std::array<std::array<std::atomic<uint64_t>, 600>, kMethods> by_status{};
+    std::array<std::atomic<uint64_t>, kBuckets.size()> buckets{};
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> sum_ns{0};
+  };
+  RouteStats& Route(const std::string& route);
+
+  mutable std::shared_mutex routes_mu_;
+  std::map<std::string, std::unique_ptr<RouteStats>, std::less<>> routes_;
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
   std::map<std::string, Histogram> database_;
   Histogram group_size_;  // only count and sum are rendered
   std::atomic<size_t> write_queue_depth_{0};

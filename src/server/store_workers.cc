@@ -20,21 +20,36 @@ Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& fa
     RETAIN_ASSIGN_OR_RETURN(auto store, factory());
     w->stores_.push_back(std::move(store));
   }
-  for (int i = 0; i < readers; ++i) {
-    w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(i)].get()] { self->ReaderLoop(s); });
-  }
+  for (int i = 0; i < readers; ++i) w->readers_.push_back(w->stores_[static_cast<size_t>(i)].get());
+  w->leased_ = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(readers));
   w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->WriterLoop(s); });
   return w;
 }
 
 StoreWorkers::~StoreWorkers() { Stop(); }
 
-void StoreWorkers::Read(ReadJob job, Reply reply) {
-  {
-    std::lock_guard lock(read_mu_);
-    reads_.push_back({std::move(job), std::move(reply)});
+void StoreWorkers::Read(const ReadJob& job, const Reply& reply) {
+  size_t slot = readers_.size();
+  while (slot == readers_.size()) {
+    for (size_t i = 0; i < readers_.size(); ++i) {
+      bool expected = false;
+      if (!leased_[i].load(std::memory_order_relaxed) &&
+          leased_[i].compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+        slot = i;
+        break;
+      }
+    }
+    if (slot == readers_.size()) {
+      std::unique_lock lock(read_mu_);
+      read_cv_.wait_for(lock, std::chrono::milliseconds(1));
+    }
   }
+  auto start = std::chrono::steady_clock::now();
+  Response r = job(*readers_[slot]);
+  if (metrics_ != nullptr) metrics_->ObserveDatabase("read", Since(start));
+  leased_[slot].store(false, std::memory_order_release);
   read_cv_.notify_one();
+  reply(std::move(r));
 }
 
 void StoreWorkers::Write(WriteJob job, Reply reply) {
@@ -50,34 +65,17 @@ void StoreWorkers::Write(WriteJob job, Reply reply) {
 
 void StoreWorkers::Stop() {
   {
-    std::scoped_lock lock(read_mu_, write_mu_);
+    std::lock_guard lock(write_mu_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
-  read_cv_.notify_all();
   write_cv_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  readers_.clear();
   stores_.clear();
-}
-
-void StoreWorkers::ReaderLoop(core::RecordStore* store) {
-  while (true) {
-    ReadItem item;
-    {
-      std::unique_lock lock(read_mu_);
-      read_cv_.wait(lock, [&] { return stopping_ || !reads_.empty(); });
-      if (reads_.empty()) return;  // stopping and drained
-      item = std::move(reads_.front());
-      reads_.pop_front();
-    }
-    auto start = std::chrono::steady_clock::now();
-    Response r = item.job(*store);
-    if (metrics_ != nullptr) metrics_->ObserveDatabase("read", Since(start));
-    item.reply(std::move(r));
-  }
 }
 
 void StoreWorkers::WriterLoop(core::RecordStore* store) {

@@ -1,6 +1,7 @@
-// Where requests touch the database: a pool of reader threads, each with its own connection, and
-// one writer thread that commits concurrent writes together (group commit), so write throughput
-// does not stop at one disk flush per request.
+// Where requests touch the database: reads run on the calling I/O thread with a connection leased
+// from a pool (a thread hand-off costs more than a typical indexed read), and writes go to one
+// writer thread that commits concurrent writes together (group commit), so write throughput does
+// not stop at one disk flush per request.
 #ifndef RETAIN_SERVER_STORE_WORKERS_H_
 #define RETAIN_SERVER_STORE_WORKERS_H_
 
@@ -23,7 +24,7 @@ namespace retain::server {
 // Opens a new store session (one connection). Called once per worker thread at start.
 using StoreFactory = std::function<Result<std::unique_ptr<core::RecordStore>>()>;
 
-// A read: runs on a reader thread with that thread's store. Must not write.
+// A read: runs on the calling thread with a leased store. Must not write.
 using ReadJob = std::function<Response(core::RecordStore&)>;
 
 // A write: runs on the writer thread inside a transaction shared with other writes. It returns
@@ -35,34 +36,31 @@ using WriteJob = std::function<Result<Response>(core::RecordStore&)>;
 
 class StoreWorkers {
  public:
-  // Starts `readers` reader threads and one writer thread, each opening its store with
-  // `factory`. Fails when a store cannot be opened.
+  // Opens `readers` read connections for the pool and starts the writer thread with its own,
+  // each with `factory`. Fails when a store cannot be opened.
   static Result<std::unique_ptr<StoreWorkers>> Start(const StoreFactory& factory, int readers,
                                                      Metrics* metrics);
   ~StoreWorkers();
   StoreWorkers(const StoreWorkers&) = delete;
   StoreWorkers& operator=(const StoreWorkers&) = delete;
 
-  // Queue a job; `reply` gets its response. A write's response is given only after the
-  // transaction holding it has committed (so a 2xx means durable). Thread-safe.
-  void Read(ReadJob job, Reply reply);
+  // Runs a read now on the calling thread (waiting for a free connection if all are leased) and
+  // gives `reply` its response. Thread-safe.
+  void Read(const ReadJob& job, const Reply& reply);
+  // Queues a write; `reply` gets its response only after the transaction holding it has
+  // committed (so a 2xx means durable). Thread-safe.
   void Write(WriteJob job, Reply reply);
 
   // Finishes every queued job, then stops the threads. Idempotent.
   void Stop();
 
  private:
-  struct ReadItem {
-    ReadJob job;
-    Reply reply;
-  };
   struct WriteItem {
     WriteJob job;
     Reply reply;
   };
 
   explicit StoreWorkers(Metrics* metrics) : metrics_(metrics) {}
-  void ReaderLoop(core::RecordStore* store);
   void WriterLoop(core::RecordStore* store);
   void CommitGroup(core::RecordStore& store, std::vector<WriteItem>& group);
 
@@ -70,15 +68,18 @@ class StoreWorkers {
   std::vector<std::unique_ptr<core::RecordStore>> stores_;
   std::vector<std::thread> threads_;
 
-  std::mutex read_mu_;
+  // Read connections and whether each is leased; leasing is a compare-and-swap, so reads on
+  // different threads never wait on each other while a connection is free.
+  std::vector<core::RecordStore*> readers_;
+  std::unique_ptr<std::atomic<bool>[]> leased_;
+  std::mutex read_mu_;               // only for waiting when every connection is leased
   std::condition_variable read_cv_;
-  std::deque<ReadItem> reads_;
 
   std::mutex write_mu_;
   std::condition_variable write_cv_;
   std::deque<WriteItem> writes_;
 
-  bool stopping_ = false;  // guarded by both mutexes
+  bool stopping_ = false;  // guarded by write_mu_
 };
 
 }  // namespace retain::server
