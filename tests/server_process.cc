@@ -32,7 +32,8 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(int port) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(int port, std::map<std::string, std::string> default_headers)
+    : impl_(std::make_unique<Impl>()), default_headers_(std::move(default_headers)) {
   impl_->port = port;
   impl_->Connect();
 }
@@ -48,6 +49,7 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& t
     req.set(http::field::host, "127.0.0.1");
     req.keep_alive(true);
     bool has_type = false;
+    for (const auto& [k, v] : default_headers_) req.set(k, v);
     for (const auto& [k, v] : headers) {
       req.set(k, v);
       if (k == "Content-Type") has_type = true;

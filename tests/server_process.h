@@ -21,7 +21,8 @@ struct HttpResponse {
 // One keep-alive connection to 127.0.0.1:port. Not thread-safe; one per thread.
 class HttpClient {
  public:
-  explicit HttpClient(int port);
+  // `default_headers` go with every request (e.g. Authorization).
+  explicit HttpClient(int port, std::map<std::string, std::string> default_headers = {});
   ~HttpClient();
   HttpResponse Request(const std::string& method, const std::string& target,
                        const std::string& body = "",
@@ -30,6 +31,7 @@ class HttpClient {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::map<std::string, std::string> default_headers_;
 };
 
 // `retain serve --db URL --port 0` (the binary built with the tests, or $RETAIN_BINARY), started in the constructor (which waits until it listens)

@@ -366,6 +366,8 @@ class FailsOnBoom : public core::RecordStore {
   Result<core::Page<core::Event>> ListEvents(const core::ListQuery& q) override { return inner_.ListEvents(q); }
   Result<std::optional<core::IdempotentReply>> GetIdempotentReply(std::string_view k) override { return inner_.GetIdempotentReply(k); }
   Status PutIdempotentReply(std::string_view k, const core::IdempotentReply& r) override { return inner_.PutIdempotentReply(k, r); }
+  Status AppendAudit(const core::AuditEntry& e) override { return inner_.AppendAudit(e); }
+  Result<core::Page<core::AuditEntry>> ListAudit(const core::AuditQuery& q) override { return inner_.ListAudit(q); }
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view id) override { return inner_.Timeline(id); }
   Result<core::RecordCounts> Counts() override { return inner_.Counts(); }
   Result<std::optional<std::string>> GetSetting(std::string_view k) override { return inner_.GetSetting(k); }

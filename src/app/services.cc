@@ -10,10 +10,28 @@
 #include "storage/record_store.h"
 
 namespace retain::app {
+namespace {
+
+// The server's view of one SQL session: both interfaces over one connection.
+class SqlStores : public server::Stores {
+ public:
+  explicit SqlStores(std::unique_ptr<storage::SqlStore> store) : store_(std::move(store)) {}
+  core::RecordStore& records() override { return *store_; }
+  staff::StaffStore& staff() override { return *store_; }
+
+ private:
+  std::unique_ptr<storage::SqlStore> store_;
+};
+
+}  // namespace
 
 cli::Services MakeServices() {
   cli::Services s;
   s.open_store = [](const std::string& url) { return storage::OpenRecordStore(url); };
+  s.open_staff = [](const std::string& url) -> Result<std::unique_ptr<staff::StaffStore>> {
+    RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));
+    return std::unique_ptr<staff::StaffStore>(std::move(store));
+  };
   s.migrate = [](const std::string& url) -> Result<cli::MigrateOutcome> {
     RETAIN_ASSIGN_OR_RETURN(auto db, storage::Connection::Open(url));
     cli::MigrateOutcome out;
@@ -35,7 +53,10 @@ cli::Services MakeServices() {
                 << std::flush;
     };
     std::string url = o.db;
-    return server::Serve(options, [url] { return storage::OpenRecordStore(url); });
+    return server::Serve(options, [url]() -> Result<std::unique_ptr<server::Stores>> {
+      RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));
+      return std::unique_ptr<server::Stores>(std::make_unique<SqlStores>(std::move(store)));
+    });
   };
   return s;
 }

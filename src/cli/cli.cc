@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
     {"serve", "Serve the HTTP API", RunServe},
+    {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
+    {"key", "Create, list or revoke API keys for integrations", RunKey},
     {"demo", "Generate the demo world: a sandwich chain and a cable and phone company", RunDemo},
 };
 
@@ -36,7 +38,8 @@ void PrintHelp() {
                "  retain import purchases sales.ndjson --db postgresql://localhost/retain\n"
                "  retain timeline C000042               one customer's history\n"
                "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
-               "rejected rows; 4 not found; 5 conflict; 7 database schema not current;\n"
+               "rejected rows; 4 not found; 5 conflict; 6 not signed in or not allowed;\n"
+               "7 database schema not current;\n"
                "8 database unavailable.\n";
 }
 

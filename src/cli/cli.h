@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "common/status.h"
 #include "core/store.h"
+#include "staff/staff_store.h"
 
 namespace retain::cli {
 
@@ -34,6 +35,8 @@ struct ServeOptions {
 struct Services {
   // Opens the record store at a database URL, migrating an empty database.
   std::function<Result<std::unique_ptr<core::RecordStore>>(const std::string& url)> open_store;
+  // Opens the staff accounts and keys at a database URL.
+  std::function<Result<std::unique_ptr<staff::StaffStore>>(const std::string& url)> open_staff;
   // Applies pending migrations to the database at a URL.
   std::function<Result<MigrateOutcome>(const std::string& url)> migrate;
   // Serves the HTTP API and the web app until SIGTERM or SIGINT; returns the exit code.
@@ -74,6 +77,8 @@ Result<int> RunStats(Context& ctx);
 Result<int> RunTimeline(Context& ctx);
 Result<int> RunDemo(Context& ctx);
 Result<int> RunServe(Context& ctx);
+Result<int> RunUser(Context& ctx);
+Result<int> RunKey(Context& ctx);
 
 }  // namespace retain::cli
 

@@ -7,6 +7,7 @@ int ExitCode(ErrorCode code) {
     case ErrorCode::kInvalidArgument: return 2;
     case ErrorCode::kNotFound: return 4;
     case ErrorCode::kConflict: return 5;
+    case ErrorCode::kUnauthenticated: return 6;
     case ErrorCode::kPermissionDenied: return 6;
     case ErrorCode::kFailedPrecondition: return 7;
     case ErrorCode::kUnavailable: return 8;

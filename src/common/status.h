@@ -17,6 +17,7 @@ enum class ErrorCode {
   kInvalidArgument,     // the input is malformed; the message names the field or line
   kNotFound,            // a referenced record does not exist
   kConflict,            // the request contradicts stored state (e.g. a duplicate)
+  kUnauthenticated,     // the caller did not say who they are, or the credentials are wrong
   kPermissionDenied,    // the caller may not do this
   kFailedPrecondition,  // the system is not in a state that allows this (e.g. schema too new)
   kUnavailable,         // a dependency (database, network) cannot be reached; retrying may help
@@ -52,6 +53,12 @@ inline tl::unexpected<Error> NotFound(std::string message, std::string field = {
 }
 inline tl::unexpected<Error> Conflict(std::string message, std::string field = {}) {
   return MakeError(ErrorCode::kConflict, std::move(message), std::move(field));
+}
+inline tl::unexpected<Error> Unauthenticated(std::string message) {
+  return MakeError(ErrorCode::kUnauthenticated, std::move(message));
+}
+inline tl::unexpected<Error> PermissionDenied(std::string message) {
+  return MakeError(ErrorCode::kPermissionDenied, std::move(message));
 }
 inline tl::unexpected<Error> FailedPrecondition(std::string message) {
   return MakeError(ErrorCode::kFailedPrecondition, std::move(message));

@@ -37,6 +37,25 @@ struct IdempotentReply {
   std::string body;
 };
 
+// One line of the audit trail: who changed what, when, with the record before and after.
+struct AuditEntry {
+  Timestamp at;
+  std::string actor;        // "user:ana", "key:3f9a0c1d (pos)", "cli"
+  std::string action;       // "customer.inserted", "purchase.updated", "role.authority_changed"
+  std::string record_type;  // "customers", "purchases", "roles", ...
+  std::string record_id;    // the record's external id
+  std::string before_json;  // the record before the change; "null" for a new record
+  std::string after_json;   // the record after the change
+};
+
+struct AuditQuery {
+  std::string cursor;
+  int limit = 50;
+  std::string record_type;
+  std::string record_id;
+  std::string actor;
+};
+
 // What writing a record did. Writing a record whose external id exists updates it when a field
 // differs and does nothing when none does, so every write is idempotent.
 enum class WriteOutcome { kInserted, kUpdated, kUnchanged };
@@ -78,6 +97,12 @@ class RecordStore {
   virtual Result<Page<Payment>> ListPayments(const ListQuery& q) = 0;
   virtual Result<Page<Purchase>> ListPurchases(const ListQuery& q) = 0;
   virtual Result<Page<Event>> ListEvents(const ListQuery& q) = 0;
+
+  // Appends to the audit trail inside the current transaction (append-only: there is no update
+  // or delete), so the entry is durable exactly when the change it records is.
+  virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  // The trail, newest first, filtered by the query's non-empty fields.
+  virtual Result<Page<AuditEntry>> ListAudit(const AuditQuery& q) = 0;
 
   // The reply stored under an idempotency `key` (scoped by the caller, e.g. "POST /v1/x key"),
   // or nullopt. PutIdempotentReply stores one inside the current transaction, so the reply is

@@ -3,6 +3,7 @@
 #define RETAIN_SERVER_API_H_
 
 #include "common/time.h"
+#include "server/auth.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/store_workers.h"
@@ -14,11 +15,16 @@ struct ApiContext {
   StoreWorkers* workers = nullptr;
   BusinessZone zone;
   Metrics* metrics = nullptr;
+  Authenticator* auth = nullptr;
 };
 
 // /v1/customers, /v1/plans, /v1/subscriptions, /v1/payments, /v1/purchases, /v1/events:
 // list, get, create-or-update (one JSON object, or an NDJSON batch), and a customer's timeline.
 void AddRecordRoutes(Router& router, const ApiContext& ctx);
+
+// Sign-in and sign-out (/v1/session), one's own account (/v1/me), staff accounts (/v1/users),
+// roles and their authority (/v1/roles), API keys (/v1/api-keys) and the audit trail (/v1/audit).
+void AddStaffRoutes(Router& router, const ApiContext& ctx);
 
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);

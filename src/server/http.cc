@@ -34,6 +34,13 @@ Result<std::string> Decode(std::string_view s, bool plus_is_space) {
 
 }  // namespace
 
+bool Principal::Has(std::string_view permission) const {
+  for (const auto& p : permissions) {
+    if (p == permission) return true;
+  }
+  return false;
+}
+
 std::string_view Request::Header(std::string_view name) const {
   auto it = headers.find(name);
   return it == headers.end() ? std::string_view() : std::string_view(it->second);
@@ -56,6 +63,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kInvalidArgument: return 400;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
+    case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kPermissionDenied: return 403;
     case ErrorCode::kFailedPrecondition: return 422;
     case ErrorCode::kUnavailable: return 503;

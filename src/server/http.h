@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,21 @@
 
 namespace retain::server {
 
+// Who is making a request, once authenticated (see auth.h).
+struct Principal {
+  bool authenticated = false;
+  std::string actor;         // for the audit trail: "user:ana" or "key:3f9a0c1d (pos)"
+  std::string username;      // empty for an API key
+  int64_t user_id = 0;
+  std::string role;          // empty for an API key
+  std::vector<std::string> permissions;
+  bool via_cookie = false;   // a browser session (so unsafe methods need the CSRF token)
+  std::string csrf_token;
+  std::string session_hash;  // the session's token hash, to sign out
+
+  bool Has(std::string_view permission) const;
+};
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query
@@ -23,6 +39,7 @@ struct Request {
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names
   std::map<std::string, std::string, std::less<>> params;   // from the route pattern: {id}
   std::string body;
+  Principal principal;
 
   // The header's value, or empty.
   std::string_view Header(std::string_view name) const;

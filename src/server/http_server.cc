@@ -14,7 +14,9 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "common/crypto.h"
 #include "server/api.h"
+#include "server/auth.h"
 #include "server/metrics.h"
 #include "server/router.h"
 
@@ -33,6 +35,7 @@ struct Shared {
   const ServerOptions* options = nullptr;
   Router router;
   Metrics metrics;
+  Authenticator* auth = nullptr;
   net::io_context* io = nullptr;
   std::atomic<bool> draining{false};
   std::mutex sessions_mu;
@@ -133,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Send(ErrorResponse({ErrorCode::kNotFound, fmt::format("no such endpoint: {}", req.path), ""}));
     }
     route_ = route->pattern;
+    if (auto refusal = Authorize(*route, &req)) return Send(std::move(*refusal));
     // The reply may come from a database thread; it keeps the I/O context alive until it runs.
     auto work = net::make_work_guard(*shared_->io);
     // dispatch: a reply given on this session's strand (a read) is sent at once; one from the
@@ -141,6 +145,34 @@ class Session : public std::enable_shared_from_this<Session> {
       net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
       work.reset();
     });
+  }
+
+  // Resolves the caller and checks the route's permission; a response when the request must be
+  // refused (401, 403), nullopt to go on.
+  std::optional<Response> Authorize(const Route& route, Request* req) {
+    const std::string& needed = route.doc.permission;
+    auto principal = shared_->auth->Authenticate(*req);
+    if (needed.empty()) {
+      if (principal) req->principal = std::move(*principal);
+      return std::nullopt;  // public: bad credentials do not matter here
+    }
+    if (!principal) return ErrorResponse(principal.error());
+    req->principal = std::move(*principal);
+    const Principal& p = req->principal;
+    if (!p.authenticated) {
+      return ErrorResponse({ErrorCode::kUnauthenticated,
+                            "sign in (POST /v1/session), or send an API key as 'Authorization: Bearer rk_...'", ""});
+    }
+    if (needed != kSignedIn && !p.Has(needed)) {
+      return ErrorResponse({ErrorCode::kPermissionDenied,
+                            fmt::format("this needs the {} permission, which {} does not have", needed, p.actor), ""});
+    }
+    bool unsafe = req->method != "GET" && req->method != "HEAD" && req->method != "OPTIONS";
+    if (p.via_cookie && unsafe && !ConstantTimeEquals(req->Header("x-csrf-token"), p.csrf_token)) {
+      return ErrorResponse({ErrorCode::kPermissionDenied,
+                            "missing or wrong X-CSRF-Token header (the csrf_token given at sign-in)", ""});
+    }
+    return std::nullopt;
   }
 
   void Send(Response r) {
@@ -237,7 +269,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   shared.options = &options;
 
   RETAIN_ASSIGN_OR_RETURN(auto zone_store, factory());
-  RETAIN_ASSIGN_OR_RETURN(auto zone_name, zone_store->GetSetting("timezone"));
+  RETAIN_ASSIGN_OR_RETURN(auto zone_name, zone_store->records().GetSetting("timezone"));
   zone_store.reset();
   ApiContext ctx;
   if (zone_name) {
@@ -246,7 +278,11 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   RETAIN_ASSIGN_OR_RETURN(auto workers, StoreWorkers::Start(factory, options.readers, &shared.metrics));
   ctx.workers = workers.get();
   ctx.metrics = &shared.metrics;
+  Authenticator auth(workers.get());
+  shared.auth = &auth;
+  ctx.auth = &auth;
   AddServiceRoutes(shared.router, ctx);
+  AddStaffRoutes(shared.router, ctx);
   AddRecordRoutes(shared.router, ctx);
 
   net::io_context io(threads);

@@ -9,6 +9,7 @@
 #include "core/parse.h"
 #include "server/api.h"
 #include "server/json_mapping.h"
+#include "staff/roles.h"
 
 namespace retain::server {
 namespace {
@@ -103,6 +104,23 @@ std::string_view OutcomeName(core::WriteOutcome o) {
   return "?";
 }
 
+// Records a change in the audit trail, with the record before and after; nothing for an
+// unchanged write.
+template <typename T>
+Status Audit(core::RecordStore& store, const std::string& actor, const T& record,
+             const std::optional<T>& before, core::WriteOutcome outcome) {
+  if (outcome == core::WriteOutcome::kUnchanged) return Ok();
+  core::AuditEntry e;
+  e.at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  e.actor = actor;
+  e.action = fmt::format("{}.{}", Kind<T>::kPath, OutcomeName(outcome));
+  e.record_type = Kind<T>::kPath;
+  e.record_id = record.external_id;
+  e.before_json = before ? ToJson(*before).dump() : "null";
+  e.after_json = ToJson(record).dump();
+  return store.AppendAudit(e);
+}
+
 // An error the request caused (the store names a field, or refused for a reason of the data)
 // becomes a response; anything else means the database failed and goes back to the writer.
 Result<Response> RowError(const Error& e) {
@@ -135,7 +153,8 @@ Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
   }
   std::string scoped = fmt::format("{} {} {}", req.method, req.path, key);
   std::string hash = fmt::format("{:016x}", XXH3_64bits(req.body.data(), req.body.size()));
-  return WriteJob([scoped, hash, job = std::move(job)](core::RecordStore& store) -> Result<Response> {
+  return WriteJob([scoped, hash, job = std::move(job)](Stores& stores) -> Result<Response> {
+      core::RecordStore& store = stores.records();
     RETAIN_ASSIGN_OR_RETURN(auto previous, store.GetIdempotentReply(scoped));
     if (previous) {
       if (previous->request_hash != hash) {
@@ -149,7 +168,7 @@ Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
       r.headers.emplace_back("Idempotent-Replayed", "true");
       return r;
     }
-    RETAIN_ASSIGN_OR_RETURN(Response r, job(store));
+    RETAIN_ASSIGN_OR_RETURN(Response r, job(stores));
     if (r.status < 500) {
       RETAIN_RETURN_IF_ERROR(store.PutIdempotentReply(scoped, {hash, r.status, r.body}));
     }
@@ -191,11 +210,12 @@ void AddKind(Router& router, const ApiContext& ctx) {
 
   router.Add({"GET", base,
               {fmt::format("List {}s, oldest first", K::kTitle), K::kPath, query, "",
-               std::string(K::kSchema) + "Page"},
+               std::string(K::kSchema) + "Page", false, std::string(staff::kRecordsRead)},
               [workers](Request req, Reply reply) {
                 auto q = ListQueryFrom(req);
                 if (!q) return reply(ErrorResponse(q.error()));
-                workers->Read([q = *q](core::RecordStore& store) {
+                workers->Read([q = *q](Stores& stores) {
+      core::RecordStore& store = stores.records();
                   auto page = K::List(store, q);
                   if (!page) return ErrorResponse(page.error());
                   return Json(200, PageToJson(*page));
@@ -203,9 +223,11 @@ void AddKind(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"GET", base + "/{id}",
-              {fmt::format("Get one {} by its id", K::kTitle), K::kPath, {}, "", K::kSchema},
+              {fmt::format("Get one {} by its id", K::kTitle), K::kPath, {}, "", K::kSchema, false,
+               std::string(staff::kRecordsRead)},
               [workers](Request req, Reply reply) {
-                workers->Read([id = req.params["id"]](core::RecordStore& store) {
+                workers->Read([id = req.params["id"]](Stores& stores) {
+      core::RecordStore& store = stores.records();
                   auto found = K::Get(store, id);
                   if (!found) return ErrorResponse(found.error());
                   if (!*found) {
@@ -217,7 +239,8 @@ void AddKind(Router& router, const ApiContext& ctx) {
               }});
 
   RouteDoc post_doc{fmt::format("Create or update a {} (idempotent by id; NDJSON for a batch)", K::kTitle),
-                    K::kPath, {}, K::kSchema, "WriteResult", /*accepts_ndjson=*/true};
+                    K::kPath, {}, K::kSchema, "WriteResult", /*accepts_ndjson=*/true,
+                    std::string(staff::kRecordsWrite)};
   router.Add({"POST", base, post_doc, [workers, zone](Request req, Reply reply) {
     WriteJob job;
     if (IsNdjson(req)) {
@@ -254,10 +277,13 @@ void AddKind(Router& router, const ApiContext& ctx) {
         }
         lines->push_back({number, std::move(*parsed)});
       }
-      job = [lines, errors, read](core::RecordStore& store) -> Result<Response> {
+      job = [lines, errors, read, actor = req.principal.actor](Stores& stores) -> Result<Response> {
+        core::RecordStore& store = stores.records();
         json out_errors = *errors;
         int64_t counts[3] = {0, 0, 0};
         for (const auto& l : *lines) {
+          auto before = K::Get(store, l.record.external_id);
+          if (!before) return tl::unexpected(before.error());
           auto r = K::Put(store, l.record);
           if (!r) {
             RETAIN_ASSIGN_OR_RETURN(auto resp, RowError(r.error()));
@@ -267,6 +293,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
             out_errors.push_back(std::move(e));
             continue;
           }
+          RETAIN_RETURN_IF_ERROR(Audit(store, actor, l.record, *before, *r));
           ++counts[static_cast<int>(*r)];
         }
         std::sort(out_errors.begin(), out_errors.end(),
@@ -286,11 +313,15 @@ void AddKind(Router& router, const ApiContext& ctx) {
         // Without a key the answer needs no database; with one, a reused key must be caught
         // first, so the refusal goes through the writer like any other reply.
         if (req.Header("idempotency-key").empty()) return reply(ErrorResponse(parsed.error()));
-        job = [response = ErrorResponse(parsed.error())](core::RecordStore&) -> Result<Response> { return response; };
+        job = [response = ErrorResponse(parsed.error())](Stores&) -> Result<Response> { return response; };
       }
-      else job = [record = std::move(*parsed)](core::RecordStore& store) -> Result<Response> {
+      else job = [record = std::move(*parsed), actor = req.principal.actor](Stores& stores) -> Result<Response> {
+        core::RecordStore& store = stores.records();
+        auto before = K::Get(store, record.external_id);
+        if (!before) return tl::unexpected(before.error());
         auto r = K::Put(store, record);
         if (!r) return RowError(r.error());
+        RETAIN_RETURN_IF_ERROR(Audit(store, actor, record, *before, *r));
         json out = ToJson(record);
         return Json(*r == core::WriteOutcome::kInserted ? 201 : 200,
                     {{"result", OutcomeName(*r)}, {"data", std::move(out)}});
@@ -314,9 +345,11 @@ void AddRecordRoutes(Router& router, const ApiContext& ctx) {
 
   StoreWorkers* workers = ctx.workers;
   router.Add({"GET", "/v1/customers/{id}/timeline",
-              {"Everything recorded about a customer, oldest first", "customers", {}, "", "Timeline"},
+              {"Everything recorded about a customer, oldest first", "customers", {}, "", "Timeline", false,
+               std::string(staff::kRecordsRead)},
               [workers](Request req, Reply reply) {
-                workers->Read([id = req.params["id"]](core::RecordStore& store) {
+                workers->Read([id = req.params["id"]](Stores& stores) {
+      core::RecordStore& store = stores.records();
                   auto entries = store.Timeline(id);
                   if (!entries) return ErrorResponse(entries.error());
                   json data = json::array();

@@ -16,6 +16,10 @@ struct QueryParam {
   std::string description;
 };
 
+// Route permissions besides the staff::k* permission names.
+inline constexpr const char* kPublic = "";               // anyone
+inline constexpr const char* kSignedIn = "signed-in";    // any authenticated caller
+
 struct RouteDoc {
   std::string summary;
   std::string tag;
@@ -23,6 +27,7 @@ struct RouteDoc {
   std::string request_schema;   // component schema name of the JSON body; empty for none
   std::string response_schema;  // component schema name of a 2xx JSON body
   bool accepts_ndjson = false;  // also takes application/x-ndjson batches
+  std::string permission = kPublic;  // what the caller must hold (a staff permission, or above)
 };
 
 // Handles a request; calls `reply` exactly once, possibly later and from another thread.

@@ -3,6 +3,7 @@
 
 #include "server/api.h"
 #include "server/json_mapping.h"
+#include "staff/roles.h"
 
 #ifndef RETAIN_VERSION
 #define RETAIN_VERSION "0.0.0"
@@ -31,7 +32,7 @@ json Object(json properties, std::vector<std::string> required = {}) {
 json Schemas() {
   json s;
   s["Error"] = Object({{"error", Object({{"code", {{"type", "string"},
-                                                     {"enum", {"invalid_argument", "not_found", "conflict",
+                                                     {"enum", {"invalid_argument", "unauthenticated", "not_found", "conflict",
                                                                "permission_denied", "failed_precondition",
                                                                "unavailable", "internal"}}}},
                                           {"message", Str()},
@@ -95,6 +96,27 @@ json Schemas() {
   s["Stats"] = Object({{"customers", Int()}, {"plans", Int()}, {"subscriptions", Int()}, {"payments", Int()},
                        {"purchases", Int()}, {"purchase_lines", Int()}, {"events", Int()}});
   s["Health"] = Object({{"status", Str()}});
+  s["SignIn"] = Object({{"username", Str()}, {"password", Str()}}, {"username", "password"});
+  s["User"] = Object({{"id", Int()}, {"username", Str()}, {"display_name", Str()},
+                      {"role", {{"type", "string"}, {"enum", {"agent", "supervisor", "marketing", "analyst", "admin"}}}},
+                      {"locale", {{"type", "string"}, {"enum", {"en", "pt", "da"}}}}, {"active", Bool()}});
+  s["Users"] = Object({{"data", {{"type", "array"}, {"items", Ref("User")}}}});
+  s["NewUser"] = Object({{"username", Str()}, {"password", Str()}, {"role", Str()}, {"display_name", Str()},
+                         {"locale", Str()}}, {"username", "password", "role"});
+  s["Me"] = Object({{"locale", Str()}, {"display_name", Str()}});
+  s["Session"] = Object({{"user", Ref("User")}, {"csrf_token", Str()}, {"permissions", {{"type", "array"}, {"items", Str()}}}});
+  s["Authority"] = Object({{"max_discount_percent", {{"type", "number"}}}, {"max_free_months", Int()},
+                           {"max_offer_cost_minor", Int()}, {"max_compensation_minor", Int()}});
+  s["Role"] = Object({{"role", Str()}, {"permissions", {{"type", "array"}, {"items", Str()}}}, {"authority", Ref("Authority")}});
+  s["Roles"] = Object({{"data", {{"type", "array"}, {"items", Ref("Role")}}}});
+  s["NewApiKey"] = Object({{"name", Str()}, {"scopes", {{"type", "array"}, {"items", Str()}}}}, {"name", "scopes"});
+  s["ApiKey"] = Object({{"id", Str()}, {"name", Str()}, {"scopes", {{"type", "array"}, {"items", Str()}}},
+                        {"created_by", Str()}, {"created_at", Time()}, {"revoked_at", NullableTime()},
+                        {"key", {{"type", "string"}, {"description", "only when created"}}}});
+  s["ApiKeys"] = Object({{"data", {{"type", "array"}, {"items", Ref("ApiKey")}}}});
+  s["AuditEntry"] = Object({{"at", Time()}, {"actor", Str()}, {"action", Str()}, {"record_type", Str()},
+                            {"record_id", Str()}, {"before", {}}, {"after", {}}});
+  s["AuditPage"] = Object({{"data", {{"type", "array"}, {"items", Ref("AuditEntry")}}}, {"next_cursor", NullableStr()}});
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;
@@ -121,6 +143,10 @@ json OpenApi(const Router& router) {
                         {"schema", Str()}});
     }
     if (!params.empty()) op["parameters"] = params;
+    if (!r.doc.permission.empty()) {
+      op["security"] = {{{"session", json::array()}}, {{"apiKey", json::array()}}};
+      op["x-retain-permission"] = r.doc.permission;
+    }
     if (!r.doc.request_schema.empty()) {
       json content = {{"application/json", {{"schema", Ref(r.doc.request_schema)}}}};
       if (r.doc.accepts_ndjson) {
@@ -145,7 +171,12 @@ json OpenApi(const Router& router) {
           {"info", {{"title", "Retain API"}, {"version", RETAIN_VERSION},
                     {"description", "Customer retention management: records, imports and the programs built on them."}}},
           {"paths", paths},
-          {"components", {{"schemas", Schemas()}}}};
+          {"components", {{"schemas", Schemas()},
+                          {"securitySchemes",
+                           {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "retain_session"},
+                                         {"description", "from POST /v1/session; unsafe methods also need X-CSRF-Token"}}},
+                            {"apiKey", {{"type", "http"}, {"scheme", "bearer"},
+                                        {"description", "an API key rk_<prefix>_<secret> with scopes"}}}}}}}};
 }
 
 void AddServiceRoutes(Router& router, const ApiContext& ctx) {
@@ -153,7 +184,8 @@ void AddServiceRoutes(Router& router, const ApiContext& ctx) {
   Metrics* metrics = ctx.metrics;
   router.Add({"GET", "/healthz", {"Liveness and database reachability", "service", {}, "", "Health"},
               [workers](Request, Reply reply) {
-                workers->Read([](core::RecordStore& store) {
+                workers->Read([](Stores& stores) {
+      core::RecordStore& store = stores.records();
                   auto ok = store.GetSetting("timezone");
                   if (!ok) return ErrorResponse(Error{ErrorCode::kUnavailable, "database: " + ok.error().message, ""});
                   return Json(200, {{"status", "ok"}});
@@ -169,9 +201,11 @@ void AddServiceRoutes(Router& router, const ApiContext& ctx) {
   const Router* self = &router;
   router.Add({"GET", "/openapi.json", {"This API's OpenAPI 3.1 description", "service", {}, "", "OpenApi"},
               [self](Request, Reply reply) { reply(Json(200, OpenApi(*self))); }});
-  router.Add({"GET", "/v1/stats", {"How many of each record the database holds", "service", {}, "", "Stats"},
+  router.Add({"GET", "/v1/stats", {"How many of each record the database holds", "service", {}, "", "Stats",
+                                    false, std::string(staff::kRecordsRead)},
               [workers](Request, Reply reply) {
-                workers->Read([](core::RecordStore& store) {
+                workers->Read([](Stores& stores) {
+      core::RecordStore& store = stores.records();
                   auto c = store.Counts();
                   if (!c) return ErrorResponse(c.error());
                   return Json(200, ToJson(*c));

@@ -16,19 +16,26 @@ double Since(std::chrono::steady_clock::time_point t) {
 Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& factory, int readers,
                                                           Metrics* metrics) {
   std::unique_ptr<StoreWorkers> w(new StoreWorkers(metrics));
-  for (int i = 0; i < readers + 1; ++i) {
+  for (int i = 0; i < readers + 2; ++i) {
     RETAIN_ASSIGN_OR_RETURN(auto store, factory());
     w->stores_.push_back(std::move(store));
   }
   for (int i = 0; i < readers; ++i) w->readers_.push_back(w->stores_[static_cast<size_t>(i)].get());
   w->leased_ = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(readers));
-  w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->WriterLoop(s); });
+  w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(readers)].get()] { self->WriterLoop(s); });
+  w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->SlowLoop(s); });
   return w;
 }
 
 StoreWorkers::~StoreWorkers() { Stop(); }
 
 void StoreWorkers::Read(const ReadJob& job, const Reply& reply) {
+  Response r;
+  WithReader([&](Stores& stores) { r = job(stores); });
+  reply(std::move(r));
+}
+
+void StoreWorkers::WithReader(const std::function<void(Stores&)>& fn) {
   size_t slot = readers_.size();
   while (slot == readers_.size()) {
     for (size_t i = 0; i < readers_.size(); ++i) {
@@ -45,11 +52,32 @@ void StoreWorkers::Read(const ReadJob& job, const Reply& reply) {
     }
   }
   auto start = std::chrono::steady_clock::now();
-  Response r = job(*readers_[slot]);
+  fn(*readers_[slot]);
   if (metrics_ != nullptr) metrics_->ObserveDatabase("read", Since(start));
   leased_[slot].store(false, std::memory_order_release);
   read_cv_.notify_one();
-  reply(std::move(r));
+}
+
+void StoreWorkers::Slow(SlowJob job, Reply reply) {
+  {
+    std::lock_guard lock(write_mu_);
+    slow_.push_back({std::move(job), std::move(reply)});
+  }
+  slow_cv_.notify_one();
+}
+
+void StoreWorkers::SlowLoop(Stores* store) {
+  while (true) {
+    SlowItem item;
+    {
+      std::unique_lock lock(write_mu_);
+      slow_cv_.wait(lock, [&] { return stopping_ || !slow_.empty(); });
+      if (slow_.empty()) return;
+      item = std::move(slow_.front());
+      slow_.pop_front();
+    }
+    item.reply(item.job(*store));
+  }
 }
 
 void StoreWorkers::Write(WriteJob job, Reply reply) {
@@ -70,6 +98,7 @@ void StoreWorkers::Stop() {
     stopping_ = true;
   }
   write_cv_.notify_all();
+  slow_cv_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -78,7 +107,7 @@ void StoreWorkers::Stop() {
   stores_.clear();
 }
 
-void StoreWorkers::WriterLoop(core::RecordStore* store) {
+void StoreWorkers::WriterLoop(Stores* store) {
   while (true) {
     std::vector<WriteItem> group;
     {
@@ -95,7 +124,8 @@ void StoreWorkers::WriterLoop(core::RecordStore* store) {
   }
 }
 
-void StoreWorkers::CommitGroup(core::RecordStore& store, std::vector<WriteItem>& group) {
+void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
+  core::RecordStore& store = stores.records();
   auto start = std::chrono::steady_clock::now();
   auto fail_all = [&](const Error& e) {
     for (auto& item : group) item.reply(ErrorResponse(e));
@@ -108,7 +138,7 @@ void StoreWorkers::CommitGroup(core::RecordStore& store, std::vector<WriteItem>&
   responses.reserve(group.size());
   bool database_failed = false;
   for (auto& item : group) {
-    auto r = item.job(store);
+    auto r = item.job(stores);
     if (!r) {
       database_failed = true;
       break;
@@ -130,7 +160,7 @@ void StoreWorkers::CommitGroup(core::RecordStore& store, std::vector<WriteItem>&
       item.reply(ErrorResponse(begin.error()));
       continue;
     }
-    auto r = item.job(store);
+    auto r = item.job(stores);
     if (!r) {
       store.Rollback();
       item.reply(ErrorResponse(r.error()));

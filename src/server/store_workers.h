@@ -18,21 +18,34 @@
 #include "core/store.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "staff/staff_store.h"
 
 namespace retain::server {
 
-// Opens a new store session (one connection). Called once per worker thread at start.
-using StoreFactory = std::function<Result<std::unique_ptr<core::RecordStore>>()>;
+// One database session seen through both interfaces the server needs; both share one connection,
+// so a write and its audit entry commit together. Not thread-safe.
+class Stores {
+ public:
+  virtual ~Stores() = default;
+  virtual core::RecordStore& records() = 0;
+  virtual staff::StaffStore& staff() = 0;
+};
+
+// Opens a new store session (one connection). Called once per connection the workers keep.
+using StoreFactory = std::function<Result<std::unique_ptr<Stores>>()>;
 
 // A read: runs on the calling thread with a leased store. Must not write.
-using ReadJob = std::function<Response(core::RecordStore&)>;
+using ReadJob = std::function<Response(Stores&)>;
 
 // A write: runs on the writer thread inside a transaction shared with other writes. It returns
 // its response (4xx responses included) when the store did what it was asked or refused it for a
 // reason the request caused, leaving the transaction usable; it returns an Error only when the
 // database failed, and then the whole group is rolled back and each write retried alone. A write
 // may run more than once, so it must depend on nothing but the store.
-using WriteJob = std::function<Result<Response>(core::RecordStore&)>;
+using WriteJob = std::function<Result<Response>(Stores&)>;
+// Slow work (password hashing) on its own thread and connection, off the I/O threads. It may
+// write; each statement commits on its own.
+using SlowJob = std::function<Response(Stores&)>;
 
 class StoreWorkers {
  public:
@@ -47,9 +60,13 @@ class StoreWorkers {
   // Runs a read now on the calling thread (waiting for a free connection if all are leased) and
   // gives `reply` its response. Thread-safe.
   void Read(const ReadJob& job, const Reply& reply);
+  // Runs `fn` now on the calling thread with a leased read connection. Thread-safe.
+  void WithReader(const std::function<void(Stores&)>& fn);
   // Queues a write; `reply` gets its response only after the transaction holding it has
   // committed (so a 2xx means durable). Thread-safe.
   void Write(WriteJob job, Reply reply);
+  // Queues slow work for the slow thread. Thread-safe.
+  void Slow(SlowJob job, Reply reply);
 
   // Finishes every queued job, then stops the threads. Idempotent.
   void Stop();
@@ -59,18 +76,23 @@ class StoreWorkers {
     WriteJob job;
     Reply reply;
   };
+  struct SlowItem {
+    SlowJob job;
+    Reply reply;
+  };
 
   explicit StoreWorkers(Metrics* metrics) : metrics_(metrics) {}
-  void WriterLoop(core::RecordStore* store);
-  void CommitGroup(core::RecordStore& store, std::vector<WriteItem>& group);
+  void WriterLoop(Stores* store);
+  void SlowLoop(Stores* store);
+  void CommitGroup(Stores& store, std::vector<WriteItem>& group);
 
   Metrics* metrics_;
-  std::vector<std::unique_ptr<core::RecordStore>> stores_;
+  std::vector<std::unique_ptr<Stores>> stores_;
   std::vector<std::thread> threads_;
 
   // Read connections and whether each is leased; leasing is a compare-and-swap, so reads on
   // different threads never wait on each other while a connection is free.
-  std::vector<core::RecordStore*> readers_;
+  std::vector<Stores*> readers_;
   std::unique_ptr<std::atomic<bool>[]> leased_;
   std::mutex read_mu_;               // only for waiting when every connection is leased
   std::condition_variable read_cv_;
@@ -78,6 +100,8 @@ class StoreWorkers {
   std::mutex write_mu_;
   std::condition_variable write_cv_;
   std::deque<WriteItem> writes_;
+  std::deque<SlowItem> slow_;  // guarded by write_mu_, signalled by slow_cv_
+  std::condition_variable slow_cv_;
 
   bool stopping_ = false;  // guarded by write_mu_
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <climits>
 #include <chrono>
 #include <unordered_map>
 
@@ -51,7 +52,7 @@ struct Existing {
   int64_t hash = 0;
 };
 
-class SqlRecordStore : public core::RecordStore {
+class SqlRecordStore : public SqlStore {
  public:
   explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
 
@@ -363,6 +364,187 @@ class SqlRecordStore : public core::RecordStore {
                    key, reply.request_hash, static_cast<int64_t>(reply.status), reply.body, Now());
   }
 
+  // --- The audit trail ---------------------------------------------------------------------
+
+  Status AppendAudit(const core::AuditEntry& e) override {
+    return Execute(*db_,
+                   "INSERT INTO audit_log (at, actor, action, record_type, record_id, before_json, after_json)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   ToUnixSeconds(e.at), e.actor, e.action, e.record_type, e.record_id, e.before_json,
+                   e.after_json);
+  }
+
+  Result<core::Page<core::AuditEntry>> ListAudit(const core::AuditQuery& q) override {
+    int64_t before = INT64_MAX;
+    if (!q.cursor.empty()) {
+      auto [p, ec] = std::from_chars(q.cursor.data(), q.cursor.data() + q.cursor.size(), before);
+      if (ec != std::errc() || p != q.cursor.data() + q.cursor.size()) {
+        return InvalidArgument("is not a cursor this server gave out", "cursor");
+      }
+    }
+    if (q.limit < 1 || q.limit > 1000) return InvalidArgument("must be between 1 and 1000", "limit");
+    std::string sql = "SELECT id, at, actor, action, record_type, record_id, before_json, after_json"
+                      " FROM audit_log WHERE id < ?";
+    if (!q.record_type.empty()) sql += " AND record_type = ?";
+    if (!q.record_id.empty()) sql += " AND record_id = ?";
+    if (!q.actor.empty()) sql += " AND actor = ?";
+    sql += " ORDER BY id DESC LIMIT ?";
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    int i = 0;
+    s->BindInt(++i, before);
+    if (!q.record_type.empty()) s->BindText(++i, q.record_type);
+    if (!q.record_id.empty()) s->BindText(++i, q.record_id);
+    if (!q.actor.empty()) s->BindText(++i, q.actor);
+    s->BindInt(++i, q.limit + 1);
+    core::Page<core::AuditEntry> page;
+    int64_t last = 0;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (static_cast<int>(page.items.size()) == q.limit) {
+        page.next_cursor = std::to_string(last);
+        break;
+      }
+      last = s->Int(0);
+      page.items.push_back({FromUnixSeconds(s->Int(1)), std::string(s->Text(2)), std::string(s->Text(3)),
+                            std::string(s->Text(4)), std::string(s->Text(5)), std::string(s->Text(6)),
+                            std::string(s->Text(7))});
+    }
+    s->Reset();
+    return page;
+  }
+
+  // --- Staff ---------------------------------------------------------------------------------
+
+  Status CreateUser(const staff::User& u) override {
+    auto existing = FindUser(u.username);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing) return Conflict("a user named '" + u.username + "' exists", "username");
+    int64_t now = Now();
+    return Execute(*db_,
+                   "INSERT INTO staff_users (username, display_name, password_hash, role, locale, active,"
+                   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   u.username, u.display_name, u.password_hash, staff::RoleName(u.role), u.locale, u.active,
+                   now, now);
+  }
+
+  Status UpdateUser(const staff::User& u) override {
+    RETAIN_ASSIGN_OR_RETURN(auto existing, GetUser(u.id));
+    if (!existing) return NotFound("no such user", "id");
+    return Execute(*db_,
+                   "UPDATE staff_users SET display_name = ?, password_hash = ?, role = ?, locale = ?,"
+                   " active = ?, updated_at = ? WHERE id = ?",
+                   u.display_name, u.password_hash, staff::RoleName(u.role), u.locale, u.active, Now(), u.id);
+  }
+
+  Result<std::optional<staff::User>> FindUser(std::string_view username) override {
+    return OneUser("SELECT id, username, display_name, password_hash, role, locale, active FROM staff_users"
+                   " WHERE username = ?", username);
+  }
+
+  Result<std::optional<staff::User>> GetUser(int64_t id) override {
+    return OneUser("SELECT id, username, display_name, password_hash, role, locale, active FROM staff_users"
+                   " WHERE id = ?", id);
+  }
+
+  Result<std::vector<staff::User>> ListUsers() override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, username, display_name, password_hash, role, locale, active FROM staff_users ORDER BY username"));
+    std::vector<staff::User> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(DecodeUser(s));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Status CreateSession(const staff::Session& x) override {
+    return Execute(*db_,
+                   "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, expires_at)"
+                   " VALUES (?, ?, ?, ?, ?)",
+                   x.token_hash, x.user_id, x.csrf_token, Now(), ToUnixSeconds(x.expires_at));
+  }
+
+  Result<std::optional<staff::Session>> FindSession(std::string_view token_hash) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT token_hash, user_id, csrf_token, expires_at FROM staff_sessions WHERE token_hash = ?"));
+    Bind(s, token_hash);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<staff::Session> out;
+    if (row) out = staff::Session{std::string(s->Text(0)), s->Int(1), std::string(s->Text(2)), FromUnixSeconds(s->Int(3))};
+    s->Reset();
+    return out;
+  }
+
+  Status DeleteSession(std::string_view token_hash) override {
+    return Execute(*db_, "DELETE FROM staff_sessions WHERE token_hash = ?", token_hash);
+  }
+
+  Status CreateApiKey(const staff::ApiKey& k) override {
+    std::string scopes;
+    for (const auto& sc : k.scopes) scopes += (scopes.empty() ? "" : " ") + sc;
+    return Execute(*db_,
+                   "INSERT INTO api_keys (prefix, secret_hash, name, scopes, created_by, created_at, revoked_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                   k.prefix, k.secret_hash, k.name, scopes, k.created_by, ToUnixSeconds(k.created_at));
+  }
+
+  Result<std::optional<staff::ApiKey>> FindApiKey(std::string_view prefix) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys WHERE prefix = ?"));
+    Bind(s, prefix);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<staff::ApiKey> out;
+    if (row) out = DecodeKey(s);
+    s->Reset();
+    return out;
+  }
+
+  Result<std::vector<staff::ApiKey>> ListApiKeys() override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys ORDER BY created_at, prefix"));
+    std::vector<staff::ApiKey> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(DecodeKey(s));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Status RevokeApiKey(std::string_view prefix, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(auto key, FindApiKey(prefix));
+    if (!key) return NotFound("no API key '" + std::string(prefix) + "'", "prefix");
+    return Execute(*db_, "UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL",
+                   ToUnixSeconds(at), prefix);
+  }
+
+  Result<staff::Authority> GetAuthority(staff::Role role) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT max_discount_bp, max_free_months, max_offer_cost_minor, max_compensation_minor"
+        " FROM role_authority WHERE role = ?"));
+    Bind(s, staff::RoleName(role));
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    staff::Authority a = staff::DefaultAuthority(role);
+    if (row) a = {static_cast<int32_t>(s->Int(0)), static_cast<int32_t>(s->Int(1)), s->Int(2), s->Int(3)};
+    s->Reset();
+    return a;
+  }
+
+  Status SetAuthority(staff::Role role, const staff::Authority& a) override {
+    return Execute(*db_,
+                   "INSERT INTO role_authority (role, max_discount_bp, max_free_months, max_offer_cost_minor,"
+                   " max_compensation_minor) VALUES (?, ?, ?, ?, ?) ON CONFLICT (role) DO UPDATE SET"
+                   " max_discount_bp = excluded.max_discount_bp, max_free_months = excluded.max_free_months,"
+                   " max_offer_cost_minor = excluded.max_offer_cost_minor,"
+                   " max_compensation_minor = excluded.max_compensation_minor",
+                   staff::RoleName(role), static_cast<int64_t>(a.max_discount_bp),
+                   static_cast<int64_t>(a.max_free_months), a.max_offer_cost_minor, a.max_compensation_minor);
+  }
+
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view customer_external_id) override {
     RETAIN_ASSIGN_OR_RETURN(auto customer, Find("SELECT id, id, content_hash FROM customers WHERE external_id = ?",
                                                 customer_external_id));
@@ -480,6 +662,46 @@ class SqlRecordStore : public core::RecordStore {
   }
 
  private:
+  staff::User DecodeUser(Statement* s) {
+    staff::User u;
+    u.id = s->Int(0);
+    u.username = s->Text(1);
+    u.display_name = s->Text(2);
+    u.password_hash = s->Text(3);
+    u.role = staff::ParseRole(s->Text(4)).value_or(staff::Role::kAgent);
+    u.locale = s->Text(5);
+    u.active = s->Int(6) != 0;
+    return u;
+  }
+
+  template <typename Arg>
+  Result<std::optional<staff::User>> OneUser(const char* sql, const Arg& arg) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    Bind(s, arg);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<staff::User> out;
+    if (row) out = DecodeUser(s);
+    s->Reset();
+    return out;
+  }
+
+  staff::ApiKey DecodeKey(Statement* s) {
+    staff::ApiKey k;
+    k.prefix = s->Text(0);
+    k.secret_hash = s->Text(1);
+    k.name = s->Text(2);
+    std::string_view scopes = s->Text(3);
+    while (!scopes.empty()) {
+      auto sp = scopes.find(' ');
+      k.scopes.emplace_back(scopes.substr(0, sp));
+      scopes = sp == std::string_view::npos ? std::string_view() : scopes.substr(sp + 1);
+    }
+    k.created_by = s->Text(4);
+    k.created_at = FromUnixSeconds(s->Int(5));
+    if (!s->IsNull(6)) k.revoked_at = FromUnixSeconds(s->Int(6));
+    return k;
+  }
+
   // Row decoders for the SELECTs below (column order matters).
   core::Customer DecodeCustomer(Statement* s) {
     core::Customer c;
@@ -818,14 +1040,19 @@ class SqlRecordStore : public core::RecordStore {
 
 }  // namespace
 
-std::unique_ptr<core::RecordStore> MakeRecordStore(std::unique_ptr<Connection> db) {
+std::unique_ptr<SqlStore> MakeSqlStore(std::unique_ptr<Connection> db) {
   return std::make_unique<SqlRecordStore>(std::move(db));
 }
 
-Result<std::unique_ptr<core::RecordStore>> OpenRecordStore(std::string_view url) {
+Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url) {
   RETAIN_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
   RETAIN_RETURN_IF_ERROR(EnsureSchema(*db));
-  return MakeRecordStore(std::move(db));
+  return MakeSqlStore(std::move(db));
+}
+
+Result<std::unique_ptr<core::RecordStore>> OpenRecordStore(std::string_view url) {
+  RETAIN_ASSIGN_OR_RETURN(auto store, OpenSqlStore(url));
+  return std::unique_ptr<core::RecordStore>(std::move(store));
 }
 
 }  // namespace retain::storage

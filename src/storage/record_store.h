@@ -7,16 +7,23 @@
 
 #include "common/status.h"
 #include "core/store.h"
+#include "staff/staff_store.h"
 #include "storage/database.h"
 
 namespace retain::storage {
 
+// One session on the database serving both the records and the staff interfaces, so a write
+// and its audit entry share one transaction. Not thread-safe; open one per thread.
+class SqlStore : public core::RecordStore, public staff::StaffStore {};
+
 // Opens the database at `url` (see Connection::Open), makes sure its schema is current (see
-// EnsureSchema) and returns a store over it. Not thread-safe; open one per thread.
+// EnsureSchema) and returns a store over it.
+Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url);
+// The same, as the records interface alone.
 Result<std::unique_ptr<core::RecordStore>> OpenRecordStore(std::string_view url);
 
 // A store over an already open connection (owned by the store).
-std::unique_ptr<core::RecordStore> MakeRecordStore(std::unique_ptr<Connection> db);
+std::unique_ptr<SqlStore> MakeSqlStore(std::unique_ptr<Connection> db);
 
 }  // namespace retain::storage
 

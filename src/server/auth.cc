@@ -1,0 +1,134 @@
+#include "server/auth.h"
+
+#include <fmt/format.h>
+
+#include "common/crypto.h"
+#include "staff/roles.h"
+
+namespace retain::server {
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+  }
+  return {};
+}
+
+std::optional<Principal> Authenticator::Lookup(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  if (it->second.until < std::chrono::steady_clock::now()) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.principal;
+}
+
+void Authenticator::Remember(const std::string& key, const Principal& p) {
+  std::lock_guard lock(mu_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded: a flood of keys cannot grow it forever
+  cache_[key] = {p, std::chrono::steady_clock::now() + kCacheFor};
+}
+
+void Authenticator::Forget(const std::string& cache_key) {
+  std::lock_guard lock(mu_);
+  cache_.erase(cache_key);
+}
+
+Result<Principal> Authenticator::Authenticate(const Request& request) {
+  auto authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    if (!authorization.starts_with("Bearer ")) {
+      return Unauthenticated("the Authorization header must be 'Bearer rk_...' (an API key)");
+    }
+    return FromKey(authorization.substr(7));
+  }
+  auto token = CookieValue(request.Header("cookie"), kSessionCookie);
+  if (!token.empty()) return FromSession(token);
+  return Principal{};
+}
+
+Result<Principal> Authenticator::FromKey(std::string_view token) {
+  // rk_<prefix>_<secret>
+  if (!token.starts_with("rk_") || token.size() < 8) return Unauthenticated("malformed API key");
+  auto underscore = token.find('_', 3);
+  if (underscore == std::string_view::npos) return Unauthenticated("malformed API key");
+  std::string prefix(token.substr(3, underscore - 3));
+  std::string secret_hash = Sha256Hex(token.substr(underscore + 1));
+  std::string cache_key = "key:" + prefix + ":" + secret_hash;
+  if (auto p = Lookup(cache_key)) return *p;
+  std::optional<staff::ApiKey> key;
+  Error failure;
+  bool failed = false;
+  workers_->WithReader([&](Stores& s) {
+    auto k = s.staff().FindApiKey(prefix);
+    if (!k) {
+      failure = k.error();
+      failed = true;
+    } else {
+      key = *k;
+    }
+  });
+  if (failed) return tl::unexpected(failure);
+  if (!key || !ConstantTimeEquals(key->secret_hash, secret_hash)) return Unauthenticated("unknown API key");
+  if (key->revoked_at) return Unauthenticated("this API key was revoked");
+  Principal p;
+  p.authenticated = true;
+  p.actor = fmt::format("key:{} ({})", key->prefix, key->name);
+  p.permissions = key->scopes;
+  Remember(cache_key, p);
+  return p;
+}
+
+Result<Principal> Authenticator::FromSession(std::string_view token) {
+  std::string hash = Sha256Hex(token);
+  std::string cache_key = "session:" + hash;
+  if (auto p = Lookup(cache_key)) return *p;
+  std::optional<staff::Session> session;
+  std::optional<staff::User> user;
+  Error failure;
+  bool failed = false;
+  workers_->WithReader([&](Stores& s) {
+    auto found = s.staff().FindSession(hash);
+    if (!found) {
+      failure = found.error();
+      failed = true;
+      return;
+    }
+    session = *found;
+    if (!session) return;
+    auto u = s.staff().GetUser(session->user_id);
+    if (!u) {
+      failure = u.error();
+      failed = true;
+      return;
+    }
+    user = *u;
+  });
+  if (failed) return tl::unexpected(failure);
+  if (!session || !user) return Unauthenticated("not signed in (the session ended); sign in again");
+  if (session->expires_at < std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())) {
+    return Unauthenticated("the session expired; sign in again");
+  }
+  if (!user->active) return Unauthenticated("this account is disabled");
+  Principal p;
+  p.authenticated = true;
+  p.actor = "user:" + user->username;
+  p.username = user->username;
+  p.user_id = user->id;
+  p.role = std::string(staff::RoleName(user->role));
+  for (auto perm : staff::RolePermissions(user->role)) p.permissions.emplace_back(perm);
+  p.via_cookie = true;
+  p.csrf_token = session->csrf_token;
+  p.session_hash = hash;
+  Remember(cache_key, p);
+  return p;
+}
+
+}  // namespace retain::server

@@ -1,0 +1,69 @@
+#include "staff/roles.h"
+
+#include <algorithm>
+
+namespace retain::staff {
+namespace {
+
+constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
+constexpr std::array<std::string_view, 1> kReaderPermissions = {kRecordsRead};
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAgent: return "agent";
+    case Role::kSupervisor: return "supervisor";
+    case Role::kMarketing: return "marketing";
+    case Role::kAnalyst: return "analyst";
+    case Role::kAdmin: return "admin";
+  }
+  return "?";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  for (Role r : kAllRoles) {
+    if (RoleName(r) == name) return r;
+  }
+  return InvalidArgument("'" + std::string(name) +
+                             "' is not a role; choose agent, supervisor, marketing, analyst or admin",
+                         "role");
+}
+
+std::span<const std::string_view> RolePermissions(Role role) {
+  switch (role) {
+    case Role::kAgent:
+    case Role::kSupervisor: return kAgentPermissions;
+    case Role::kMarketing:
+    case Role::kAnalyst: return kReaderPermissions;
+    case Role::kAdmin: return kAllPermissions;
+  }
+  return {};
+}
+
+bool RoleAllows(Role role, std::string_view permission) {
+  auto p = RolePermissions(role);
+  return std::find(p.begin(), p.end(), permission) != p.end();
+}
+
+Status CheckPermissionName(std::string_view permission) {
+  if (std::find(kAllPermissions.begin(), kAllPermissions.end(), permission) != kAllPermissions.end()) {
+    return Ok();
+  }
+  return InvalidArgument("'" + std::string(permission) +
+                             "' is not a permission; choose records:read, records:write, staff:admin or audit:read",
+                         "scopes");
+}
+
+Authority DefaultAuthority(Role role) {
+  switch (role) {
+    case Role::kAgent: return {2000, 1, 5000, 2500};
+    case Role::kSupervisor: return {5000, 3, 30000, 20000};
+    case Role::kMarketing:
+    case Role::kAnalyst: return {0, 0, 0, 0};
+    case Role::kAdmin: return {10000, 12, 1000000, 1000000};
+  }
+  return {};
+}
+
+}  // namespace retain::staff
