@@ -68,14 +68,31 @@ check "missing file exits 4" test "$code" -eq 4
 check "missing file names it" contains "$out" "missing.csv: cannot open"
 
 # The demo world is deterministic and the same on both databases.
-"$retain" demo --customers 300 --seed 7 -q --db sqlite:a.db >/dev/null || check "demo a" false
-"$retain" demo --customers 300 --seed 7 -q --db sqlite:b.db >/dev/null || check "demo b" false
+"$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:a.db >/dev/null || check "demo a" false
+"$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:b.db >/dev/null || check "demo b" false
 a=$("$retain" stats --format json --db sqlite:a.db)
 check "demo deterministic" test "$a" = "$("$retain" stats --format json --db sqlite:b.db)"
 check "demo has subscribers and walk-ins" contains "$a" '"customers":300'
-out=$("$retain" demo --customers 300 --seed 7 -q --db sqlite:a.db)
+out=$("$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:a.db)
 check "demo re-run changes nothing" test "$a" = "$("$retain" stats --format json --db sqlite:a.db)"
 check "timelines match" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:b.db)"
+
+# Staff accounts and API keys from the command line.
+out=$(printf 'a long password\n' | "$retain" user add ana --role supervisor --password-stdin --db sqlite:a.db 2>&1); code=$?
+check "user add" test "$code" -eq 0
+check "user add says so" contains "$out" "created ana (supervisor)"
+out=$("$retain" user add bo --role wizard --db sqlite:a.db 2>&1 </dev/null); code=$?
+check "bad role exits 2" test "$code" -eq 2
+check "bad role names the choices" contains "$out" "choose agent, supervisor, marketing, analyst or admin"
+out=$("$retain" user add cy --db sqlite:a.db </dev/null 2>&1)
+check "generated password printed" contains "$out" "password: "
+out=$("$retain" user list --db sqlite:a.db)
+check "user list" contains "$out" "ana"
+check "demo admin exists" contains "$out" "admin"
+key=$("$retain" key add --name pos --scopes records:write --db sqlite:a.db 2>/dev/null)
+check "key add prints the key" contains "$key" "rk_"
+out=$("$retain" key add --name x --scopes everything --db sqlite:a.db 2>&1); code=$?
+check "bad scope exits 2" test "$code" -eq 2
 
 pg_url_file=${RETAIN_TEST_PG_URL_FILE:-}
 if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
@@ -83,7 +100,7 @@ if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
   name="retain_cli_$$"
   psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
   pg="${admin%/*}/$name"
-  "$retain" demo --customers 300 --seed 7 -q --db "$pg" >/dev/null || check "demo on postgres" false
+  "$retain" demo --no-serve --customers 300 --seed 7 -q --db "$pg" >/dev/null || check "demo on postgres" false
   check "demo on postgres matches sqlite" test "$a" = "$("$retain" stats --format json --db "$pg")"
   check "postgres timeline matches" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db "$pg")"
   psql -q "$admin" -c "DROP DATABASE $name WITH (FORCE)" >/dev/null

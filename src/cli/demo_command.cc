@@ -7,7 +7,9 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/store_opener.h"
+#include "common/crypto.h"
 #include "demo/world.h"
+#include "staff/roles.h"
 
 namespace retain::cli {
 
@@ -16,6 +18,7 @@ Result<int> RunDemo(Context& ctx) {
   std::string end;
   int port = 8080;
   bool quiet = false;
+  bool no_serve = false;
   // The demo fills its own file unless told otherwise, never the default retain.db.
   if (std::getenv("RETAIN_DB") == nullptr) ctx.config.db = "sqlite:demo.db";
   auto app = NewParser("demo",
@@ -28,8 +31,8 @@ Result<int> RunDemo(Context& ctx) {
   app->add_option("--seed", options.seed, "Random seed; the same seed gives the same world")
       ->capture_default_str();
   app->add_option("--end", end, "The world's last day, exclusive (default 2026-11-01)");
-  app->add_option("--port", port, "Port the web app will be served on (once the server exists)")
-      ->capture_default_str();
+  app->add_option("--port", port, "Port to serve the web app and API on afterwards")->capture_default_str();
+  app->add_flag("--no-serve", no_serve, "Generate only; do not serve afterwards");
   app->add_flag("-q,--quiet", quiet, "No progress bar");
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
@@ -57,11 +60,34 @@ Result<int> RunDemo(Context& ctx) {
       counts.products, counts.subscriptions, counts.payments, counts.purchases,
       counts.purchase_lines, counts.events);
   (void)written;
-  std::cout << fmt::format(
-      "\nTry:\n  retain stats --db {0}\n  retain timeline C0000001 --db {0}\n"
-      "The web app will be served on port {1} once 'retain serve' exists.\n",
-      ctx.config.db, port);
-  return 0;
+  // A sign-in for the demo: the admin account, with a fresh password each run.
+  RETAIN_ASSIGN_OR_RETURN(auto staff_store, ctx.services->open_staff(ctx.config.db));
+  RETAIN_ASSIGN_OR_RETURN(auto password, RandomHex(6));
+  RETAIN_ASSIGN_OR_RETURN(auto hash, HashPassword(password));
+  RETAIN_ASSIGN_OR_RETURN(auto admin, staff_store->FindUser("admin"));
+  if (admin) {
+    admin->password_hash = hash;
+    admin->active = true;
+    RETAIN_RETURN_IF_ERROR(staff_store->UpdateUser(*admin));
+  } else {
+    staff::User u;
+    u.username = "admin";
+    u.display_name = "Demo admin";
+    u.password_hash = hash;
+    u.role = staff::Role::kAdmin;
+    RETAIN_RETURN_IF_ERROR(staff_store->CreateUser(u));
+  }
+  staff_store.reset();
+  store.reset();
+  std::cout << fmt::format("\nSign in as admin with password {}\n", password);
+  if (no_serve) {
+    std::cout << fmt::format("Serve it with: retain serve --db {} --port {}\n", ctx.config.db, port);
+    return 0;
+  }
+  ServeOptions serve;
+  serve.db = ctx.config.db;
+  serve.port = port;
+  return ctx.services->serve(serve);
 }
 
 }  // namespace retain::cli

@@ -12,6 +12,7 @@ std::unique_ptr<CLI::App> NewParser(std::string_view name, std::string_view desc
                   "(default sqlite:retain.db, or $RETAIN_DB)")
       ->capture_default_str();
   app->get_formatter()->column_width(28);
+  app->fallthrough();  // a subcommand's unknown options (such as --db) go to the command
   return app;
 }
 
