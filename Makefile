@@ -18,9 +18,17 @@ all: build
 bootstrap:
 	@scripts/bootstrap
 
-build: bootstrap
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json \
+               web/package-lock.json web/vite.config.ts web/tsconfig.json
+
+build: bootstrap web/dist/index.html
 	@cmake --preset $(PRESET) -DRETAIN_WARNINGS_AS_ERRORS=$(WERROR) >/dev/null
 	@cmake --build --preset $(PRESET)
+
+# The web app (TypeScript, Preact, Vite), built into web/dist, which retain serve serves.
+web/dist/index.html: $(WEB_SOURCES)
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("the web app needs Node.js 20.19 or newer, found " + process.version); process.exit(1) }'
+	@cd web && npm install --no-audit --no-fund --loglevel=error && npm run build --silent
 
 test: build
 	@ctest --preset $(PRESET)
@@ -40,4 +48,4 @@ asan:
 	@$(MAKE) test PRESET=asan
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan web/dist web/node_modules

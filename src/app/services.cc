@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -47,9 +48,14 @@ cli::Services MakeServices() {
     options.host = o.host;
     options.port = o.port;
     options.threads = o.threads;
+    options.web_root = o.web_root;
+    if (options.web_root.empty()) {
+      const char* env = std::getenv("RETAIN_WEB_ROOT");
+      options.web_root = env != nullptr ? env : RETAIN_WEB_ROOT_DEFAULT;
+    }
     options.on_listening = [db = o.db, host = o.host](int port) {
-      std::cout << fmt::format("retain: serving {} on http://{}:{}/ (API under /v1, description at "
-                               "/openapi.json); Ctrl-C or SIGTERM stops\n", db, host, port)
+      std::cout << fmt::format("retain: serving {} on http://{}:{}/ (the web app; API under /v1, described "
+                               "at /openapi.json); Ctrl-C or SIGTERM stops\n", db, host, port)
                 << std::flush;
     };
     std::string url = o.db;

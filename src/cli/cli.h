@@ -28,6 +28,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   int threads = 0;  // 0: one per core
+  std::string web_root;  // the built web app; empty: the build's default
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

@@ -16,6 +16,7 @@ Result<int> RunServe(Context& ctx) {
   app->add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app->add_option("--port", options.port, "Port to listen on (0 picks a free one)")->capture_default_str();
   app->add_option("--threads", options.threads, "I/O threads (default: one per core)");
+  app->add_option("--web-root", options.web_root, "The built web app to serve (default: web/dist of this build, or $RETAIN_WEB_ROOT)");
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
   options.db = ctx.config.db;

@@ -19,6 +19,7 @@
 #include "server/auth.h"
 #include "server/metrics.h"
 #include "server/router.h"
+#include "server/static_files.h"
 
 namespace retain::server {
 namespace {
@@ -125,6 +126,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     bool path_known = false;
     const Route* route = shared_->router.Find(&req, &path_known);
+    if (route == nullptr && !path_known && (req.method == "GET" || req.method == "HEAD") &&
+        !req.path.starts_with("/v1/")) {
+      route_ = "(web app)";
+      return Send(ServeStatic(shared_->options->web_root, req.path));
+    }
     if (route == nullptr) {
       route_ = "(unmatched)";
       if (path_known) {

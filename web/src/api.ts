@@ -1,0 +1,45 @@
+// The JSON API, with the session cookie and the CSRF token for unsafe requests.
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string, public field?: string) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+export function setCsrf(token: string) { csrfToken = token; }
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : {};
+  if (!res.ok) {
+    const e = data.error ?? {};
+    throw new ApiError(res.status, e.code ?? 'internal', e.message ?? res.statusText, e.field);
+  }
+  return data as T;
+}
+
+export interface User { username: string; display_name: string; role: string; locale: 'en' | 'pt' | 'da'; }
+export interface Session { user: User; csrf_token: string; permissions: string[]; }
+export interface Customer {
+  id: string; name: string; email: string; phone: string; locale: string;
+  address: { line1: string; line2: string; postal_code: string; city: string; region: string; country: string };
+  consent: { email: boolean; sms: boolean; post: boolean; phone: boolean };
+  first_contact_at: string | null; attributes: Record<string, unknown>;
+}
+export interface Page<T> { data: T[]; next_cursor: string | null; }
+export interface Subscription {
+  id: string; plan: string; status: string; started_at: string; cancelled_at: string | null;
+  cancel_reason: string; addons: string[];
+}
+export interface Purchase { id: string; kind: string; occurred_at: string; store: string; total_minor: number; currency: string; }
+export interface Payment {
+  id: string; occurred_at: string; amount_minor: number; currency: string; status: string; failure_reason: string | null;
+}
+export interface TimelineEntry { at: string; kind: string; id: string; summary: string; }

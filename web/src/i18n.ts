@@ -1,0 +1,78 @@
+// Every visible string in English, Portuguese and Danish, and locale-aware formatting.
+export type Locale = 'en' | 'pt' | 'da';
+export const LOCALES: Locale[] = ['en', 'pt', 'da'];
+
+const strings = {
+  en: {
+    appName: 'Retain', signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
+    wrongPassword: 'Wrong username or password.', language: 'Language',
+    customers: 'Customers', loyalty: 'Loyalty', retentionDesk: 'Retention desk', complaints: 'Complaints',
+    feedback: 'Feedback', outreach: 'Outreach', analytics: 'Analytics', comingSoon: 'Coming soon',
+    search: 'Search', searchHint: 'Customer id, e-mail or the start of a name', noResults: 'No customers found.',
+    name: 'Name', email: 'E-mail', phone: 'Phone', locale: 'Language', address: 'Address',
+    firstContact: 'First contact', consent: 'Marketing consent', profile: 'Profile',
+    subscriptions: 'Subscriptions', purchases: 'Purchases', payments: 'Payments', timeline: 'Timeline',
+    plan: 'Plan', status: 'Status', started: 'Started', cancelled: 'Cancelled', total: 'Total', store: 'Store',
+    date: 'Date', amount: 'Amount', reason: 'Reason', none: 'None', back: 'Back to customers',
+    loading: 'Loading…', error: 'Something went wrong', more: 'More',
+    status_active: 'active', status_paused: 'paused', status_cancel_requested: 'asked to cancel',
+    status_cancelled: 'cancelled', status_succeeded: 'paid', status_failed: 'failed', status_refunded: 'refunded',
+  },
+  pt: {
+    appName: 'Retain', signIn: 'Entrar', signOut: 'Sair', username: 'Utilizador', password: 'Palavra-passe',
+    wrongPassword: 'Utilizador ou palavra-passe errados.', language: 'Idioma',
+    customers: 'Clientes', loyalty: 'Fidelização', retentionDesk: 'Retenção', complaints: 'Reclamações',
+    feedback: 'Opinião', outreach: 'Comunicação', analytics: 'Análise', comingSoon: 'Em breve',
+    search: 'Pesquisar', searchHint: 'Id do cliente, e-mail ou início do nome', noResults: 'Nenhum cliente encontrado.',
+    name: 'Nome', email: 'E-mail', phone: 'Telefone', locale: 'Idioma', address: 'Morada',
+    firstContact: 'Primeiro contacto', consent: 'Consentimento de marketing', profile: 'Perfil',
+    subscriptions: 'Subscrições', purchases: 'Compras', payments: 'Pagamentos', timeline: 'Cronologia',
+    plan: 'Plano', status: 'Estado', started: 'Início', cancelled: 'Cancelada', total: 'Total', store: 'Loja',
+    date: 'Data', amount: 'Valor', reason: 'Motivo', none: 'Nenhum', back: 'Voltar aos clientes',
+    loading: 'A carregar…', error: 'Algo correu mal', more: 'Mais',
+    status_active: 'ativa', status_paused: 'em pausa', status_cancel_requested: 'pediu cancelamento',
+    status_cancelled: 'cancelada', status_succeeded: 'pago', status_failed: 'falhou', status_refunded: 'reembolsado',
+  },
+  da: {
+    appName: 'Retain', signIn: 'Log ind', signOut: 'Log ud', username: 'Brugernavn', password: 'Adgangskode',
+    wrongPassword: 'Forkert brugernavn eller adgangskode.', language: 'Sprog',
+    customers: 'Kunder', loyalty: 'Loyalitet', retentionDesk: 'Fastholdelse', complaints: 'Klager',
+    feedback: 'Feedback', outreach: 'Kommunikation', analytics: 'Analyse', comingSoon: 'Kommer snart',
+    search: 'Søg', searchHint: 'Kunde-id, e-mail eller begyndelsen af et navn', noResults: 'Ingen kunder fundet.',
+    name: 'Navn', email: 'E-mail', phone: 'Telefon', locale: 'Sprog', address: 'Adresse',
+    firstContact: 'Første kontakt', consent: 'Markedsføringssamtykke', profile: 'Profil',
+    subscriptions: 'Abonnementer', purchases: 'Køb', payments: 'Betalinger', timeline: 'Tidslinje',
+    plan: 'Plan', status: 'Status', started: 'Startet', cancelled: 'Opsagt', total: 'I alt', store: 'Butik',
+    date: 'Dato', amount: 'Beløb', reason: 'Årsag', none: 'Ingen', back: 'Tilbage til kunder',
+    loading: 'Indlæser…', error: 'Noget gik galt', more: 'Flere',
+    status_active: 'aktiv', status_paused: 'på pause', status_cancel_requested: 'ønsker opsigelse',
+    status_cancelled: 'opsagt', status_succeeded: 'betalt', status_failed: 'afvist', status_refunded: 'refunderet',
+  },
+} as const;
+
+export type Key = keyof typeof strings.en;
+
+export function t(locale: Locale, key: Key): string {
+  return strings[locale][key] ?? strings.en[key];
+}
+
+const intlLocale: Record<Locale, string> = { en: 'en-GB', pt: 'pt-PT', da: 'da-DK' };
+
+export function formatMoney(locale: Locale, minor: number, currency: string): string {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat(intlLocale[locale], { style: 'currency', currency }).format(minor / 10 ** digits);
+}
+
+export function formatDate(locale: Locale, iso: string | null): string {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+export function formatDateTime(locale: Locale, iso: string): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function statusLabel(locale: Locale, status: string): string {
+  const key = `status_${status}` as Key;
+  return key in strings.en ? t(locale, key) : status;
+}

@@ -1,0 +1,74 @@
+// The web app in Debian's Chromium, driven by playwright-core: sign in, search, open a customer,
+// switch language. Needs RETAIN_URL, RETAIN_USER and RETAIN_PASSWORD (tests/web_test.sh sets them).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const url = process.env.RETAIN_URL;
+const user = process.env.RETAIN_USER;
+const password = process.env.RETAIN_PASSWORD;
+const shots = process.env.RETAIN_SCREENSHOTS;
+let browser;
+let page;
+
+before(async () => {
+  assert.ok(url && user && password, 'RETAIN_URL, RETAIN_USER and RETAIN_PASSWORD must be set');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await (await browser.newContext({ locale: 'en-GB' })).newPage();
+});
+
+after(async () => { await browser?.close(); });
+
+test('a wrong password is refused with a message', async () => {
+  await page.goto(url);
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  await page.getByRole('alert').waitFor();
+  assert.equal(await page.getByRole('alert').textContent(), 'Wrong username or password.');
+});
+
+test('signing in shows the frame and the customers', async () => {
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.locator('[data-testid=customers] tbody tr').first().waitFor();
+  assert.ok(await page.locator('[data-testid=customers] tbody tr').count() >= 10);
+  assert.equal(await page.locator('[data-testid=nav-customers]').textContent(), 'Customers');
+  if (shots) await page.screenshot({ path: `${shots}/customers.png`, fullPage: true });
+});
+
+test('search finds a customer and opens the customer page', async () => {
+  await page.fill('[data-testid=search]', 'C0000002');
+  await page.click('form.search button');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=customers] tbody tr').length === 1);
+  await page.click('[data-testid=customers] tbody a');
+  await page.locator('[data-testid=customer] h1').waitFor();
+  assert.match(await page.locator('[data-testid=customer] h1').textContent(), /C0000002/);
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+  assert.ok(await page.locator('[data-testid=timeline] li').count() >= 1);
+  if (shots) await page.screenshot({ path: `${shots}/customer-en.png`, fullPage: true });
+});
+
+test('switching language changes every label and money format, and is remembered', async () => {
+  await page.selectOption('[data-testid=language]', 'pt');
+  await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
+  assert.ok(await page.getByRole('heading', { name: 'Cronologia' }).isVisible());
+  const money = await page.locator('[data-testid=payments] td.num, [data-testid=purchases] td.num').first().textContent();
+  assert.match(money, /\d,\d\d\s?€/, `Portuguese money format, got ${money}`);
+  if (shots) await page.screenshot({ path: `${shots}/customer-pt.png`, fullPage: true });
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
+  await page.selectOption('[data-testid=language]', 'da');
+  await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Kunder');
+});
+
+test('signing out returns to the sign-in form', async () => {
+  await page.click('[data-testid=sign-out]');
+  await page.locator('input[name=username]').waitFor();
+  const res = await page.request.get(`${url}/v1/customers`);
+  assert.equal(res.status(), 401);
+});
