@@ -3,7 +3,7 @@
 #   bench/bench_server.sh BUILD_DIR [DURATION_SECONDS] [CONNECTIONS]
 # Runs against a fresh demo world (SQLite) and reports requests/s, p50/p99 latency and errors for:
 #   floor   GET /          on bench/minimal_server (no database)
-#   read    GET /v1/customers/C0000042
+#   read    GET /v1/customers/C0000042 (with an API key, as an integration calls it)
 #   write   POST /v1/purchases, a new purchase per request, acknowledged only once committed
 set -euo pipefail
 build=${1:?build directory}
@@ -16,7 +16,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "bench_server: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-"$build/retain" demo --customers 2000 --db "sqlite:$work/bench.db" -q >/dev/null
+"$build/retain" demo --no-serve --customers 2000 --db "sqlite:$work/bench.db" -q >/dev/null
+key=$("$build/retain" key add --name bench --scopes records:read,records:write --db "sqlite:$work/bench.db" 2>/dev/null)
+auth="Authorization: Bearer $key"
 
 port_min=$((20000 + RANDOM % 20000)); port_retain=$((port_min + 1))
 "$build/bench/minimal_server" "$port_min" & pids+=($!)
@@ -43,8 +45,8 @@ run() {  # run NAME URL [wrk args...]
 echo "bench_server: ${duration}s per run, $connections keep-alive connections, wrk -t2, $(nproc) cores"
 printf '%-44s %12s %10s %10s %8s %8s\n' "" "requests/s" "p50" "p99" "errors" "non-2xx"
 run floor "http://127.0.0.1:$port_min/"
-run read "http://127.0.0.1:$port_retain/v1/customers/C0000042"
-run write "http://127.0.0.1:$port_retain/" -s "$here/post_purchase.lua"
+run read "http://127.0.0.1:$port_retain/v1/customers/C0000042" -H "$auth"
+run write "http://127.0.0.1:$port_retain/" -H "$auth" -s "$here/post_purchase.lua"
 floor=$(cat "$work/floor.rps"); read_rps=$(cat "$work/read.rps"); write_rps=$(cat "$work/write.rps")
 awk -v f="$floor" -v r="$read_rps" -v w="$write_rps" 'BEGIN {
   printf "read / floor = %.2f (goal >= 0.50); durable writes = %.0f/s (goal >= 10000)\n", r / f, w }'

@@ -17,5 +17,6 @@ function request()
   local body = string.format(
     '{"id":"WRK-%d-%d-%d","customer":"C%07d","currency":"EUR","occurred_at":"2026-10-30T12:00:00Z","store":"Baixa","total":"6.50"}',
     RUN_ID or 0, thread_id, counter, (counter % 1000) + 1)
-  return wrk.format("POST", "/v1/purchases", {["Content-Type"] = "application/json"}, body)
+  wrk.headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "/v1/purchases", nil, body)
 end

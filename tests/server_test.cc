@@ -2,8 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +21,10 @@ namespace retain::testing {
 namespace {
 
 using nlohmann::json;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 class ServerTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -355,6 +364,8 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/api-keys", "staff:admin"}, {"POST /v1/api-keys", "staff:admin"},
       {"DELETE /v1/api-keys/{id}", "staff:admin"}, {"GET /v1/audit", "audit:read"},
       {"GET /v1/stats", "records:read"}, {"GET /v1/customers/{id}/timeline", "records:read"},
+      {"GET /v1/webhooks", "staff:admin"}, {"POST /v1/webhooks", "staff:admin"},
+      {"DELETE /v1/webhooks/{id}", "staff:admin"}, {"GET /v1/webhooks/{id}/deliveries", "staff:admin"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write"}},
@@ -412,6 +423,109 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
     }
   }
   EXPECT_GE(checked, 30);
+}
+
+// A webhook receiver on loopback: answers each request with the next status of `statuses` (the
+// last one repeating) and keeps what it received.
+class Receiver {
+ public:
+  explicit Receiver(std::vector<int> statuses) : statuses_(std::move(statuses)) {
+    acceptor_.open(tcp::v4());
+    acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    beast::error_code ec;
+    // Wake the blocking accept with a connection of our own.
+    tcp::socket s(io_);
+    s.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  struct Got {
+    std::string body, event, signature;
+  };
+  std::vector<Got> received() {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      beast::error_code ec;
+      tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec || stop_) return;
+      beast::flat_buffer buffer;
+      http::request<http::string_body> req;
+      http::read(socket, buffer, req, ec);
+      if (ec) continue;
+      int status;
+      {
+        std::lock_guard lock(mu_);
+        got_.push_back({req.body(), std::string(req["Retain-Event"]), std::string(req["Retain-Signature"])});
+        status = statuses_[std::min(got_.size(), statuses_.size()) - 1];
+      }
+      http::response<http::string_body> res(static_cast<http::status>(status), 11);
+      res.body() = "ok";
+      res.keep_alive(false);
+      res.prepare_payload();
+      http::write(socket, res, ec);
+    }
+  }
+  net::io_context io_;
+  tcp::acceptor acceptor_{io_};
+  int port_ = 0;
+  std::vector<int> statuses_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Got> got_;
+  std::thread thread_;
+};
+
+TEST_P(ServerTest, WebhooksAreSignedRetriedAndLogged) {
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(db_->url(), std::vector<std::string>{"--webhook-retry-base", "1"});
+  client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  Receiver receiver({500, 200});  // the first attempt fails, the retry succeeds
+  auto hook = Post("/v1/webhooks", {{"url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook"},
+                                    {"events", {"purchase.recorded"}}});
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  std::string secret = Body(hook)["secret"];
+  int64_t id = Body(hook)["id"];
+  EXPECT_EQ(Post("/v1/webhooks", {{"url", "ftp://x"}, {"events", {"*"}}}).status, 400);
+  SeedCustomer("C1");  // customer.created: not subscribed
+  ASSERT_EQ(Post("/v1/purchases", {{"id", "P1"}, {"customer", "C1"}, {"currency", "EUR"},
+                                   {"occurred_at", "2026-05-01T10:00:00Z"}, {"total", "7.50"}}).status, 201);
+  for (int i = 0; i < 100 && receiver.received().size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto got = receiver.received();
+  ASSERT_EQ(got.size(), 2u) << "expected the failed attempt and its retry";
+  EXPECT_EQ(got[0].body, got[1].body);
+  EXPECT_EQ(got[1].event, "purchase.recorded");
+  auto payload = json::parse(got[1].body);
+  EXPECT_EQ(payload["type"], "purchase.recorded");
+  EXPECT_EQ(payload["data"]["id"], "P1");
+  EXPECT_EQ(payload["data"]["total_minor"], 750);
+  // The signature verifies with the secret: t=<time>,v1=HMAC(secret, "<time>.<body>").
+  const std::string& sig = got[1].signature;
+  auto comma = sig.find(",v1=");
+  ASSERT_NE(comma, std::string::npos) << sig;
+  std::string t = sig.substr(2, comma - 2);
+  EXPECT_EQ(sig.substr(comma + 4), HmacSha256Hex(secret, t + "." + got[1].body));
+  // The delivery is recorded as delivered after two attempts.
+  json deliveries;
+  for (int i = 0; i < 50; ++i) {
+    deliveries = Body(client_->Request("GET", "/v1/webhooks/" + std::to_string(id) + "/deliveries"));
+    if (!deliveries["data"].empty() && deliveries["data"][0]["status"] == "delivered") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(deliveries["data"].size(), 1u);
+  EXPECT_EQ(deliveries["data"][0]["status"], "delivered");
+  EXPECT_EQ(deliveries["data"][0]["attempts"], 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

@@ -19,6 +19,7 @@ class SqlStores : public server::Stores {
   explicit SqlStores(std::unique_ptr<storage::SqlStore> store) : store_(std::move(store)) {}
   core::RecordStore& records() override { return *store_; }
   staff::StaffStore& staff() override { return *store_; }
+  core::WebhookStore& webhooks() override { return *store_; }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;
@@ -49,6 +50,7 @@ cli::Services MakeServices() {
     options.port = o.port;
     options.threads = o.threads;
     options.web_root = o.web_root;
+    options.webhook_retry_base = std::chrono::seconds(o.webhook_retry_base_seconds);
     if (options.web_root.empty()) {
       const char* env = std::getenv("RETAIN_WEB_ROOT");
       options.web_root = env != nullptr ? env : RETAIN_WEB_ROOT_DEFAULT;

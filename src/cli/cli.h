@@ -29,6 +29,7 @@ struct ServeOptions {
   int port = 8080;
   int threads = 0;  // 0: one per core
   std::string web_root;  // the built web app; empty: the build's default
+  int webhook_retry_base_seconds = 10;  // first webhook retry delay; doubles each time
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

@@ -17,6 +17,9 @@ Result<int> RunServe(Context& ctx) {
   app->add_option("--port", options.port, "Port to listen on (0 picks a free one)")->capture_default_str();
   app->add_option("--threads", options.threads, "I/O threads (default: one per core)");
   app->add_option("--web-root", options.web_root, "The built web app to serve (default: web/dist of this build, or $RETAIN_WEB_ROOT)");
+  app->add_option("--webhook-retry-base", options.webhook_retry_base_seconds,
+                  "Seconds before a failed webhook delivery is first retried (doubling after)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
   options.db = ctx.config.db;

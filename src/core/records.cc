@@ -1,4 +1,5 @@
 #include "core/records.h"
+#include "core/webhook_store.h"
 
 #include <array>
 #include <utility>
@@ -83,6 +84,15 @@ std::string_view PaymentStatusName(PaymentStatus status) {
 
 std::string_view PurchaseKindName(PurchaseKind kind) {
   return kind == PurchaseKind::kSale ? "sale" : "return";
+}
+
+std::string_view DeliveryStatusName(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::kPending: return "pending";
+    case DeliveryStatus::kDelivered: return "delivered";
+    case DeliveryStatus::kGaveUp: return "gave_up";
+  }
+  return "?";
 }
 
 }  // namespace retain::core

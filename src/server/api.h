@@ -26,6 +26,9 @@ void AddRecordRoutes(Router& router, const ApiContext& ctx);
 // roles and their authority (/v1/roles), API keys (/v1/api-keys) and the audit trail (/v1/audit).
 void AddStaffRoutes(Router& router, const ApiContext& ctx);
 
+// Webhook subscriptions (/v1/webhooks) and their deliveries.
+void AddWebhookRoutes(Router& router, const ApiContext& ctx);
+
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);
 

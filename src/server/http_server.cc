@@ -20,6 +20,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/static_files.h"
+#include "server/webhooks.h"
 
 namespace retain::server {
 namespace {
@@ -282,6 +283,10 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
     RETAIN_ASSIGN_OR_RETURN(ctx.zone, BusinessZone::Load(*zone_name));
   }
   RETAIN_ASSIGN_OR_RETURN(auto workers, StoreWorkers::Start(factory, options.readers, &shared.metrics));
+  WebhookOptions webhook_options;
+  webhook_options.retry_base = options.webhook_retry_base;
+  webhook_options.poll = std::chrono::milliseconds(250);
+  RETAIN_ASSIGN_OR_RETURN(auto dispatcher, WebhookDispatcher::Start(factory, webhook_options));
   ctx.workers = workers.get();
   ctx.metrics = &shared.metrics;
   Authenticator auth(workers.get());
@@ -289,6 +294,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   ctx.auth = &auth;
   AddServiceRoutes(shared.router, ctx);
   AddStaffRoutes(shared.router, ctx);
+  AddWebhookRoutes(shared.router, ctx);
   AddRecordRoutes(shared.router, ctx);
 
   net::io_context io(threads);
@@ -329,6 +335,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   io.run();
   for (auto& t : pool) t.join();
   workers->Stop();
+  dispatcher->Stop();
   return 0;
 }
 

@@ -21,6 +21,7 @@ struct ServerOptions {
   size_t max_header_bytes = 16 * 1024;        // larger headers get 431
   std::chrono::seconds read_timeout{30};      // a client slower than this is disconnected
   std::chrono::seconds idle_timeout{60};      // an idle keep-alive connection is closed
+  std::chrono::seconds webhook_retry_base{10};
   // The built web app (web/dist); empty serves none.
   std::string web_root;
   // Called once the server listens, with the port it listens on (for tests and the demo).

@@ -121,6 +121,40 @@ Status Audit(core::RecordStore& store, const std::string& actor, const T& record
   return store.AppendAudit(e);
 }
 
+// What subscribers hear about a change: "customers.created", "purchases.recorded", ...
+template <typename T>
+std::string EventType(const T& record, const std::optional<T>& before, core::WriteOutcome outcome) {
+  bool created = outcome == core::WriteOutcome::kInserted;
+  if constexpr (std::is_same_v<T, core::Customer>) return created ? "customer.created" : "customer.updated";
+  else if constexpr (std::is_same_v<T, core::Product>) return created ? "plan.created" : "plan.updated";
+  else if constexpr (std::is_same_v<T, core::Subscription>) {
+    if (record.status == core::SubscriptionStatus::kCancelled &&
+        (!before || before->status != core::SubscriptionStatus::kCancelled)) {
+      return "subscription.cancelled";
+    }
+    return created ? "subscription.created" : "subscription.updated";
+  } else if constexpr (std::is_same_v<T, core::Payment>) {
+    std::string base = record.status == core::PaymentStatus::kFailed ? "payment.failed" : "payment.recorded";
+    return created ? base : "payment.updated";
+  } else if constexpr (std::is_same_v<T, core::Purchase>) {
+    if (!created) return "purchase.updated";
+    return record.kind == core::PurchaseKind::kReturn ? "purchase.returned" : "purchase.recorded";
+  } else {
+    return created ? "event.recorded" : "event.updated";
+  }
+}
+
+// Appends the change to the outbox in the same transaction, for webhook subscribers.
+template <typename T>
+Status Publish(core::WebhookStore& outbox, const T& record, const std::optional<T>& before,
+               core::WriteOutcome outcome) {
+  if (outcome == core::WriteOutcome::kUnchanged) return Ok();
+  std::string type = EventType(record, before, outcome);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  json payload = {{"type", type}, {"created_at", FormatTimestamp(now)}, {"data", ToJson(record)}};
+  return outbox.AppendOutbox({0, type, record.external_id, payload.dump(), now});
+}
+
 // An error the request caused (the store names a field, or refused for a reason of the data)
 // becomes a response; anything else means the database failed and goes back to the writer.
 Result<Response> RowError(const Error& e) {
@@ -294,6 +328,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
             continue;
           }
           RETAIN_RETURN_IF_ERROR(Audit(store, actor, l.record, *before, *r));
+          RETAIN_RETURN_IF_ERROR(Publish(stores.webhooks(), l.record, *before, *r));
           ++counts[static_cast<int>(*r)];
         }
         std::sort(out_errors.begin(), out_errors.end(),
@@ -322,6 +357,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         auto r = K::Put(store, record);
         if (!r) return RowError(r.error());
         RETAIN_RETURN_IF_ERROR(Audit(store, actor, record, *before, *r));
+        RETAIN_RETURN_IF_ERROR(Publish(stores.webhooks(), record, *before, *r));
         json out = ToJson(record);
         return Json(*r == core::WriteOutcome::kInserted ? 201 : 200,
                     {{"result", OutcomeName(*r)}, {"data", std::move(out)}});

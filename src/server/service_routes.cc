@@ -114,6 +114,12 @@ json Schemas() {
                         {"created_by", Str()}, {"created_at", Time()}, {"revoked_at", NullableTime()},
                         {"key", {{"type", "string"}, {"description", "only when created"}}}});
   s["ApiKeys"] = Object({{"data", {{"type", "array"}, {"items", Ref("ApiKey")}}}});
+  s["Webhook"] = Object({{"id", Int()}, {"url", Str()}, {"events", {{"type", "array"}, {"items", Str()}}},
+                         {"active", Bool()}, {"created_by", Str()}, {"created_at", Time()},
+                         {"secret", {{"type", "string"}, {"description", "only when created"}}}});
+  s["Webhooks"] = Object({{"data", {{"type", "array"}, {"items", Ref("Webhook")}}}});
+  s["NewWebhook"] = Object({{"url", Str()}, {"events", {{"type", "array"}, {"items", Str()}}}}, {"url", "events"});
+  s["Deliveries"] = Object({{"data", {{"type", "array"}, {"items", {{"type", "object"}}}}}});
   s["AuditEntry"] = Object({{"at", Time()}, {"actor", Str()}, {"action", Str()}, {"record_type", Str()},
                             {"record_id", Str()}, {"before", {}}, {"after", {}}});
   s["AuditPage"] = Object({{"data", {{"type", "array"}, {"items", Ref("AuditEntry")}}}, {"next_cursor", NullableStr()}});

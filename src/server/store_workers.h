@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "core/store.h"
+#include "core/webhook_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "staff/staff_store.h"
@@ -29,6 +30,7 @@ class Stores {
   virtual ~Stores() = default;
   virtual core::RecordStore& records() = 0;
   virtual staff::StaffStore& staff() = 0;
+  virtual core::WebhookStore& webhooks() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

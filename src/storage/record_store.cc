@@ -545,6 +545,166 @@ class SqlRecordStore : public SqlStore {
                    static_cast<int64_t>(a.max_free_months), a.max_offer_cost_minor, a.max_compensation_minor);
   }
 
+  // --- Outbox and webhooks --------------------------------------------------------------------
+
+  Status AppendOutbox(const core::OutboxEvent& e) override {
+    return Execute(*db_, "INSERT INTO outbox (type, record_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                   e.type, e.record_id, e.payload_json, ToUnixSeconds(e.created_at));
+  }
+
+  Result<std::vector<core::OutboxEvent>> OutboxAfter(int64_t after, int limit) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, type, record_id, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?"));
+    Bind(s, after, static_cast<int64_t>(limit));
+    std::vector<core::OutboxEvent> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back({s->Int(0), std::string(s->Text(1)), std::string(s->Text(2)), std::string(s->Text(3)),
+                     FromUnixSeconds(s->Int(4))});
+    }
+    s->Reset();
+    return out;
+  }
+
+  Result<std::optional<core::OutboxEvent>> GetOutbox(int64_t id) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, type, record_id, payload, created_at FROM outbox WHERE id = ?"));
+    Bind(s, id);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<core::OutboxEvent> out;
+    if (row) out = core::OutboxEvent{s->Int(0), std::string(s->Text(1)), std::string(s->Text(2)),
+                                     std::string(s->Text(3)), FromUnixSeconds(s->Int(4))};
+    s->Reset();
+    return out;
+  }
+
+  Result<int64_t> CreateWebhook(const core::Webhook& w) override {
+    std::string types;
+    for (const auto& t : w.event_types) types += (types.empty() ? "" : " ") + t;
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, PrepareInsert(
+        "INSERT INTO webhooks (url, event_types, secret, active, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    Bind(s, w.url, types, w.secret, w.active, w.created_by, ToUnixSeconds(w.created_at));
+    return InsertReturningId(s);
+  }
+
+  core::Webhook DecodeWebhook(Statement* s) {
+    core::Webhook w;
+    w.id = s->Int(0);
+    w.url = s->Text(1);
+    std::string_view types = s->Text(2);
+    while (!types.empty()) {
+      auto sp = types.find(' ');
+      w.event_types.emplace_back(types.substr(0, sp));
+      types = sp == std::string_view::npos ? std::string_view() : types.substr(sp + 1);
+    }
+    w.secret = s->Text(3);
+    w.active = s->Int(4) != 0;
+    w.created_by = s->Text(5);
+    w.created_at = FromUnixSeconds(s->Int(6));
+    return w;
+  }
+
+  Result<std::vector<core::Webhook>> ListWebhooks() override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks ORDER BY id"));
+    std::vector<core::Webhook> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(DecodeWebhook(s));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Result<std::optional<core::Webhook>> GetWebhook(int64_t id) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks WHERE id = ?"));
+    Bind(s, id);
+    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+    std::optional<core::Webhook> out;
+    if (row) out = DecodeWebhook(s);
+    s->Reset();
+    return out;
+  }
+
+  Status DeactivateWebhook(int64_t id) override {
+    RETAIN_ASSIGN_OR_RETURN(auto w, GetWebhook(id));
+    if (!w) return NotFound("no webhook " + std::to_string(id), "id");
+    return Execute(*db_, "UPDATE webhooks SET active = 0 WHERE id = ?", id);
+  }
+
+  Status EnqueueDelivery(int64_t webhook_id, int64_t outbox_id, Timestamp at) override {
+    return Execute(*db_,
+                   "INSERT INTO webhook_deliveries (webhook_id, outbox_id, attempts, status, next_attempt_at,"
+                   " last_response, last_error) VALUES (?, ?, 0, 'pending', ?, 0, '')"
+                   " ON CONFLICT (webhook_id, outbox_id) DO NOTHING",
+                   webhook_id, outbox_id, ToUnixSeconds(at));
+  }
+
+  core::Delivery DecodeDelivery(Statement* s) {
+    core::Delivery d;
+    d.id = s->Int(0);
+    d.webhook_id = s->Int(1);
+    d.outbox_id = s->Int(2);
+    d.attempts = static_cast<int>(s->Int(3));
+    auto st = s->Text(4);
+    d.status = st == "delivered" ? core::DeliveryStatus::kDelivered
+               : st == "gave_up" ? core::DeliveryStatus::kGaveUp : core::DeliveryStatus::kPending;
+    d.next_attempt_at = FromUnixSeconds(s->Int(5));
+    d.last_response = static_cast<int>(s->Int(6));
+    d.last_error = s->Text(7);
+    return d;
+  }
+
+  Result<std::vector<core::Delivery>> DueDeliveries(Timestamp now, int limit) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, webhook_id, outbox_id, attempts, status, next_attempt_at, last_response, last_error"
+        " FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?"));
+    Bind(s, ToUnixSeconds(now), static_cast<int64_t>(limit));
+    std::vector<core::Delivery> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(DecodeDelivery(s));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Status UpdateDelivery(const core::Delivery& d) override {
+    return Execute(*db_,
+                   "UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?,"
+                   " last_response = ?, last_error = ? WHERE id = ?",
+                   static_cast<int64_t>(d.attempts), core::DeliveryStatusName(d.status),
+                   ToUnixSeconds(d.next_attempt_at), static_cast<int64_t>(d.last_response), d.last_error, d.id);
+  }
+
+  Status LogAttempt(const core::DeliveryAttempt& a) override {
+    return Execute(*db_,
+                   "INSERT INTO webhook_attempts (delivery_id, attempt, at, response, error, duration_ms)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   a.delivery_id, static_cast<int64_t>(a.attempt), ToUnixSeconds(a.at),
+                   static_cast<int64_t>(a.response), a.error, a.duration_ms);
+  }
+
+  Result<std::vector<core::Delivery>> ListDeliveries(int64_t webhook_id, int limit) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
+        "SELECT id, webhook_id, outbox_id, attempts, status, next_attempt_at, last_response, last_error"
+        " FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?"));
+    Bind(s, webhook_id, static_cast<int64_t>(limit));
+    std::vector<core::Delivery> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(DecodeDelivery(s));
+    }
+    s->Reset();
+    return out;
+  }
+
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view customer_external_id) override {
     RETAIN_ASSIGN_OR_RETURN(auto customer, Find("SELECT id, id, content_hash FROM customers WHERE external_id = ?",
                                                 customer_external_id));

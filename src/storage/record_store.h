@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "core/store.h"
+#include "core/webhook_store.h"
 #include "staff/staff_store.h"
 #include "storage/database.h"
 
@@ -14,7 +15,7 @@ namespace retain::storage {
 
 // One session on the database serving both the records and the staff interfaces, so a write
 // and its audit entry share one transaction. Not thread-safe; open one per thread.
-class SqlStore : public core::RecordStore, public staff::StaffStore {};
+class SqlStore : public core::RecordStore, public staff::StaffStore, public core::WebhookStore {};
 
 // Opens the database at `url` (see Connection::Open), makes sure its schema is current (see
 // EnsureSchema) and returns a store over it.
