@@ -225,7 +225,7 @@ TEST_P(StorageTest, TimelineReadsEverythingInTimeOrder) {
   auto t = store_->Timeline("C1");
   ASSERT_TRUE(t) << t.error().message;
   std::vector<std::string> got;
-  for (const auto& e : *t) got.push_back(FormatTimestamp(e.at) + " " + e.summary);
+  for (const auto& e : *t) got.push_back(FormatTimestamp(e.at) + " " + core::Summarize(e));
   std::vector<std::string> want = {
       "2024-01-02T00:00:00Z subscribed to TV Basic",
       "2024-02-02T00:00:00Z payment 41.00 EUR succeeded",
@@ -237,8 +237,8 @@ TEST_P(StorageTest, TimelineReadsEverythingInTimeOrder) {
   auto c3 = store_->Timeline("C3");
   ASSERT_TRUE(c3);
   ASSERT_EQ(c3->size(), 3u);
-  EXPECT_EQ((*c3)[0].summary, "purchase 13.00 EUR at Baixa (1 line)");
-  EXPECT_EQ((*c3)[2].summary, "return 6.50 EUR at Baixa");
+  EXPECT_EQ(core::Summarize((*c3)[0]), "purchase 13.00 EUR at Baixa (1 line)");
+  EXPECT_EQ(core::Summarize((*c3)[2]), "return 6.50 EUR at Baixa");
   auto missing = store_->Timeline("nobody");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);

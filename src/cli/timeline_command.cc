@@ -29,7 +29,7 @@ Result<int> RunTimeline(Context& ctx) {
       out["entries"].push_back({{"at", FormatTimestamp(e.at)},
                                 {"kind", core::RecordKindName(e.kind)},
                                 {"id", e.external_id},
-                                {"summary", e.summary}});
+                                {"summary", core::Summarize(e)}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -39,7 +39,7 @@ Result<int> RunTimeline(Context& ctx) {
   std::cout << fmt::format("  times in {}; {} entries\n", zone.name(), entries.size());
   for (const auto& e : entries) {
     std::cout << fmt::format("{}  {:<14} {:<16} {}\n", FormatLocal(e.at, zone),
-                             core::RecordKindName(e.kind), e.external_id, e.summary);
+                             core::RecordKindName(e.kind), e.external_id, core::Summarize(e));
   }
   return 0;
 }

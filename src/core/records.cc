@@ -1,6 +1,10 @@
 #include "core/records.h"
 #include "core/webhook_store.h"
 
+#include <fmt/format.h>
+
+#include "common/money.h"
+
 #include <array>
 #include <utility>
 
@@ -84,6 +88,26 @@ std::string_view PaymentStatusName(PaymentStatus status) {
 
 std::string_view PurchaseKindName(PurchaseKind kind) {
   return kind == PurchaseKind::kSale ? "sale" : "return";
+}
+
+std::string Summarize(const TimelineEntry& e) {
+  auto money = [&] {
+    auto exponent = CurrencyExponent(e.currency);
+    return FormatAmount(e.amount_minor, exponent ? *exponent : 2) + " " + e.currency;
+  };
+  auto with = [](std::string_view sep, const std::string& s) { return s.empty() ? std::string() : std::string(sep) + s; };
+  if (e.kind == RecordKind::kSubscription) {
+    if (e.action == "subscribed") return "subscribed to " + e.subject;
+    if (e.action == "paused") return "paused " + e.subject;
+    if (e.action == "cancel_requested") return "asked to cancel " + e.subject;
+    return fmt::format("cancelled {} ({}{})", e.subject, e.status, with(": ", e.detail));
+  }
+  if (e.kind == RecordKind::kPayment) return fmt::format("payment {} {}{}", money(), e.status, with(": ", e.detail));
+  if (e.kind == RecordKind::kPurchase) {
+    return fmt::format("{} {}{}{}", e.action == "sale" ? "purchase" : "return", money(), with(" at ", e.subject),
+                       e.count > 0 ? fmt::format(" ({} line{})", e.count, e.count == 1 ? "" : "s") : "");
+  }
+  return e.detail.empty() || e.detail == "{}" ? e.action : e.action + " " + e.detail;
 }
 
 std::string_view DeliveryStatusName(DeliveryStatus s) {

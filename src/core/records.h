@@ -155,13 +155,25 @@ struct Event {
   std::string payload_json = "{}";
 };
 
-// One line of a customer's timeline.
+// One line of a customer's timeline, as data so each language can phrase it (Summarize gives the
+// English line).
 struct TimelineEntry {
   Timestamp at;
-  RecordKind kind;
+  RecordKind kind = RecordKind::kEvent;
   std::string external_id;
-  std::string summary;  // one line a person can read: "purchase 12.50 EUR at Main St (2 lines)"
+  // subscribed, paused, cancel_requested, cancelled (subscriptions); payment; sale, return
+  // (purchases); the event's type (events).
+  std::string action;
+  std::string subject;       // the plan's name, the store, or empty
+  int64_t amount_minor = 0;  // payments and purchases
+  std::string currency;
+  std::string status;        // a payment's status, or a cancellation's cause
+  std::string detail;        // a failure or cancellation reason, or an event's payload JSON
+  int64_t count = 0;         // a purchase's lines
 };
+
+// The entry in one line of English: "purchase 12.50 EUR at Baixa (2 lines)".
+std::string Summarize(const TimelineEntry& e);
 
 // Row counts per record kind, for `retain stats`.
 struct RecordCounts {

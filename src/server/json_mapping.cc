@@ -121,10 +121,24 @@ json ToJson(const core::Event& e) {
 }
 
 json ToJson(const core::TimelineEntry& e) {
-  return {{"at", FormatTimestamp(e.at)},
-          {"kind", core::RecordKindName(e.kind)},
-          {"id", e.external_id},
-          {"summary", e.summary}};
+  json j = {{"at", FormatTimestamp(e.at)},
+            {"kind", core::RecordKindName(e.kind)},
+            {"id", e.external_id},
+            {"action", e.action},
+            {"subject", e.subject},
+            {"status", e.status},
+            {"summary", core::Summarize(e)}};
+  if (!e.currency.empty()) {
+    PutMoney(j, "amount", e.amount_minor, e.currency);
+    j["currency"] = e.currency;
+  }
+  if (e.kind == core::RecordKind::kEvent) {
+    j["payload"] = ParseObject(e.detail);
+  } else {
+    j["detail"] = e.detail;
+  }
+  if (e.count > 0) j["lines"] = e.count;
+  return j;
 }
 
 json ToJson(const core::RecordCounts& c) {

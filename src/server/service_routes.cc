@@ -92,7 +92,11 @@ json Schemas() {
                                       {"errors", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   s["Timeline"] = Object({{"customer", Str()},
                           {"data", {{"type", "array"},
-                                    {"items", Object({{"at", Time()}, {"kind", Str()}, {"id", Str()}, {"summary", Str()}})}}}});
+                                    {"items", Object({{"at", Time()}, {"kind", Str()}, {"id", Str()}, {"action", Str()},
+                                                      {"subject", Str()}, {"status", Str()}, {"detail", Str()},
+                                                      {"amount", Money()}, {"amount_minor", Int()}, {"currency", Str()},
+                                                      {"lines", Int()}, {"payload", {{"type", "object"}}},
+                                                      {"summary", {{"type", "string"}, {"description", "in English"}}}})}}}});
   s["Stats"] = Object({{"customers", Int()}, {"plans", Int()}, {"subscriptions", Int()}, {"payments", Int()},
                        {"purchases", Int()}, {"purchase_lines", Int()}, {"events", Int()}});
   s["Health"] = Object({{"status", Str()}});

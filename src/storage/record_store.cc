@@ -30,10 +30,6 @@ std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
   return ToUnixSeconds(*t);
 }
 
-std::string Money(int64_t minor, std::string_view currency) {
-  auto e = CurrencyExponent(currency);
-  return FormatAmount(minor, e ? *e : 2) + " " + std::string(currency);
-}
 
 // The customer-scoped tables FindOwned looks records up in.
 enum class Table { kSubscriptions, kPayments, kPurchases, kEvents };
@@ -732,53 +728,65 @@ class SqlRecordStore : public SqlStore {
         [&](Statement* s) {
           std::string id(s->Text(0));
           std::string plan(s->Text(7));
-          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kSubscription, id,
-                         fmt::format("subscribed to {}", plan)});
-          if (!s->IsNull(2) && s->Text(8) == "paused") {
-            out.push_back({FromUnixSeconds(s->Int(2)), RecordKind::kSubscription, id,
-                           fmt::format("paused {}", plan)});
-          }
-          if (!s->IsNull(3)) {
-            out.push_back({FromUnixSeconds(s->Int(3)), RecordKind::kSubscription, id,
-                           fmt::format("asked to cancel {}", plan)});
-          }
+          auto entry = [&](int column, const char* action) {
+            core::TimelineEntry e;
+            e.at = FromUnixSeconds(s->Int(column));
+            e.kind = RecordKind::kSubscription;
+            e.external_id = id;
+            e.action = action;
+            e.subject = plan;
+            return e;
+          };
+          out.push_back(entry(1, "subscribed"));
+          if (!s->IsNull(2) && s->Text(8) == "paused") out.push_back(entry(2, "paused"));
+          if (!s->IsNull(3)) out.push_back(entry(3, "cancel_requested"));
           if (!s->IsNull(4)) {
-            std::string reason(s->Text(6));
-            out.push_back({FromUnixSeconds(s->Int(4)), RecordKind::kSubscription, id,
-                           fmt::format("cancelled {} ({}{}{})", plan, s->Text(5),
-                                       reason.empty() ? "" : ": ", reason)});
+            auto e = entry(4, "cancelled");
+            e.status = s->Text(5);
+            e.detail = s->Text(6);
+            out.push_back(std::move(e));
           }
         }));
     RETAIN_RETURN_IF_ERROR(each(
         "SELECT external_id, occurred_at, amount_minor, currency, status, failure_reason"
         " FROM payments WHERE customer_id = ?",
         [&](Statement* s) {
-          std::string status(s->Text(4));
-          std::string reason(s->Text(5));
-          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kPayment, std::string(s->Text(0)),
-                         fmt::format("payment {} {}{}{}", Money(s->Int(2), s->Text(3)), status,
-                                     reason.empty() ? "" : ": ", reason)});
+          core::TimelineEntry e;
+          e.at = FromUnixSeconds(s->Int(1));
+          e.kind = RecordKind::kPayment;
+          e.external_id = s->Text(0);
+          e.action = "payment";
+          e.amount_minor = s->Int(2);
+          e.currency = s->Text(3);
+          e.status = s->Text(4);
+          e.detail = s->Text(5);
+          out.push_back(std::move(e));
         }));
     RETAIN_RETURN_IF_ERROR(each(
         "SELECT external_id, occurred_at, kind, total_minor, currency, store, line_count"
         " FROM purchases WHERE customer_id = ?",
         [&](Statement* s) {
-          std::string store(s->Text(5));
-          int64_t lines = s->Int(6);
-          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kPurchase, std::string(s->Text(0)),
-                         fmt::format("{} {}{}{}{}", s->Text(2) == "sale" ? "purchase" : "return",
-                                     Money(s->Int(3), s->Text(4)), store.empty() ? "" : " at ",
-                                     store,
-                                     lines > 0 ? fmt::format(" ({} line{})", lines, lines == 1 ? "" : "s")
-                                               : "")});
+          core::TimelineEntry e;
+          e.at = FromUnixSeconds(s->Int(1));
+          e.kind = RecordKind::kPurchase;
+          e.external_id = s->Text(0);
+          e.action = s->Text(2);
+          e.amount_minor = s->Int(3);
+          e.currency = s->Text(4);
+          e.subject = s->Text(5);
+          e.count = s->Int(6);
+          out.push_back(std::move(e));
         }));
     RETAIN_RETURN_IF_ERROR(each(
         "SELECT external_id, occurred_at, type, payload FROM events WHERE customer_id = ?",
         [&](Statement* s) {
-          std::string payload(s->Text(3));
-          out.push_back({FromUnixSeconds(s->Int(1)), RecordKind::kEvent, std::string(s->Text(0)),
-                         payload == "{}" ? std::string(s->Text(2))
-                                         : fmt::format("{} {}", s->Text(2), payload)});
+          core::TimelineEntry e;
+          e.at = FromUnixSeconds(s->Int(1));
+          e.kind = RecordKind::kEvent;
+          e.external_id = s->Text(0);
+          e.action = s->Text(2);
+          e.detail = s->Text(3);
+          out.push_back(std::move(e));
         }));
     std::stable_sort(out.begin(), out.end(),
                      [](const auto& a, const auto& b) { return a.at < b.at; });

@@ -42,4 +42,7 @@ export interface Purchase { id: string; kind: string; occurred_at: string; store
 export interface Payment {
   id: string; occurred_at: string; amount_minor: number; currency: string; status: string; failure_reason: string | null;
 }
-export interface TimelineEntry { at: string; kind: string; id: string; summary: string; }
+export interface TimelineEntry {
+  at: string; kind: string; id: string; action: string; subject: string; status: string; detail?: string;
+  amount_minor?: number; currency?: string; lines?: number; payload?: Record<string, unknown>; summary: string;
+}

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Customer, type Page, type Payment, type Purchase, type Session,
          type Subscription, type TimelineEntry } from './api';
-import { formatDate, formatDateTime, formatMoney, LOCALES, statusLabel, t, type Key, type Locale } from './i18n';
+import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, statusLabel, t, type Key,
+         type Locale } from './i18n';
 
 // Routes are kept in the URL's hash: #/customers, #/customers/C0000042.
 function useHashRoute(): string {
@@ -223,7 +224,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
       <section>
         <h2>{t(locale, 'timeline')}</h2>
         <ol class="timeline" data-testid="timeline">
-          {timeline.map((e) => <li><time>{formatDateTime(locale, e.at)}</time> {e.summary}</li>)}
+          {timeline.map((e) => <li><time>{formatDateTime(locale, e.at)}</time> {describeTimeline(locale, e)}</li>)}
         </ol>
       </section>
     </article>

@@ -16,6 +16,10 @@ const strings = {
     date: 'Date', amount: 'Amount', reason: 'Reason', none: 'None', back: 'Back to customers',
     loading: 'Loading…', error: 'Something went wrong', more: 'More',
     status_active: 'active', status_paused: 'paused', status_cancel_requested: 'asked to cancel',
+    tl_subscribed: 'subscribed to {subject}', tl_paused: 'paused {subject}', tl_cancel_requested: 'asked to cancel {subject}',
+    tl_cancelled: 'cancelled {subject} ({status}{detail})', tl_payment: 'payment {amount} {status}{detail}',
+    tl_sale: 'purchase {amount}{at}{lines}', tl_return: 'return {amount}{at}', tl_at: ' at {subject}', tl_lines: ' ({count} lines)',
+    cause_voluntary: 'voluntary', cause_involuntary: 'involuntary',
     status_cancelled: 'cancelled', status_succeeded: 'paid', status_failed: 'failed', status_refunded: 'refunded',
   },
   pt: {
@@ -31,6 +35,10 @@ const strings = {
     date: 'Data', amount: 'Valor', reason: 'Motivo', none: 'Nenhum', back: 'Voltar aos clientes',
     loading: 'A carregar…', error: 'Algo correu mal', more: 'Mais',
     status_active: 'ativa', status_paused: 'em pausa', status_cancel_requested: 'pediu cancelamento',
+    tl_subscribed: 'subscreveu {subject}', tl_paused: 'pausou {subject}', tl_cancel_requested: 'pediu para cancelar {subject}',
+    tl_cancelled: 'cancelou {subject} ({status}{detail})', tl_payment: 'pagamento {amount} {status}{detail}',
+    tl_sale: 'compra {amount}{at}{lines}', tl_return: 'devolução {amount}{at}', tl_at: ' em {subject}', tl_lines: ' ({count} linhas)',
+    cause_voluntary: 'voluntário', cause_involuntary: 'involuntário',
     status_cancelled: 'cancelada', status_succeeded: 'pago', status_failed: 'falhou', status_refunded: 'reembolsado',
   },
   da: {
@@ -46,6 +54,10 @@ const strings = {
     date: 'Dato', amount: 'Beløb', reason: 'Årsag', none: 'Ingen', back: 'Tilbage til kunder',
     loading: 'Indlæser…', error: 'Noget gik galt', more: 'Flere',
     status_active: 'aktiv', status_paused: 'på pause', status_cancel_requested: 'ønsker opsigelse',
+    tl_subscribed: 'tegnede {subject}', tl_paused: 'satte {subject} på pause', tl_cancel_requested: 'bad om at opsige {subject}',
+    tl_cancelled: 'opsagde {subject} ({status}{detail})', tl_payment: 'betaling {amount} {status}{detail}',
+    tl_sale: 'køb {amount}{at}{lines}', tl_return: 'returnering {amount}{at}', tl_at: ' i {subject}', tl_lines: ' ({count} linjer)',
+    cause_voluntary: 'frivillig', cause_involuntary: 'ufrivillig',
     status_cancelled: 'opsagt', status_succeeded: 'betalt', status_failed: 'afvist', status_refunded: 'refunderet',
   },
 } as const;
@@ -75,4 +87,32 @@ export function formatDateTime(locale: Locale, iso: string): string {
 export function statusLabel(locale: Locale, status: string): string {
   const key = `status_${status}` as Key;
   return key in strings.en ? t(locale, key) : status;
+}
+
+export interface TimelineItem {
+  kind: string; action: string; subject: string; status: string; detail?: string;
+  amount_minor?: number; currency?: string; lines?: number; payload?: Record<string, unknown>;
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
+}
+
+// A timeline entry phrased in the locale (the server's own summary is English).
+export function describeTimeline(locale: Locale, e: TimelineItem): string {
+  const amount = e.currency ? formatMoney(locale, e.amount_minor ?? 0, e.currency) : '';
+  const detail = e.detail ? `: ${e.detail}` : '';
+  if (e.kind === 'events') {
+    const payload = e.payload && Object.keys(e.payload).length ? ' ' + JSON.stringify(e.payload) : '';
+    return e.action + payload;
+  }
+  const key = `tl_${e.action}` as Key;
+  if (!(key in strings.en)) return e.action;
+  const status = e.kind === 'payments' ? statusLabel(locale, e.status)
+    : e.status ? t(locale, `cause_${e.status}` as Key) : '';
+  return fill(t(locale, key), {
+    subject: e.subject, amount, detail, status,
+    at: e.subject ? fill(t(locale, 'tl_at'), { subject: e.subject }) : '',
+    lines: (e.lines ?? 0) > 1 ? fill(t(locale, 'tl_lines'), { count: String(e.lines) }) : '',
+  });
 }

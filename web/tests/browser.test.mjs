@@ -57,6 +57,8 @@ test('switching language changes every label and money format, and is remembered
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
   assert.ok(await page.getByRole('heading', { name: 'Cronologia' }).isVisible());
+  const first = await page.locator('[data-testid=timeline] li').first().textContent();
+  assert.match(first, /subscreveu|compra/, `the timeline speaks Portuguese, got ${first}`);
   const money = await page.locator('[data-testid=payments] td.num, [data-testid=purchases] td.num').first().textContent();
   assert.match(money, /\d,\d\d\s?€/, `Portuguese money format, got ${money}`);
   if (shots) await page.screenshot({ path: `${shots}/customer-pt.png`, fullPage: true });
