@@ -42,6 +42,9 @@ check "stale rejects removed" test ! -e customers.rejects.csv
 out=$("$retain" import customers customers.csv --db sqlite:t.db 2>&1)
 check "re-import says nothing changed" contains "$out" "nothing changed"
 
+# Each import leaves one entry in the audit trail.
+check "imports are audited" test "$(sqlite3 t.db "SELECT COUNT(*) FROM audit_log WHERE action = 'import.completed'")" -eq 3
+
 # Foreign column names with --map, NDJSON by extension.
 printf '{"ref":"E1","who":"C1","type":"store.visit","occurred_at":"2024-05-01T10:00:00Z"}\n' >events.ndjson
 out=$("$retain" import events events.ndjson --map ref=id --map who=customer --db sqlite:t.db 2>&1); code=$?

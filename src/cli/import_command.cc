@@ -1,4 +1,8 @@
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
@@ -90,6 +94,17 @@ Result<int> RunImport(Context& ctx) {
   observer.Done();
   if (!report) return tl::unexpected(report.error());
 
+  // One audit entry per import: who loaded which file, and what it did.
+  {
+    nlohmann::json after = {{"file", path}, {"read", report->read}, {"inserted", report->inserted},
+                            {"updated", report->updated}, {"unchanged", report->unchanged},
+                            {"rejected", report->rejected}, {"rolled_back", report->rolled_back}};
+    const char* user = std::getenv("USER");
+    core::AuditEntry entry{std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
+                           std::string("cli:") + (user != nullptr ? user : "unknown"), "import.completed",
+                           std::string(core::RecordKindName(options.kind)), path, "null", after.dump()};
+    RETAIN_RETURN_IF_ERROR(store->AppendAudit(entry));
+  }
   if (observer.rejects() > kMaxShownRejects) {
     std::cerr << fmt::format("... and {} more rejected rows\n", observer.rejects() - kMaxShownRejects);
   }
