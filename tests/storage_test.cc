@@ -340,6 +340,8 @@ class FailsOnBoom : public core::RecordStore {
  public:
   explicit FailsOnBoom(core::RecordStore& inner) : inner_(inner) {}
   Status Begin() override { return inner_.Begin(); }
+  Status BeginRead() override { return inner_.BeginRead(); }
+  bool CheapReadSnapshots() const override { return inner_.CheapReadSnapshots(); }
   Status Commit() override { return inner_.Commit(); }
   void Rollback() override { inner_.Rollback(); }
   Result<core::WriteOutcome> PutCustomer(const core::Customer& c) override { return inner_.PutCustomer(c); }

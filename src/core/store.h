@@ -71,6 +71,12 @@ class RecordStore {
   virtual ~RecordStore() = default;
 
   virtual Status Begin() = 0;
+  // Starts a read-only transaction (a snapshot); end it with Commit(). Only where
+  // CheapReadSnapshots() says a snapshot is worth keeping across reads.
+  virtual Status BeginRead() = 0;
+  // Whether holding a read snapshot across several reads saves work (SQLite: it skips the file
+  // locking each new read transaction costs). False where a snapshot costs round trips.
+  virtual bool CheapReadSnapshots() const = 0;
   virtual Status Commit() = 0;
   // Undoes everything since Begin(). Never fails in a way the caller can act on.
   virtual void Rollback() = 0;

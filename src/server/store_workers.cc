@@ -20,7 +20,11 @@ Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& fa
     RETAIN_ASSIGN_OR_RETURN(auto store, factory());
     w->stores_.push_back(std::move(store));
   }
-  for (int i = 0; i < readers; ++i) w->readers_.push_back(w->stores_[static_cast<size_t>(i)].get());
+  for (int i = 0; i < readers; ++i) {
+    Reader r;
+    r.stores = w->stores_[static_cast<size_t>(i)].get();
+    w->readers_.push_back(r);
+  }
   w->leased_ = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(readers));
   w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(readers)].get()] { self->WriterLoop(s); });
   w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->SlowLoop(s); });
@@ -52,10 +56,43 @@ void StoreWorkers::WithReader(const std::function<void(Stores&)>& fn) {
     }
   }
   auto start = std::chrono::steady_clock::now();
-  fn(*readers_[slot]);
+  Reader& reader = readers_[slot];
+  core::RecordStore& records = reader.stores->records();
+  if (records.CheapReadSnapshots()) {
+    // Read the generation before the snapshot starts: the snapshot then holds every write that
+    // was answered before this read arrived.
+    uint64_t generation = commit_generation_.load(std::memory_order_acquire);
+    if (reader.in_snapshot && (reader.generation != generation || start - reader.began > kMaxSnapshotAge)) {
+      EndSnapshot(reader);
+    }
+    if (!reader.in_snapshot && records.BeginRead()) {
+      reader.in_snapshot = true;
+      reader.generation = generation;
+      reader.began = start;
+    }
+  }
+  fn(*reader.stores);
   if (metrics_ != nullptr) metrics_->ObserveDatabase("read", Since(start));
   leased_[slot].store(false, std::memory_order_release);
   read_cv_.notify_one();
+}
+
+void StoreWorkers::EndSnapshot(Reader& r) {
+  if (!r.in_snapshot) return;
+  if (!r.stores->records().Commit()) r.stores->records().Rollback();
+  r.in_snapshot = false;
+}
+
+// After a commit, idle readers let go of their snapshots, so the database can recycle its
+// write-ahead log (a snapshot pins it) even when no read comes for a while.
+void StoreWorkers::EndIdleSnapshots() {
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    bool expected = false;
+    if (!leased_[i].compare_exchange_strong(expected, true, std::memory_order_acquire)) continue;
+    EndSnapshot(readers_[i]);  // only while leased: the reader's state is ours alone
+    leased_[i].store(false, std::memory_order_release);
+  }
+  read_cv_.notify_all();
 }
 
 void StoreWorkers::Slow(SlowJob job, Reply reply) {
@@ -76,7 +113,10 @@ void StoreWorkers::SlowLoop(Stores* store) {
       item = std::move(slow_.front());
       slow_.pop_front();
     }
-    item.reply(item.job(*store));
+    Response r = item.job(*store);
+    commit_generation_.fetch_add(1, std::memory_order_release);  // slow jobs may have written
+    EndIdleSnapshots();
+    item.reply(std::move(r));
   }
 }
 
@@ -103,6 +143,7 @@ void StoreWorkers::Stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  for (auto& r : readers_) EndSnapshot(r);
   readers_.clear();
   stores_.clear();
 }
@@ -147,6 +188,8 @@ void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
   }
   if (!database_failed) {
     if (auto commit = store.Commit(); commit) {
+      commit_generation_.fetch_add(1, std::memory_order_release);
+      EndIdleSnapshots();
       if (metrics_ != nullptr) metrics_->ObserveWriteGroup(group.size(), Since(start));
       for (size_t i = 0; i < group.size(); ++i) group[i].reply(std::move(responses[i]));
       return;
@@ -171,6 +214,7 @@ void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
       item.reply(ErrorResponse(commit.error()));
       continue;
     }
+    commit_generation_.fetch_add(1, std::memory_order_release);
     item.reply(std::move(*r));
   }
   if (metrics_ != nullptr) metrics_->ObserveWriteGroup(group.size(), Since(start));

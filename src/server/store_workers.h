@@ -93,8 +93,20 @@ class StoreWorkers {
   std::vector<std::thread> threads_;
 
   // Read connections and whether each is leased; leasing is a compare-and-swap, so reads on
-  // different threads never wait on each other while a connection is free.
-  std::vector<Stores*> readers_;
+  // different threads never wait on each other while a connection is free. Where snapshots are
+  // cheap (SQLite), a reader keeps its read transaction across reads until a write commits here
+  // (commit_generation_ moves) or kMaxSnapshotAge passes (writes by other processes).
+  struct Reader {
+    Stores* stores = nullptr;
+    bool in_snapshot = false;
+    uint64_t generation = 0;
+    std::chrono::steady_clock::time_point began;
+  };
+  static constexpr std::chrono::milliseconds kMaxSnapshotAge{50};
+  void EndSnapshot(Reader& r);
+  void EndIdleSnapshots();
+  std::vector<Reader> readers_;
+  std::atomic<uint64_t> commit_generation_{0};
   std::unique_ptr<std::atomic<bool>[]> leased_;
   std::mutex read_mu_;               // only for waiting when every connection is leased
   std::condition_variable read_cv_;

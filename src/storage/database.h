@@ -72,6 +72,8 @@ class Connection {
   virtual std::string_view ReturningId() const = 0;
 
   virtual Status Begin() = 0;
+  // A read-only transaction; nothing is locked until the first read.
+  virtual Status BeginRead() = 0;
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
 };

@@ -182,6 +182,7 @@ class PgConnection : public Connection {
   std::string_view ReturningId() const override { return " RETURNING id"; }
 
   Status Begin() override { return ExecuteScript("BEGIN"); }
+  Status BeginRead() override { return ExecuteScript("BEGIN READ ONLY"); }
   Status Commit() override { return ExecuteScript("COMMIT"); }
   Status Rollback() override { return ExecuteScript("ROLLBACK"); }
 

@@ -53,6 +53,8 @@ class SqlRecordStore : public SqlStore {
   explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
 
   Status Begin() override { return db_->Begin(); }
+  Status BeginRead() override { return db_->BeginRead(); }
+  bool CheapReadSnapshots() const override { return db_->dialect() == Dialect::kSqlite; }
   Status Commit() override { return db_->Commit(); }
   void Rollback() override {
     (void)db_->Rollback();

@@ -113,6 +113,7 @@ class SqliteConnection : public Connection {
   std::string_view ReturningId() const override { return ""; }
 
   Status Begin() override { return Run("BEGIN IMMEDIATE"); }
+  Status BeginRead() override { return Run("BEGIN DEFERRED"); }
   Status Commit() override { return Run("COMMIT"); }
   Status Rollback() override { return Run("ROLLBACK"); }
 
