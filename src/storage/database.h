@@ -96,8 +96,8 @@ void BindOne(Statement* s, int i, const std::optional<T>& v) {
 }  // namespace internal
 
 template <typename... Args>
-void Bind(Statement* stmt, const Args&... args) {
-  int i = 0;
+void Bind([[maybe_unused]] Statement* stmt, const Args&... args) {
+  [[maybe_unused]] int i = 0;
   (internal::BindOne(stmt, ++i, args), ...);
 }
 

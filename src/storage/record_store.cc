@@ -446,16 +446,9 @@ class SqlRecordStore : public SqlStore {
   }
 
   Result<std::vector<staff::User>> ListUsers() override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT id, username, display_name, password_hash, role, locale, active FROM staff_users ORDER BY username"));
-    std::vector<staff::User> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back(DecodeUser(s));
-    }
-    s->Reset();
-    return out;
+    return Rows<staff::User>(
+        "SELECT id, username, display_name, password_hash, role, locale, active FROM staff_users ORDER BY username",
+        [&](Statement* s) { return DecodeUser(s); });
   }
 
   Status CreateSession(const staff::Session& x) override {
@@ -490,27 +483,16 @@ class SqlRecordStore : public SqlStore {
   }
 
   Result<std::optional<staff::ApiKey>> FindApiKey(std::string_view prefix) override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys WHERE prefix = ?"));
-    Bind(s, prefix);
-    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-    std::optional<staff::ApiKey> out;
-    if (row) out = DecodeKey(s);
-    s->Reset();
-    return out;
+    return FirstRow<staff::ApiKey>(
+        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys WHERE prefix = ?",
+        [&](Statement* s) { return DecodeKey(s); }, prefix);
   }
 
   Result<std::vector<staff::ApiKey>> ListApiKeys() override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys ORDER BY created_at, prefix"));
-    std::vector<staff::ApiKey> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back(DecodeKey(s));
-    }
-    s->Reset();
-    return out;
+    return Rows<staff::ApiKey>(
+        "SELECT prefix, secret_hash, name, scopes, created_by, created_at, revoked_at FROM api_keys"
+        " ORDER BY created_at, prefix",
+        [&](Statement* s) { return DecodeKey(s); });
   }
 
   Status RevokeApiKey(std::string_view prefix, Timestamp at) override {
@@ -550,31 +532,20 @@ class SqlRecordStore : public SqlStore {
                    e.type, e.record_id, e.payload_json, ToUnixSeconds(e.created_at));
   }
 
+  static core::OutboxEvent DecodeOutbox(Statement* s) {
+    return {s->Int(0), std::string(s->Text(1)), std::string(s->Text(2)), std::string(s->Text(3)),
+            FromUnixSeconds(s->Int(4))};
+  }
+
   Result<std::vector<core::OutboxEvent>> OutboxAfter(int64_t after, int limit) override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT id, type, record_id, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?"));
-    Bind(s, after, static_cast<int64_t>(limit));
-    std::vector<core::OutboxEvent> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back({s->Int(0), std::string(s->Text(1)), std::string(s->Text(2)), std::string(s->Text(3)),
-                     FromUnixSeconds(s->Int(4))});
-    }
-    s->Reset();
-    return out;
+    return Rows<core::OutboxEvent>(
+        "SELECT id, type, record_id, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?",
+        DecodeOutbox, after, static_cast<int64_t>(limit));
   }
 
   Result<std::optional<core::OutboxEvent>> GetOutbox(int64_t id) override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT id, type, record_id, payload, created_at FROM outbox WHERE id = ?"));
-    Bind(s, id);
-    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-    std::optional<core::OutboxEvent> out;
-    if (row) out = core::OutboxEvent{s->Int(0), std::string(s->Text(1)), std::string(s->Text(2)),
-                                     std::string(s->Text(3)), FromUnixSeconds(s->Int(4))};
-    s->Reset();
-    return out;
+    return FirstRow<core::OutboxEvent>("SELECT id, type, record_id, payload, created_at FROM outbox WHERE id = ?",
+                                       DecodeOutbox, id);
   }
 
   Result<int64_t> CreateWebhook(const core::Webhook& w) override {
@@ -604,27 +575,15 @@ class SqlRecordStore : public SqlStore {
   }
 
   Result<std::vector<core::Webhook>> ListWebhooks() override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks ORDER BY id"));
-    std::vector<core::Webhook> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back(DecodeWebhook(s));
-    }
-    s->Reset();
-    return out;
+    return Rows<core::Webhook>(
+        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks ORDER BY id",
+        [&](Statement* s) { return DecodeWebhook(s); });
   }
 
   Result<std::optional<core::Webhook>> GetWebhook(int64_t id) override {
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(
-        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks WHERE id = ?"));
-    Bind(s, id);
-    RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-    std::optional<core::Webhook> out;
-    if (row) out = DecodeWebhook(s);
-    s->Reset();
-    return out;
+    return FirstRow<core::Webhook>(
+        "SELECT id, url, event_types, secret, active, created_by, created_at FROM webhooks WHERE id = ?",
+        [&](Statement* s) { return DecodeWebhook(s); }, id);
   }
 
   Status DeactivateWebhook(int64_t id) override {
@@ -662,14 +621,7 @@ class SqlRecordStore : public SqlStore {
         " FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?"));
     Bind(s, ToUnixSeconds(now), static_cast<int64_t>(limit));
-    std::vector<core::Delivery> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back(DecodeDelivery(s));
-    }
-    s->Reset();
-    return out;
+    return Drain<core::Delivery>(s, [&](Statement* st) { return DecodeDelivery(st); });
   }
 
   Status UpdateDelivery(const core::Delivery& d) override {
@@ -693,14 +645,7 @@ class SqlRecordStore : public SqlStore {
         "SELECT id, webhook_id, outbox_id, attempts, status, next_attempt_at, last_response, last_error"
         " FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?"));
     Bind(s, webhook_id, static_cast<int64_t>(limit));
-    std::vector<core::Delivery> out;
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
-      out.push_back(DecodeDelivery(s));
-    }
-    s->Reset();
-    return out;
+    return Drain<core::Delivery>(s, [&](Statement* st) { return DecodeDelivery(st); });
   }
 
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view customer_external_id) override {
@@ -1127,6 +1072,35 @@ class SqlRecordStore : public SqlStore {
   static constexpr const char* kEventSelect =
       "SELECT x.id, x.external_id, c.external_id, x.type, x.occurred_at, x.payload FROM events x"
       " JOIN customers c ON c.id = x.customer_id";
+
+  // Every row `sql` returns for `args`, decoded.
+  template <typename T, typename Decode, typename... Args>
+  Result<std::vector<T>> Rows(std::string_view sql, Decode decode, const Args&... args) {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+    Bind(s, args...);
+    return Drain<T>(s, decode);
+  }
+
+  // Every remaining row of the bound statement `s`, decoded; resets `s`.
+  template <typename T, typename Decode>
+  static Result<std::vector<T>> Drain(Statement* s, Decode decode) {
+    std::vector<T> out;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(decode(s));
+    }
+    s->Reset();
+    return out;
+  }
+
+  // The first row `sql` returns for `args`, decoded, or nullopt.
+  template <typename T, typename Decode, typename... Args>
+  Result<std::optional<T>> FirstRow(std::string_view sql, Decode decode, const Args&... args) {
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<T>(sql, decode, args...));
+    if (rows.empty()) return std::optional<T>();
+    return std::optional<T>(std::move(rows.front()));
+  }
 
   template <typename... Args>
   Result<std::optional<Existing>> Find(std::string_view sql, const Args&... args) {
