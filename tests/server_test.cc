@@ -248,6 +248,21 @@ TEST_P(ServerTest, EveryDocumentedOperationIsRouted) {
   }
 }
 
+TEST_P(ServerTest, TheWebAppIsServedAndPathsCannotEscapeIt) {
+  auto index = client_->Request("GET", "/");
+  ASSERT_EQ(index.status, 200) << "is web/dist built?";
+  EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_NE(index.headers["content-security-policy"].find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(client_->Request("GET", "/customers/C1").body, index.body);  // the app's own routes
+  for (const char* escape : {"/%2e%2e/%2e%2e/etc/passwd", "/../../etc/passwd", "/assets/..%2f..%2f..%2fetc/passwd",
+                             "/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd"}) {
+    auto r = client_->Request("GET", escape);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << escape << " gave " << r.status;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << escape;
+  }
+  EXPECT_EQ(client_->Request("GET", "/assets/no-such-file.js").status, 404);
+}
+
 TEST_P(ServerTest, MetricsCountRequests) {
   client_->Request("GET", "/v1/customers");
   auto m = client_->Request("GET", "/metrics");
