@@ -221,6 +221,46 @@ TEST_P(ServerTest, ConcurrentWritesAreAllDurable) {
   EXPECT_EQ((*store)->Counts()->purchases, kThreads * kEach);
 }
 
+TEST_P(ServerTest, SigtermLosesNoAcknowledgedWrite) {
+  SeedCustomer("C1");
+  constexpr int kThreads = 6;
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client(server_->port(), kAllAccess);
+      for (int i = 0; !stop && i < 5000; ++i) {
+        std::string id = "S" + std::to_string(t) + "-" + std::to_string(i);
+        json p = {{"id", id}, {"customer", "C1"}, {"currency", "EUR"}, {"occurred_at", "2026-04-01"}, {"total", "1.00"}};
+        ++sent;
+        auto r = client.Request("POST", "/v1/purchases", p.dump());
+        if (r.status == 201) {
+          std::lock_guard lock(mu);
+          acknowledged.push_back(id);
+        } else if (r.status == 0) {
+          break;  // the server has gone
+        }
+      }
+    });
+  }
+  while (sent < 300) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(server_->Stop(), 0);  // SIGTERM in the middle of the stream
+  stop = true;
+  for (auto& t : threads) t.join();
+  ASSERT_GT(acknowledged.size(), 100u);
+  auto store = storage::OpenRecordStore(db_->url());
+  ASSERT_TRUE(store);
+  for (const auto& id : acknowledged) {
+    auto p = (*store)->GetPurchase(id);
+    ASSERT_TRUE(p && *p) << id << " was acknowledged but is not stored";
+  }
+  // Nothing beyond what was sent, and nothing twice.
+  EXPECT_LE((*store)->Counts()->purchases, sent.load());
+}
+
 TEST_P(ServerTest, EveryDocumentedOperationIsRouted) {
   auto spec = Body(client_->Request("GET", "/openapi.json"));
   ASSERT_EQ(spec["openapi"], "3.1.0");
