@@ -1,5 +1,7 @@
 #include "server/http.h"
 
+#include <charconv>
+
 namespace retain::server {
 namespace {
 
@@ -49,6 +51,17 @@ std::string_view Request::Header(std::string_view name) const {
 std::string Request::Query(std::string_view name, std::string_view fallback) const {
   auto it = query.find(name);
   return it == query.end() ? std::string(fallback) : it->second;
+}
+
+Result<int> Request::Limit() const {
+  auto text = Query("limit");
+  if (text.empty()) return 50;
+  int limit = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return InvalidArgument("must be a whole number between 1 and 1000", "limit");
+  }
+  return limit;
 }
 
 Response Json(int status, const nlohmann::json& body) {

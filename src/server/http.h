@@ -45,6 +45,9 @@ struct Request {
   std::string_view Header(std::string_view name) const;
   // The query parameter's value, or `fallback`.
   std::string Query(std::string_view name, std::string_view fallback = {}) const;
+  // The page size in ?limit= (default 50). InvalidArgument naming "limit" when it is not a whole
+  // number; the store checks the range.
+  Result<int> Limit() const;
 };
 
 struct Response {

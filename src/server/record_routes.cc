@@ -216,12 +216,7 @@ Result<core::ListQuery> ListQueryFrom(const Request& req) {
   q.customer = req.Query("customer");
   q.type = req.Query("type");
   q.search = req.Query("q");
-  if (auto limit = req.Query("limit"); !limit.empty()) {
-    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), q.limit);
-    if (ec != std::errc() || p != limit.data() + limit.size()) {
-      return InvalidArgument("must be a whole number between 1 and 1000", "limit");
-    }
-  }
+  RETAIN_ASSIGN_OR_RETURN(q.limit, req.Limit());
   return q;
 }
 

@@ -362,13 +362,9 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                 q.record_type = req.Query("record_type");
                 q.record_id = req.Query("record_id");
                 q.actor = req.Query("actor");
-                if (auto l = req.Query("limit"); !l.empty()) {
-                  try {
-                    q.limit = std::stoi(l);
-                  } catch (...) {
-                    return reply(Fail({ErrorCode::kInvalidArgument, "must be a whole number", "limit"}));
-                  }
-                }
+                auto limit = req.Limit();
+                if (!limit) return reply(Fail(limit.error()));
+                q.limit = *limit;
                 workers->Read([q](Stores& s) {
                   auto page = s.records().ListAudit(q);
                   if (!page) return Fail(page.error());
