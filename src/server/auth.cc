@@ -19,29 +19,27 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   return {};
 }
 
-std::optional<Principal> Authenticator::Lookup(const std::string& key) {
-  std::lock_guard lock(mu_);
+std::shared_ptr<const Principal> Authenticator::Lookup(const std::string& key) {
+  std::shared_lock lock(mu_);
   auto it = cache_.find(key);
-  if (it == cache_.end()) return std::nullopt;
-  if (it->second.until < std::chrono::steady_clock::now()) {
-    cache_.erase(it);
-    return std::nullopt;
-  }
+  if (it == cache_.end() || it->second.until < std::chrono::steady_clock::now()) return nullptr;
   return it->second.principal;
 }
 
-void Authenticator::Remember(const std::string& key, const Principal& p) {
-  std::lock_guard lock(mu_);
+std::shared_ptr<const Principal> Authenticator::Remember(const std::string& key, Principal p) {
+  auto shared = std::make_shared<const Principal>(std::move(p));
+  std::unique_lock lock(mu_);
   if (cache_.size() > 100000) cache_.clear();  // bounded: a flood of keys cannot grow it forever
-  cache_[key] = {p, std::chrono::steady_clock::now() + kCacheFor};
+  cache_[key] = {shared, std::chrono::steady_clock::now() + kCacheFor};
+  return shared;
 }
 
-void Authenticator::Forget(const std::string& cache_key) {
-  std::lock_guard lock(mu_);
-  cache_.erase(cache_key);
+void Authenticator::ForgetAll() {
+  std::unique_lock lock(mu_);
+  cache_.clear();
 }
 
-Result<Principal> Authenticator::Authenticate(const Request& request) {
+Result<std::shared_ptr<const Principal>> Authenticator::Authenticate(const Request& request) {
   auto authorization = request.Header("authorization");
   if (!authorization.empty()) {
     if (!authorization.starts_with("Bearer ")) {
@@ -51,18 +49,19 @@ Result<Principal> Authenticator::Authenticate(const Request& request) {
   }
   auto token = CookieValue(request.Header("cookie"), kSessionCookie);
   if (!token.empty()) return FromSession(token);
-  return Principal{};
+  static const auto kAnonymous = std::make_shared<const Principal>();
+  return kAnonymous;
 }
 
-Result<Principal> Authenticator::FromKey(std::string_view token) {
+Result<std::shared_ptr<const Principal>> Authenticator::FromKey(std::string_view token) {
+  std::string cache_key = "key:" + std::string(token);
+  if (auto p = Lookup(cache_key)) return p;
   // rk_<prefix>_<secret>
   if (!token.starts_with("rk_") || token.size() < 8) return Unauthenticated("malformed API key");
   auto underscore = token.find('_', 3);
   if (underscore == std::string_view::npos) return Unauthenticated("malformed API key");
   std::string prefix(token.substr(3, underscore - 3));
   std::string secret_hash = Sha256Hex(token.substr(underscore + 1));
-  std::string cache_key = "key:" + prefix + ":" + secret_hash;
-  if (auto p = Lookup(cache_key)) return *p;
   std::optional<staff::ApiKey> key;
   Error failure;
   bool failed = false;
@@ -82,14 +81,13 @@ Result<Principal> Authenticator::FromKey(std::string_view token) {
   p.authenticated = true;
   p.actor = fmt::format("key:{} ({})", key->prefix, key->name);
   p.permissions = key->scopes;
-  Remember(cache_key, p);
-  return p;
+  return Remember(cache_key, std::move(p));
 }
 
-Result<Principal> Authenticator::FromSession(std::string_view token) {
+Result<std::shared_ptr<const Principal>> Authenticator::FromSession(std::string_view token) {
+  std::string cache_key = "session:" + std::string(token);
+  if (auto p = Lookup(cache_key)) return p;
   std::string hash = Sha256Hex(token);
-  std::string cache_key = "session:" + hash;
-  if (auto p = Lookup(cache_key)) return *p;
   std::optional<staff::Session> session;
   std::optional<staff::User> user;
   Error failure;
@@ -127,8 +125,7 @@ Result<Principal> Authenticator::FromSession(std::string_view token) {
   p.via_cookie = true;
   p.csrf_token = session->csrf_token;
   p.session_hash = hash;
-  Remember(cache_key, p);
-  return p;
+  return Remember(cache_key, std::move(p));
 }
 
 }  // namespace retain::server

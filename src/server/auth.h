@@ -4,7 +4,9 @@
 #define RETAIN_SERVER_AUTH_H_
 
 #include <chrono>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -26,25 +28,26 @@ class Authenticator {
 
   // The caller of `request`: unauthenticated when it carries no credentials; Unauthenticated
   // when the credentials are wrong, expired or revoked.
-  Result<Principal> Authenticate(const Request& request);
+  Result<std::shared_ptr<const Principal>> Authenticate(const Request& request);
 
-  // Drops a cached session or key at once (sign-out, revocation).
-  void Forget(const std::string& cache_key);
+  // Drops every cached lookup at once (after a sign-out or a revocation, which are rare).
+  void ForgetAll();
 
  private:
+  // Keyed by the credential as sent (kept in memory only), so a hit costs no hashing.
   struct Cached {
-    Principal principal;
+    std::shared_ptr<const Principal> principal;
     std::chrono::steady_clock::time_point until;
   };
   static constexpr std::chrono::seconds kCacheFor{10};
 
-  Result<Principal> FromKey(std::string_view token);
-  Result<Principal> FromSession(std::string_view token);
-  std::optional<Principal> Lookup(const std::string& key);
-  void Remember(const std::string& key, const Principal& p);
+  Result<std::shared_ptr<const Principal>> FromKey(std::string_view token);
+  Result<std::shared_ptr<const Principal>> FromSession(std::string_view token);
+  std::shared_ptr<const Principal> Lookup(const std::string& key);
+  std::shared_ptr<const Principal> Remember(const std::string& key, Principal p);
 
   StoreWorkers* workers_;
-  std::mutex mu_;
+  std::shared_mutex mu_;
   std::unordered_map<std::string, Cached> cache_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <cstdint>
 #include <string>
@@ -39,7 +40,9 @@ struct Request {
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names
   std::map<std::string, std::string, std::less<>> params;   // from the route pattern: {id}
   std::string body;
-  Principal principal;
+  // Who is calling; never null (an unauthenticated Principal when no credentials came). Shared
+  // with the authentication cache, so a request does not copy it.
+  std::shared_ptr<const Principal> principal = std::make_shared<const Principal>();
 
   // The header's value, or empty.
   std::string_view Header(std::string_view name) const;

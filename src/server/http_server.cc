@@ -165,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (!principal) return ErrorResponse(principal.error());
     req->principal = std::move(*principal);
-    const Principal& p = req->principal;
+    const Principal& p = *req->principal;
     if (!p.authenticated) {
       return ErrorResponse({ErrorCode::kUnauthenticated,
                             "sign in (POST /v1/session), or send an API key as 'Authorization: Bearer rk_...'", ""});

@@ -306,7 +306,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         }
         lines->push_back({number, std::move(*parsed)});
       }
-      job = [lines, errors, read, actor = req.principal.actor](Stores& stores) -> Result<Response> {
+      job = [lines, errors, read, actor = req.principal->actor](Stores& stores) -> Result<Response> {
         core::RecordStore& store = stores.records();
         json out_errors = *errors;
         int64_t counts[3] = {0, 0, 0};
@@ -345,7 +345,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         if (req.Header("idempotency-key").empty()) return reply(ErrorResponse(parsed.error()));
         job = [response = ErrorResponse(parsed.error())](Stores&) -> Result<Response> { return response; };
       }
-      else job = [record = std::move(*parsed), actor = req.principal.actor](Stores& stores) -> Result<Response> {
+      else job = [record = std::move(*parsed), actor = req.principal->actor](Stores& stores) -> Result<Response> {
         core::RecordStore& store = stores.records();
         auto before = K::Get(store, record.external_id);
         if (!before) return tl::unexpected(before.error());

@@ -154,7 +154,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/v1/session",
               {"Who is signed in, with the CSRF token for unsafe requests", "staff", {}, "", "Session", false, kSignedIn},
               [workers](Request req, Reply reply) {
-                const Principal& p = req.principal;
+                const Principal& p = *req.principal;
                 if (!p.via_cookie) {
                   return reply(Json(200, {{"actor", p.actor}, {"permissions", p.permissions}}));
                 }
@@ -169,11 +169,11 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
 
   router.Add({"DELETE", "/v1/session", {"Sign out", "staff", {}, "", "", false, kSignedIn},
               [workers, auth](Request req, Reply reply) {
-                std::string hash = req.principal.session_hash;
+                std::string hash = req.principal->session_hash;
                 if (hash.empty()) return reply(Fail({ErrorCode::kInvalidArgument, "an API key has no session", ""}));
-                auth->Forget("session:" + hash);
-                workers->Slow([hash](Stores& s) -> Response {
+                workers->Slow([hash, auth](Stores& s) -> Response {
                   if (auto ok = s.staff().DeleteSession(hash); !ok) return Fail(ok.error());
+                  auth->ForgetAll();  // after the delete, so no lookup can cache the session again
                   return SessionCookie(Json(200, {{"signed_out", true}}), "", std::chrono::seconds(0));
                 }, std::move(reply));
               }});
@@ -182,8 +182,8 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto body = Body(req);
                 if (!body) return reply(Fail(body.error()));
-                if (!req.principal.via_cookie) return reply(Fail({ErrorCode::kInvalidArgument, "only a signed-in person has an account", ""}));
-                workers->Slow([body = *body, p = req.principal](Stores& s) -> Response {
+                if (!req.principal->via_cookie) return reply(Fail({ErrorCode::kInvalidArgument, "only a signed-in person has an account", ""}));
+                workers->Slow([body = *body, p = *req.principal](Stores& s) -> Response {
                   auto user = s.staff().GetUser(p.user_id);
                   if (!user) return Fail(user.error());
                   if (!*user) return Fail({ErrorCode::kNotFound, "no such user", ""});
@@ -218,7 +218,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto body = Body(req);
                 if (!body) return reply(Fail(body.error()));
-                workers->Slow([body = *body, p = req.principal](Stores& s) -> Response {
+                workers->Slow([body = *body, p = *req.principal](Stores& s) -> Response {
                   staff::User u;
                   auto username = StringField(body, "username");
                   auto password = StringField(body, "password");
@@ -267,7 +267,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                 if (!role) return reply(Fail(role.error()));
                 auto body = Body(req);
                 if (!body) return reply(Fail(body.error()));
-                workers->Slow([role = *role, body = *body, p = req.principal](Stores& s) -> Response {
+                workers->Slow([role = *role, body = *body, p = *req.principal](Stores& s) -> Response {
                   auto current = s.staff().GetAuthority(role);
                   if (!current) return Fail(current.error());
                   staff::Authority a = *current;
@@ -310,7 +310,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto body = Body(req);
                 if (!body) return reply(Fail(body.error()));
-                workers->Slow([body = *body, p = req.principal](Stores& s) -> Response {
+                workers->Slow([body = *body, p = *req.principal](Stores& s) -> Response {
                   auto name = StringField(body, "name");
                   if (!name) return Fail(name.error());
                   staff::ApiKey k;
@@ -340,12 +340,12 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
 
   router.Add({"DELETE", "/v1/api-keys/{id}", {"Revoke an API key", "staff", {}, "", "ApiKey", false, admin},
               [workers, auth](Request req, Reply reply) {
-                workers->Slow([prefix = req.params["id"], p = req.principal, auth](Stores& s) -> Response {
+                workers->Slow([prefix = req.params["id"], p = *req.principal, auth](Stores& s) -> Response {
                   if (auto ok = s.staff().RevokeApiKey(prefix, Now()); !ok) return Fail(ok.error());
                   auto k = s.staff().FindApiKey(prefix);
                   if (!k || !*k) return Fail({ErrorCode::kInternal, "the key vanished", ""});
                   // Cached lookups of this key end now, not when the cache would expire them.
-                  auth->Forget("key:" + prefix + ":" + (*k)->secret_hash);
+                  auth->ForgetAll();
                   (void)AuditNow(s, p, "api_key.revoked", "api_keys", prefix, nullptr, KeyJson(**k));
                   return Json(200, KeyJson(**k));
                 }, std::move(reply));

@@ -76,7 +76,7 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx) {
                 auto secret = RandomHex(24);
                 if (!secret) return reply(ErrorResponse(secret.error()));
                 w.secret = "whsec_" + *secret;
-                w.created_by = req.principal.actor;
+                w.created_by = req.principal->actor;
                 w.created_at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
                 workers->Write([w](Stores& s) -> Result<Response> {
                   auto id = s.webhooks().CreateWebhook(w);
@@ -96,7 +96,7 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto id = IdParam(req);
                 if (!id) return reply(ErrorResponse(id.error()));
-                workers->Write([id = *id, actor = req.principal.actor](Stores& s) -> Result<Response> {
+                workers->Write([id = *id, actor = req.principal->actor](Stores& s) -> Result<Response> {
                   if (auto ok = s.webhooks().DeactivateWebhook(id); !ok) return ErrorResponse(ok.error());
                   auto w = s.webhooks().GetWebhook(id);
                   if (!w || !*w) return tl::unexpected(Error{ErrorCode::kInternal, "the webhook vanished", ""});
