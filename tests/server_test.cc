@@ -1,6 +1,9 @@
 // The HTTP API end to end: a real `retain serve` process on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -311,6 +314,28 @@ TEST_P(ServerTest, MetricsCountRequests) {
             std::string::npos) << m.body;
   EXPECT_NE(m.body.find("retain_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("retain_write_queue_depth"), std::string::npos);
+}
+
+TEST_P(ServerTest, ASlowClientIsDroppedAndHoldsUpNobody) {
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(db_->url(), std::vector<std::string>{"--read-timeout", "1"});
+  net::io_context io;
+  tcp::socket slow(io);
+  slow.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  net::write(slow, net::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));  // and no more
+  // Others are served while it dawdles.
+  HttpClient other(server_->port(), kAllAccess);
+  EXPECT_EQ(other.Request("GET", "/healthz").status, 200);
+  // After the read timeout the server hangs up on it (and the test gives up waiting after 5 s).
+  timeval limit{5, 0};
+  setsockopt(slow.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  auto start = std::chrono::steady_clock::now();
+  char byte;
+  beast::error_code ec;
+  slow.read_some(net::buffer(&byte, 1), ec);
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(ec == net::error::eof || ec == net::error::connection_reset) << ec.message();
+  EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
 TEST_P(ServerTest, OversizedBodiesAreRefused) {

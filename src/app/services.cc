@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -51,6 +52,8 @@ cli::Services MakeServices() {
     options.threads = o.threads;
     options.web_root = o.web_root;
     options.webhook_retry_base = std::chrono::seconds(o.webhook_retry_base_seconds);
+    options.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
+    options.idle_timeout = std::max(options.idle_timeout, options.read_timeout);
     if (options.web_root.empty()) {
       const char* env = std::getenv("RETAIN_WEB_ROOT");
       options.web_root = env != nullptr ? env : RETAIN_WEB_ROOT_DEFAULT;

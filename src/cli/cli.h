@@ -30,6 +30,7 @@ struct ServeOptions {
   int threads = 0;  // 0: one per core
   std::string web_root;  // the built web app; empty: the build's default
   int webhook_retry_base_seconds = 10;  // first webhook retry delay; doubles each time
+  int read_timeout_seconds = 30;        // a client slower than this to send a request is dropped
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

@@ -20,6 +20,9 @@ Result<int> RunServe(Context& ctx) {
   app->add_option("--webhook-retry-base", options.webhook_retry_base_seconds,
                   "Seconds before a failed webhook delivery is first retried (doubling after)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app->add_option("--read-timeout", options.read_timeout_seconds,
+                  "Seconds a client may take to send a request before it is disconnected")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
   options.db = ctx.config.db;
