@@ -21,7 +21,7 @@ const Command kCommands[] = {
      RunImport},
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
-    {"serve", "Serve the HTTP API", RunServe},
+    {"serve", "Serve the web app and the HTTP API", RunServe},
     {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
     {"key", "Create, list or revoke API keys for integrations", RunKey},
     {"demo", "Generate the demo world: a sandwich chain and a cable and phone company", RunDemo},
@@ -36,11 +36,11 @@ void PrintHelp() {
                "  retain demo --customers 2000          build and explore a demo world\n"
                "  retain import customers people.csv    import (again: nothing changes)\n"
                "  retain import purchases sales.ndjson --db postgresql://localhost/retain\n"
-               "  retain timeline C000042               one customer's history\n"
+               "  retain timeline C0000042              one customer's history\n"
+               "  retain serve --port 8080              the web app and the API\n"
                "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
                "rejected rows; 4 not found; 5 conflict; 6 not signed in or not allowed;\n"
-               "7 database schema not current;\n"
-               "8 database unavailable.\n";
+               "7 database schema not current; 8 database unavailable.\n";
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
