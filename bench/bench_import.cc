@@ -10,7 +10,11 @@
 //           (idempotency), inserting in batches of 5,000 rows per transaction.
 //   retain (again)  the same file imported a second time: every row found unchanged.
 //
+// With --postgres URL (a server where the URL's user may create databases) the floor and the
+// importer also run against PostgreSQL, each in a database of its own made for the run.
+//
 // Usage: bench_import [--rows N] [--customers N] [--batch ROWS_PER_TRANSACTION] [--dir DIR]
+//                     [--postgres postgresql://user@host:port/postgres]
 #include <sqlite3.h>
 
 #include <chrono>
@@ -26,6 +30,7 @@
 
 #include "common/time.h"
 #include "core/importer.h"
+#include "storage/database.h"
 #include "storage/record_store.h"
 
 namespace {
@@ -55,6 +60,10 @@ T Check(retain::Result<T> r, const char* what) {
   return std::move(*r);
 }
 
+void Check(retain::Status s, const char* what) {
+  if (!s) Die(std::string(what) + ": " + s.error().message);
+}
+
 void RemoveDb(const std::string& path) {
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
@@ -65,12 +74,14 @@ int main(int argc, char** argv) {
   int64_t rows = 1'000'000;
   int64_t customers = 10'000;
   size_t batch = retain::core::ImportOptions{}.batch_size;
+  std::string postgres;  // an admin URL of a PostgreSQL server to run the same comparison on
   std::string dir = std::filesystem::temp_directory_path() / "retain_bench_import";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--rows") == 0) rows = std::stoll(argv[i + 1]);
     else if (std::strcmp(argv[i], "--customers") == 0) customers = std::stoll(argv[i + 1]);
     else if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
     else if (std::strcmp(argv[i], "--batch") == 0) batch = std::stoull(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--postgres") == 0) postgres = argv[i + 1];
     else Die(std::string("unknown option ") + argv[i]);
   }
   std::filesystem::create_directories(dir);
@@ -173,6 +184,54 @@ int main(int argc, char** argv) {
   fmt::print("{:<44} {:>10.2f} {:>14.0f} {:>12}\n", "floor: prepared INSERT, pre-parsed, 1 txn", floor_s, rate(floor_s), "1.00");
   fmt::print("{:<44} {:>10.2f} {:>14.0f} {:>12.2f}\n", "retain import purchases (CSV, new rows)", import_s, rate(import_s), floor_s / import_s);
   fmt::print("{:<44} {:>10.2f} {:>14.0f} {:>12.2f}\n", "retain import purchases (same file again)", again_s, rate(again_s), floor_s / again_s);
+  if (!postgres.empty()) {
+    using retain::storage::Connection;
+    auto admin = Check(Connection::Open(postgres), "connect to PostgreSQL");
+    auto base = postgres.substr(0, postgres.rfind('/') + 1);
+    auto fresh_pg = [&](const std::string& name) {
+      (void)admin->ExecuteScript("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+      Check(admin->ExecuteScript("CREATE DATABASE " + name), "create database");
+      auto store = Check(retain::storage::OpenRecordStore(base + name), "open");
+      retain::core::ImportOptions o;
+      o.kind = retain::core::RecordKind::kCustomer;
+      o.path = customers_csv;
+      Check(retain::core::ImportFile(*store, o, nullptr), "import customers");
+      return store;
+    };
+    double pg_floor = 0, pg_import = 0;
+    {
+      { auto store = fresh_pg("retain_bench_floor"); }
+      auto db = Check(Connection::Open(base + "retain_bench_floor"), "open");
+      auto t0 = Clock::now();
+      Check(db->Begin(), "begin");
+      for (const auto& r : data) {
+        Check(retain::storage::Execute(*db,
+            "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
+            " total_minor, currency, line_count, content_hash, created_at, updated_at)"
+            " VALUES (?, ?, 'sale', NULL, ?, ?, ?, 'EUR', 0, 0, 0, 0)",
+            r.customer_id, r.id, r.occurred_at, r.store, r.total), "insert");
+      }
+      Check(db->Commit(), "commit");
+      pg_floor = Seconds(t0);
+    }
+    {
+      auto store = fresh_pg("retain_bench_import");
+      retain::core::ImportOptions o;
+      o.kind = retain::core::RecordKind::kPurchase;
+      o.path = purchases_csv;
+      o.batch_size = batch;
+      auto t0 = Clock::now();
+      auto r = Check(retain::core::ImportFile(*store, o, nullptr), "import purchases");
+      pg_import = Seconds(t0);
+      if (r.inserted != rows) Die("purchases not all imported into PostgreSQL");
+    }
+    for (const char* name : {"retain_bench_floor", "retain_bench_import"}) {
+      (void)admin->ExecuteScript(std::string("DROP DATABASE IF EXISTS ") + name + " WITH (FORCE)");
+    }
+    fmt::print("PostgreSQL:\n");
+    fmt::print("{:<44} {:>10.2f} {:>14.0f} {:>12}\n", "floor: prepared INSERT, pre-parsed, 1 txn", pg_floor, rate(pg_floor), "1.00");
+    fmt::print("{:<44} {:>10.2f} {:>14.0f} {:>12.2f}\n", "retain import purchases (CSV, new rows)", pg_import, rate(pg_import), pg_floor / pg_import);
+  }
   std::filesystem::remove(customers_csv);
   std::filesystem::remove(purchases_csv);
   return 0;
