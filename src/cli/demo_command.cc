@@ -47,7 +47,7 @@ Result<int> RunDemo(Context& ctx) {
   }
 
   ProgressBar bar("generating", !quiet && StderrIsTerminal());
-  RETAIN_ASSIGN_OR_RETURN(auto written, demo::GenerateWorld(*store, options, zone, [&](int64_t done, int64_t total) {
+  RETAIN_RETURN_IF_ERROR(demo::GenerateWorld(*store, options, zone, [&](int64_t done, int64_t total) {
     bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total), done);
   }));
   bar.Clear();
@@ -59,7 +59,6 @@ Result<int> RunDemo(Context& ctx) {
       ctx.config.db, options.seed, FormatDate(options.end), zone.name(), counts.customers,
       counts.products, counts.subscriptions, counts.payments, counts.purchases,
       counts.purchase_lines, counts.events);
-  (void)written;
   // A sign-in for the demo: the admin account, with a fresh password each run.
   RETAIN_ASSIGN_OR_RETURN(auto staff_store, ctx.services->open_staff(ctx.config.db));
   RETAIN_ASSIGN_OR_RETURN(auto password, RandomHex(6));

@@ -31,9 +31,8 @@ struct WorldOptions {
 
 // Writes the world into `store` (idempotently: a second run with the same options changes
 // nothing). Calls `progress(done, total)` with customers generated. Errors are the store's.
-Result<core::RecordCounts> GenerateWorld(core::RecordStore& store, const WorldOptions& options,
-                                         const BusinessZone& zone,
-                                         const std::function<void(int64_t, int64_t)>& progress);
+Status GenerateWorld(core::RecordStore& store, const WorldOptions& options, const BusinessZone& zone,
+                     const std::function<void(int64_t, int64_t)>& progress);
 
 // The time zone the demo business keeps its days in.
 inline constexpr const char* kDemoTimeZone = "Europe/Copenhagen";
