@@ -60,6 +60,12 @@ T Check(retain::Result<T> r, const char* what) {
   return std::move(*r);
 }
 
+// The floor's statement: the same purchases table, every value already known.
+constexpr const char* kFloorInsert =
+    "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
+    " total_minor, currency, line_count, content_hash, created_at, updated_at)"
+    " VALUES (?, ?, 'sale', NULL, ?, ?, ?, 'EUR', 0, 0, 0, 0)";
+
 void Check(retain::Status s, const char* what) {
   if (!s) Die(std::string(what) + ": " + s.error().message);
 }
@@ -114,15 +120,25 @@ int main(int argc, char** argv) {
   fmt::print("bench_import: {} purchases ({:.1f} MB CSV) over {} customers, SQLite {}\n", rows,
              file_mb, customers, sqlite3_libversion());
 
+  // Imports `path` as `kind` into `store`; returns the report, dying on failure.
+  auto import = [&](retain::core::RecordStore& store, retain::core::RecordKind kind, const std::string& path) {
+    retain::core::ImportOptions o;
+    o.kind = kind;
+    o.path = path;
+    o.batch_size = batch;
+    return Check(retain::core::ImportFile(store, o, nullptr), "import");
+  };
+  // A freshly migrated store at `url` holding the customers.
+  auto fresh_store_at = [&](const std::string& url) {
+    auto store = Check(retain::storage::OpenRecordStore(url), "open");
+    if (import(*store, retain::core::RecordKind::kCustomer, customers_csv).inserted != customers) {
+      Die("customers not imported");
+    }
+    return store;
+  };
   auto fresh_store = [&](const std::string& path) {
     RemoveDb(path);
-    auto store = Check(retain::storage::OpenRecordStore("sqlite:" + path), "open");
-    retain::core::ImportOptions o;
-    o.kind = retain::core::RecordKind::kCustomer;
-    o.path = customers_csv;
-    auto r = Check(retain::core::ImportFile(*store, o, nullptr), "import customers");
-    if (r.inserted != customers) Die("customers not imported");
-    return store;
+    return fresh_store_at("sqlite:" + path);
   };
 
   // Floor: prepared insert of pre-parsed rows, one transaction, same schema and indexes.
@@ -134,10 +150,7 @@ int main(int argc, char** argv) {
     sqlite3_open(path.c_str(), &db);
     sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;", nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db,
-            "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
-            " total_minor, currency, line_count, content_hash, created_at, updated_at)"
-            " VALUES (?, ?, 'sale', NULL, ?, ?, ?, 'EUR', 0, 0, 0, 0)", -1, &stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, kFloorInsert, -1, &stmt, nullptr) != SQLITE_OK) {
       Die(sqlite3_errmsg(db));
     }
     auto t0 = Clock::now();
@@ -163,16 +176,12 @@ int main(int argc, char** argv) {
   {
     std::string path = dir + "/retain.db";
     auto store = fresh_store(path);
-    retain::core::ImportOptions o;
-    o.kind = retain::core::RecordKind::kPurchase;
-    o.path = purchases_csv;
-    o.batch_size = batch;
     auto t0 = Clock::now();
-    auto r = Check(retain::core::ImportFile(*store, o, nullptr), "import purchases");
+    auto r = import(*store, retain::core::RecordKind::kPurchase, purchases_csv);
     import_s = Seconds(t0);
     if (r.inserted != rows || r.rejected != 0) Die("purchases not all imported");
     t0 = Clock::now();
-    auto again = Check(retain::core::ImportFile(*store, o, nullptr), "re-import purchases");
+    auto again = import(*store, retain::core::RecordKind::kPurchase, purchases_csv);
     again_s = Seconds(t0);
     if (again.unchanged != rows) Die("re-import was not idempotent");
     store.reset();
@@ -191,12 +200,7 @@ int main(int argc, char** argv) {
     auto fresh_pg = [&](const std::string& name) {
       (void)admin->ExecuteScript("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       Check(admin->ExecuteScript("CREATE DATABASE " + name), "create database");
-      auto store = Check(retain::storage::OpenRecordStore(base + name), "open");
-      retain::core::ImportOptions o;
-      o.kind = retain::core::RecordKind::kCustomer;
-      o.path = customers_csv;
-      Check(retain::core::ImportFile(*store, o, nullptr), "import customers");
-      return store;
+      return fresh_store_at(base + name);
     };
     double pg_floor = 0, pg_import = 0;
     {
@@ -205,23 +209,16 @@ int main(int argc, char** argv) {
       auto t0 = Clock::now();
       Check(db->Begin(), "begin");
       for (const auto& r : data) {
-        Check(retain::storage::Execute(*db,
-            "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
-            " total_minor, currency, line_count, content_hash, created_at, updated_at)"
-            " VALUES (?, ?, 'sale', NULL, ?, ?, ?, 'EUR', 0, 0, 0, 0)",
-            r.customer_id, r.id, r.occurred_at, r.store, r.total), "insert");
+        Check(retain::storage::Execute(*db, kFloorInsert, r.customer_id, r.id, r.occurred_at, r.store, r.total),
+              "insert");
       }
       Check(db->Commit(), "commit");
       pg_floor = Seconds(t0);
     }
     {
       auto store = fresh_pg("retain_bench_import");
-      retain::core::ImportOptions o;
-      o.kind = retain::core::RecordKind::kPurchase;
-      o.path = purchases_csv;
-      o.batch_size = batch;
       auto t0 = Clock::now();
-      auto r = Check(retain::core::ImportFile(*store, o, nullptr), "import purchases");
+      auto r = import(*store, retain::core::RecordKind::kPurchase, purchases_csv);
       pg_import = Seconds(t0);
       if (r.inserted != rows) Die("purchases not all imported into PostgreSQL");
     }
