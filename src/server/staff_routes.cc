@@ -117,10 +117,11 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
   Authenticator* auth = ctx.auth;
   auto limiter = std::make_shared<SignInLimiter>();
   const std::string admin(staff::kStaffAdmin);
+  const std::string zone = ctx.zone.name();
 
   router.Add({"POST", "/v1/session",
               {"Sign in with a username and password; sets the session cookie", "staff", {}, "SignIn", "Session"},
-              [workers, limiter](Request req, Reply reply) {
+              [workers, limiter, zone](Request req, Reply reply) {
                 auto body = Body(req);
                 if (!body) return reply(Fail(body.error()));
                 auto username = StringField(*body, "username");
@@ -133,7 +134,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                   return reply(std::move(r));
                 }
                 // Password hashing is slow on purpose: it runs off the I/O threads.
-                workers->Slow([username = *username, password = *password, limiter](Stores& s) -> Response {
+                workers->Slow([username = *username, password = *password, limiter, zone](Stores& s) -> Response {
                   auto user = s.staff().FindUser(username);
                   if (!user) return Fail(user.error());
                   if (!*user || !(*user)->active || !VerifyPassword(password, (*user)->password_hash)) {
@@ -146,24 +147,24 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                   if (!token || !csrf) return Fail(token ? csrf.error() : token.error());
                   staff::Session session{Sha256Hex(*token), (*user)->id, *csrf, Now() + kSessionLifetime};
                   if (auto ok = s.staff().CreateSession(session); !ok) return Fail(ok.error());
-                  return SessionCookie(Json(200, {{"user", UserJson(**user)}, {"csrf_token", *csrf}}), *token,
-                                       kSessionLifetime);
+                  return SessionCookie(Json(200, {{"user", UserJson(**user)}, {"csrf_token", *csrf}, {"time_zone", zone}}),
+                                       *token, kSessionLifetime);
                 }, std::move(reply));
               }});
 
   router.Add({"GET", "/v1/session",
               {"Who is signed in, with the CSRF token for unsafe requests", "staff", {}, "", "Session", false, kSignedIn},
-              [workers](Request req, Reply reply) {
+              [workers, zone](Request req, Reply reply) {
                 const Principal& p = *req.principal;
                 if (!p.via_cookie) {
                   return reply(Json(200, {{"actor", p.actor}, {"permissions", p.permissions}}));
                 }
-                workers->Read([p](Stores& s) {
+                workers->Read([p, zone](Stores& s) {
                   auto user = s.staff().GetUser(p.user_id);
                   if (!user) return Fail(user.error());
                   if (!*user) return Fail({ErrorCode::kUnauthenticated, "the account no longer exists", ""});
                   return Json(200, {{"user", UserJson(**user)}, {"csrf_token", p.csrf_token},
-                                    {"permissions", p.permissions}});
+                                    {"permissions", p.permissions}, {"time_zone", zone}});
                 }, std::move(reply));
               }});
 

@@ -26,7 +26,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 }
 
 export interface User { username: string; display_name: string; role: string; locale: 'en' | 'pt' | 'da'; }
-export interface Session { user: User; csrf_token: string; permissions: string[]; }
+export interface Session { user: User; csrf_token: string; permissions: string[]; time_zone?: string; }
 export interface Customer {
   id: string; name: string; email: string; phone: string; locale: string;
   address: { line1: string; line2: string; postal_code: string; city: string; region: string; country: string };

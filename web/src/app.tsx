@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Customer, type Page, type Payment, type Purchase, type Session,
          type Subscription, type TimelineEntry } from './api';
-import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, statusLabel, t, type Key,
-         type Locale } from './i18n';
+import { monthlySpend, SpendChart } from './chart';
+import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
+         type Key, type Locale } from './i18n';
 
 // Routes are kept in the URL's hash: #/customers, #/customers/C0000042.
 function useHashRoute(): string {
@@ -22,7 +23,7 @@ export function App() {
 
   useEffect(() => {
     api<Session>('GET', '/v1/session')
-      .then((s) => { setCsrf(s.csrf_token); setSession(s); setLocale(s.user.locale); })
+      .then((s) => { setCsrf(s.csrf_token); setTimeZone(s.time_zone); setSession(s); setLocale(s.user.locale); })
       .catch(() => setSession(null));
   }, []);
   useEffect(() => { document.documentElement.lang = locale; localStorage.setItem('retain.locale', locale); }, [locale]);
@@ -35,7 +36,7 @@ export function App() {
   if (session === undefined) return <p class="loading">{t(locale, 'loading')}</p>;
   if (session === null) {
     return <SignIn locale={locale} onLocale={setLocale}
-                   onSignedIn={(s) => { setCsrf(s.csrf_token); setSession(s); setLocale(s.user.locale); }} />;
+                   onSignedIn={(s) => { setCsrf(s.csrf_token); setTimeZone(s.time_zone); setSession(s); setLocale(s.user.locale); }} />;
   }
   const customerId = route.startsWith('#/customers/') ? decodeURIComponent(route.slice('#/customers/'.length)) : null;
   return (
@@ -163,6 +164,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   const [payments, setPayments] = useState<Payment[]>([]);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [error, setError] = useState('');
+  const spend = useMemo(() => monthlySpend(timeline, timeZone()), [timeline]);
   useEffect(() => {
     const q = `customer=${encodeURIComponent(id)}&limit=100`;
     Promise.all([
@@ -193,6 +195,10 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
           <dt>{t(locale, 'firstContact')}</dt><dd>{formatDate(locale, customer.first_contact_at)}</dd>
           <dt>{t(locale, 'consent')}</dt><dd>{consents.join(', ') || t(locale, 'none')}</dd>
         </dl>
+      </section>
+      <section>
+        <h2>{t(locale, 'spending')}</h2>
+        <SpendChart locale={locale} spend={spend} />
       </section>
       <section>
         <h2>{t(locale, 'subscriptions')}</h2>

@@ -15,6 +15,7 @@ const strings = {
     plan: 'Plan', status: 'Status', started: 'Started', cancelled: 'Cancelled', total: 'Total', store: 'Store',
     date: 'Date', amount: 'Amount', reason: 'Reason', none: 'None', back: 'Back to customers',
     loading: 'Loading…', error: 'Something went wrong', more: 'More',
+    spending: 'Spending by month', spendTotal: 'Total', month: 'Month', months: 'months', figures: 'Figures',
     status_active: 'active', status_paused: 'paused', status_cancel_requested: 'asked to cancel',
     tl_subscribed: 'subscribed to {subject}', tl_paused: 'paused {subject}', tl_cancel_requested: 'asked to cancel {subject}',
     tl_cancelled: 'cancelled {subject} ({status}{detail})', tl_payment: 'payment {amount} {status}{detail}',
@@ -34,6 +35,7 @@ const strings = {
     plan: 'Plano', status: 'Estado', started: 'Início', cancelled: 'Cancelada', total: 'Total', store: 'Loja',
     date: 'Data', amount: 'Valor', reason: 'Motivo', none: 'Nenhum', back: 'Voltar aos clientes',
     loading: 'A carregar…', error: 'Algo correu mal', more: 'Mais',
+    spending: 'Gastos por mês', spendTotal: 'Total', month: 'Mês', months: 'meses', figures: 'Valores',
     status_active: 'ativa', status_paused: 'em pausa', status_cancel_requested: 'pediu cancelamento',
     tl_subscribed: 'subscreveu {subject}', tl_paused: 'pausou {subject}', tl_cancel_requested: 'pediu para cancelar {subject}',
     tl_cancelled: 'cancelou {subject} ({status}{detail})', tl_payment: 'pagamento {amount} {status}{detail}',
@@ -53,6 +55,7 @@ const strings = {
     plan: 'Plan', status: 'Status', started: 'Startet', cancelled: 'Opsagt', total: 'I alt', store: 'Butik',
     date: 'Dato', amount: 'Beløb', reason: 'Årsag', none: 'Ingen', back: 'Tilbage til kunder',
     loading: 'Indlæser…', error: 'Noget gik galt', more: 'Flere',
+    spending: 'Forbrug pr. måned', spendTotal: 'I alt', month: 'Måned', months: 'måneder', figures: 'Tal',
     status_active: 'aktiv', status_paused: 'på pause', status_cancel_requested: 'ønsker opsigelse',
     tl_subscribed: 'tegnede {subject}', tl_paused: 'satte {subject} på pause', tl_cancel_requested: 'bad om at opsige {subject}',
     tl_cancelled: 'opsagde {subject} ({status}{detail})', tl_payment: 'betaling {amount} {status}{detail}',
@@ -68,7 +71,13 @@ export function t(locale: Locale, key: Key): string {
   return strings[locale][key] ?? strings.en[key];
 }
 
-const intlLocale: Record<Locale, string> = { en: 'en-GB', pt: 'pt-PT', da: 'da-DK' };
+export const intlLocale: Record<Locale, string> = { en: 'en-GB', pt: 'pt-PT', da: 'da-DK' };
+
+// Dates are shown in the business's time zone (from the session), so a day means the same to every
+// member of staff wherever their browser is.
+let businessZone: string | undefined;
+export function setTimeZone(zone: string | undefined) { businessZone = zone; }
+export function timeZone(): string { return businessZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone; }
 
 export function formatMoney(locale: Locale, minor: number, currency: string): string {
   const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
@@ -77,11 +86,11 @@ export function formatMoney(locale: Locale, minor: number, currency: string): st
 
 export function formatDate(locale: Locale, iso: string | null): string {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium', timeZone: businessZone }).format(new Date(iso));
 }
 
 export function formatDateTime(locale: Locale, iso: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(intlLocale[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: businessZone }).format(new Date(iso));
 }
 
 export function statusLabel(locale: Locale, status: string): string {

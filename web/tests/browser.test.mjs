@@ -53,6 +53,30 @@ test('search finds a customer and opens the customer page', async () => {
   if (shots) await page.screenshot({ path: `${shots}/customer-en.png`, fullPage: true });
 });
 
+test('the customer page charts spending by month, and its figures add up to the records', async () => {
+  const res = await page.request.get(`${url}/v1/customers/C0000002/timeline`);
+  assert.equal(res.status(), 200);
+  const entries = (await res.json()).data;
+  let total = 0;
+  const months = new Set();
+  for (const e of entries) {
+    const paid = e.kind === 'payments' && e.status === 'succeeded';
+    if (!(paid || e.kind === 'purchases') || e.currency !== 'EUR') continue;
+    total += (e.action === 'return' ? -1 : 1) * e.amount_minor;
+    months.add(e.at.slice(0, 7));
+  }
+  assert.ok(total > 0, 'the demo customer has paid something');
+  await page.locator('[data-testid=spend-chart] canvas').waitFor();
+  const caption = await page.locator('[data-testid=spend-total]').textContent();
+  const expected = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(total / 100);
+  assert.ok(caption.includes(expected), `the chart's total ${caption} is the records' ${expected}`);
+  const rows = await page.locator('[data-testid=spend-table] tbody tr').count();
+  assert.ok(rows >= months.size - 1, `one row per month with activity, ${rows} rows for ${months.size} months`);
+  const legend = await page.locator('[data-testid=spend-chart] .u-legend').textContent();
+  assert.match(legend, /Purchases/);
+  assert.match(legend, /Payments/);
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
