@@ -382,6 +382,7 @@ TEST_P(ServerTest, SignInSessionsAndCsrf) {
   EXPECT_EQ(me["user"]["username"], "ana");
   EXPECT_EQ(me["user"]["locale"], "pt");
   EXPECT_EQ(me["csrf_token"], ana.csrf);
+  EXPECT_EQ(me["time_zone"], "UTC") << "the business's zone, for the browser to show days in";
   EXPECT_EQ(ana.client->Request("GET", "/v1/customers").status, 200);
   // A browser write without the CSRF token is refused; with it, it goes through.
   json customer = {{"id", "C1"}, {"name", "Ana's customer"}};
