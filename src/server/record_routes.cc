@@ -188,7 +188,7 @@ Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
   std::string scoped = fmt::format("{} {} {}", req.method, req.path, key);
   std::string hash = fmt::format("{:016x}", XXH3_64bits(req.body.data(), req.body.size()));
   return WriteJob([scoped, hash, job = std::move(job)](Stores& stores) -> Result<Response> {
-      core::RecordStore& store = stores.records();
+    core::RecordStore& store = stores.records();
     RETAIN_ASSIGN_OR_RETURN(auto previous, store.GetIdempotentReply(scoped));
     if (previous) {
       if (previous->request_hash != hash) {
@@ -244,7 +244,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
                 auto q = ListQueryFrom(req);
                 if (!q) return reply(ErrorResponse(q.error()));
                 workers->Read([q = *q](Stores& stores) {
-      core::RecordStore& store = stores.records();
+                  core::RecordStore& store = stores.records();
                   auto page = K::List(store, q);
                   if (!page) return ErrorResponse(page.error());
                   return Json(200, PageToJson(*page));
@@ -256,7 +256,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
                std::string(staff::kRecordsRead)},
               [workers](Request req, Reply reply) {
                 workers->Read([id = req.params["id"]](Stores& stores) {
-      core::RecordStore& store = stores.records();
+                  core::RecordStore& store = stores.records();
                   auto found = K::Get(store, id);
                   if (!found) return ErrorResponse(found.error());
                   if (!*found) {
@@ -380,7 +380,7 @@ void AddRecordRoutes(Router& router, const ApiContext& ctx) {
                std::string(staff::kRecordsRead)},
               [workers](Request req, Reply reply) {
                 workers->Read([id = req.params["id"]](Stores& stores) {
-      core::RecordStore& store = stores.records();
+                  core::RecordStore& store = stores.records();
                   auto entries = store.Timeline(id);
                   if (!entries) return ErrorResponse(entries.error());
                   json data = json::array();

@@ -195,7 +195,7 @@ void AddServiceRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/healthz", {"Liveness and database reachability", "service", {}, "", "Health"},
               [workers](Request, Reply reply) {
                 workers->Read([](Stores& stores) {
-      core::RecordStore& store = stores.records();
+                  core::RecordStore& store = stores.records();
                   auto ok = store.GetSetting("timezone");
                   if (!ok) return ErrorResponse(Error{ErrorCode::kUnavailable, "database: " + ok.error().message, ""});
                   return Json(200, {{"status", "ok"}});
@@ -215,7 +215,7 @@ void AddServiceRoutes(Router& router, const ApiContext& ctx) {
                                     false, std::string(staff::kRecordsRead)},
               [workers](Request, Reply reply) {
                 workers->Read([](Stores& stores) {
-      core::RecordStore& store = stores.records();
+                  core::RecordStore& store = stores.records();
                   auto c = store.Counts();
                   if (!c) return ErrorResponse(c.error());
                   return Json(200, ToJson(*c));
