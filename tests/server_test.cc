@@ -378,6 +378,13 @@ TEST_P(ServerTest, SignInSessionsAndCsrf) {
 
   auto ana = SignIn(server_->port(), "ana", "a long password");
   EXPECT_NE(ana.cookie.find("retain_session="), std::string::npos);
+  // Over plain HTTP the cookie cannot be Secure (the browser would drop it); behind a TLS proxy it is.
+  auto plain = anon.Request("POST", "/v1/session", json{{"username", "ana"}, {"password", "a long password"}}.dump());
+  EXPECT_EQ(plain.headers["set-cookie"].find("Secure"), std::string::npos) << plain.headers["set-cookie"];
+  EXPECT_NE(plain.headers["set-cookie"].find("HttpOnly; SameSite=Strict"), std::string::npos);
+  auto proxied = anon.Request("POST", "/v1/session", json{{"username", "ana"}, {"password", "a long password"}}.dump(),
+                              {{"X-Forwarded-Proto", "https"}});
+  EXPECT_NE(proxied.headers["set-cookie"].find("; Secure"), std::string::npos) << proxied.headers["set-cookie"];
   auto me = Body(ana.client->Request("GET", "/v1/session"));
   EXPECT_EQ(me["user"]["username"], "ana");
   EXPECT_EQ(me["user"]["locale"], "pt");

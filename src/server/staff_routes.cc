@@ -95,9 +95,14 @@ Result<std::string> Locale(const json& body) {
   return locale;
 }
 
-Response SessionCookie(Response r, const std::string& token, std::chrono::seconds max_age) {
-  r.headers.emplace_back("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-                                                   kSessionCookie, token, max_age.count()));
+// Whether the browser reached Retain over HTTPS through a proxy in front (which terminates TLS
+// and says so in X-Forwarded-Proto); the session cookie is then marked Secure so the browser never
+// sends it over plain HTTP.
+bool ViaHttps(const Request& req) { return req.Header("x-forwarded-proto") == "https"; }
+
+Response SessionCookie(Response r, const std::string& token, std::chrono::seconds max_age, bool secure) {
+  r.headers.emplace_back("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                                                   kSessionCookie, token, max_age.count(), secure ? "; Secure" : ""));
   return r;
 }
 
@@ -134,7 +139,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                   return reply(std::move(r));
                 }
                 // Password hashing is slow on purpose: it runs off the I/O threads.
-                workers->Slow([username = *username, password = *password, limiter, zone](Stores& s) -> Response {
+                workers->Slow([username = *username, password = *password, limiter, zone, secure = ViaHttps(req)](Stores& s) -> Response {
                   auto user = s.staff().FindUser(username);
                   if (!user) return Fail(user.error());
                   if (!*user || !(*user)->active || !VerifyPassword(password, (*user)->password_hash)) {
@@ -148,7 +153,7 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                   staff::Session session{Sha256Hex(*token), (*user)->id, *csrf, Now() + kSessionLifetime};
                   if (auto ok = s.staff().CreateSession(session); !ok) return Fail(ok.error());
                   return SessionCookie(Json(200, {{"user", UserJson(**user)}, {"csrf_token", *csrf}, {"time_zone", zone}}),
-                                       *token, kSessionLifetime);
+                                       *token, kSessionLifetime, secure);
                 }, std::move(reply));
               }});
 
@@ -172,10 +177,10 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
               [workers, auth](Request req, Reply reply) {
                 std::string hash = req.principal->session_hash;
                 if (hash.empty()) return reply(Fail({ErrorCode::kInvalidArgument, "an API key has no session", ""}));
-                workers->Slow([hash, auth](Stores& s) -> Response {
+                workers->Slow([hash, auth, secure = ViaHttps(req)](Stores& s) -> Response {
                   if (auto ok = s.staff().DeleteSession(hash); !ok) return Fail(ok.error());
                   auth->ForgetAll();  // after the delete, so no lookup can cache the session again
-                  return SessionCookie(Json(200, {{"signed_out", true}}), "", std::chrono::seconds(0));
+                  return SessionCookie(Json(200, {{"signed_out", true}}), "", std::chrono::seconds(0), secure);
                 }, std::move(reply));
               }});
 
