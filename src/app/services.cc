@@ -15,12 +15,23 @@ namespace retain::app {
 namespace {
 
 // The server's view of one SQL session: both interfaces over one connection.
+class SqlSession : public cli::StoreSession {
+ public:
+  explicit SqlSession(std::unique_ptr<storage::SqlStore> store) : store_(std::move(store)) {}
+  core::RecordStore& records() override { return *store_; }
+  loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
+
+ private:
+  std::unique_ptr<storage::SqlStore> store_;
+};
+
 class SqlStores : public server::Stores {
  public:
   explicit SqlStores(std::unique_ptr<storage::SqlStore> store) : store_(std::move(store)) {}
   core::RecordStore& records() override { return *store_; }
   staff::StaffStore& staff() override { return *store_; }
   core::WebhookStore& webhooks() override { return *store_; }
+  loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;
@@ -31,6 +42,10 @@ class SqlStores : public server::Stores {
 cli::Services MakeServices() {
   cli::Services s;
   s.open_store = [](const std::string& url) { return storage::OpenRecordStore(url); };
+  s.open_session = [](const std::string& url) -> Result<std::unique_ptr<cli::StoreSession>> {
+    RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));
+    return std::unique_ptr<cli::StoreSession>(std::make_unique<SqlSession>(std::move(store)));
+  };
   s.open_staff = [](const std::string& url) -> Result<std::unique_ptr<staff::StaffStore>> {
     RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));
     return std::unique_ptr<staff::StaffStore>(std::move(store));

@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "common/status.h"
 #include "core/store.h"
+#include "loyalty/loyalty_store.h"
 #include "staff/staff_store.h"
 
 namespace retain::cli {
@@ -33,11 +34,22 @@ struct ServeOptions {
   int read_timeout_seconds = 30;        // a client slower than this to send a request is dropped
 };
 
+// The record store and loyalty's tables on one connection, so a purchase and what it earns
+// commit together.
+class StoreSession {
+ public:
+  virtual ~StoreSession() = default;
+  virtual core::RecordStore& records() = 0;
+  virtual loyalty::LoyaltyStore& loyalty() = 0;
+};
+
 // What the commands need from the layers beside the command line (storage, the server). The
 // program's wiring (app/) fills it; tests may fill it differently.
 struct Services {
   // Opens the record store at a database URL, migrating an empty database.
   std::function<Result<std::unique_ptr<core::RecordStore>>(const std::string& url)> open_store;
+  // Opens the record store with loyalty beside it.
+  std::function<Result<std::unique_ptr<StoreSession>>(const std::string& url)> open_session;
   // Opens the staff accounts and keys at a database URL.
   std::function<Result<std::unique_ptr<staff::StaffStore>>(const std::string& url)> open_staff;
   // Applies pending migrations to the database at a URL.

@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/store_opener.h"
+#include "loyalty/engine.h"
 #include "core/importer.h"
 #include "core/parse.h"
 
@@ -87,8 +88,14 @@ Result<int> RunImport(Context& ctx) {
   options.strict = strict;
   options.batch_size = batch;
 
-  RETAIN_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
+  core::RecordStore* store = &session->records();
   RETAIN_ASSIGN_OR_RETURN(options.zone, LoadZone(*store));
+  // Purchases earn loyalty points and punches as they are imported, in the same transaction.
+  loyalty::Engine engine(options.zone);
+  options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) {
+    return engine.OnPurchase(session->loyalty(), *store, p, outcome, "import");
+  };
   CliObserver observer("importing " + path, !quiet && StderrIsTerminal());
   auto report = core::ImportFile(*store, options, &observer);
   observer.Done();

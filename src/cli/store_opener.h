@@ -13,6 +13,9 @@ namespace retain::cli {
 // Opens ctx.config.db (migrating an empty database) and returns the store.
 Result<std::unique_ptr<core::RecordStore>> OpenStore(const Context& ctx);
 
+// The record store with loyalty beside it, on one connection.
+Result<std::unique_ptr<StoreSession>> OpenSession(const Context& ctx);
+
 // The business time zone kept in the database's settings (UTC when unset).
 Result<BusinessZone> LoadZone(core::RecordStore& store);
 

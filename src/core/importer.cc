@@ -192,8 +192,22 @@ class Run {
 
   // Writes one record inside the open batch. A database error rolls the batch back and replays
   // it one record per transaction, so only the record at fault is rejected.
+  // Stores one record and runs the purchase hook on it.
+  Result<WriteOutcome> Store(const AnyRecord& record) {
+    RETAIN_ASSIGN_OR_RETURN(WriteOutcome outcome, Put(store_, record));
+    const auto* purchase = std::get_if<Purchase>(&record);
+    if (purchase && options_.after_purchase) {
+      if (auto ok = options_.after_purchase(*purchase, outcome); !ok) {
+        Error e = ok.error();
+        e.field.clear();  // not the row's fault alone: roll back, replay, reject only if it fails alone
+        return tl::unexpected(std::move(e));
+      }
+    }
+    return outcome;
+  }
+
   Status Write(Pending pending) {
-    auto outcome = Put(store_, pending.record);
+    auto outcome = Store(pending.record);
     if (outcome) {
       batch_counts_.Add(*outcome);
       if (!options_.strict) batch_.push_back(std::move(pending));
@@ -226,7 +240,7 @@ class Run {
     Counts counts;
     std::optional<Error> failure;
     for (size_t i = begin; i < end && !failure; ++i) {
-      auto outcome = Put(store_, batch[i].record);
+      auto outcome = Store(batch[i].record);
       if (outcome) counts.Add(*outcome);
       else failure = outcome.error();
     }

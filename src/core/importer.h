@@ -6,6 +6,7 @@
 #define RETAIN_CORE_IMPORTER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct ImportOptions {
   bool strict = false;     // all or nothing: one transaction, rolled back if any row is rejected
   size_t batch_size = 50000;  // rows per transaction when not strict (docs/PERFORMANCE.md)
   BusinessZone zone;       // for times written without a zone
+  // Run after each purchase is stored, inside the same transaction (loyalty books what the
+  // purchase earns there). A failure rolls the batch back like a database error, so the
+  // purchase is stored exactly when everything the hook wrote is.
+  std::function<Status(const Purchase&, WriteOutcome)> after_purchase;
 };
 
 struct ImportReport {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/parse.h"
+#include "loyalty/engine.h"
 #include "server/api.h"
 #include "server/json_mapping.h"
 #include "staff/roles.h"
@@ -153,6 +154,18 @@ Status Publish(core::WebhookStore& outbox, const T& record, const std::optional<
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   json payload = {{"type", type}, {"created_at", FormatTimestamp(now)}, {"data", ToJson(record)}};
   return outbox.AppendOutbox({0, type, record.external_id, payload.dump(), now});
+}
+
+// What a stored record means to the modules that follow records: a purchase earns (or a return
+// takes back) loyalty points and punches, in the same transaction.
+template <typename T>
+Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, core::WriteOutcome outcome,
+                  const std::string& actor) {
+  if constexpr (std::is_same_v<T, core::Purchase>) {
+    return loyalty::Engine(zone).OnPurchase(stores.loyalty(), stores.records(), record, outcome, actor);
+  } else {
+    return Ok();
+  }
 }
 
 // An error the request caused (the store names a field, or refused for a reason of the data)
@@ -306,7 +319,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         }
         lines->push_back({number, std::move(*parsed)});
       }
-      job = [lines, errors, read, actor = req.principal->actor](Stores& stores) -> Result<Response> {
+      job = [lines, errors, read, zone, actor = req.principal->actor](Stores& stores) -> Result<Response> {
         core::RecordStore& store = stores.records();
         json out_errors = *errors;
         int64_t counts[3] = {0, 0, 0};
@@ -324,6 +337,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
           }
           RETAIN_RETURN_IF_ERROR(Audit(store, actor, l.record, *before, *r));
           RETAIN_RETURN_IF_ERROR(Publish(stores.webhooks(), l.record, *before, *r));
+          RETAIN_RETURN_IF_ERROR(AfterWrite(stores, zone, l.record, *r, actor));
           ++counts[static_cast<int>(*r)];
         }
         std::sort(out_errors.begin(), out_errors.end(),
@@ -345,7 +359,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         if (req.Header("idempotency-key").empty()) return reply(ErrorResponse(parsed.error()));
         job = [response = ErrorResponse(parsed.error())](Stores&) -> Result<Response> { return response; };
       }
-      else job = [record = std::move(*parsed), actor = req.principal->actor](Stores& stores) -> Result<Response> {
+      else job = [record = std::move(*parsed), zone, actor = req.principal->actor](Stores& stores) -> Result<Response> {
         core::RecordStore& store = stores.records();
         auto before = K::Get(store, record.external_id);
         if (!before) return tl::unexpected(before.error());
@@ -353,6 +367,7 @@ void AddKind(Router& router, const ApiContext& ctx) {
         if (!r) return RowError(r.error());
         RETAIN_RETURN_IF_ERROR(Audit(store, actor, record, *before, *r));
         RETAIN_RETURN_IF_ERROR(Publish(stores.webhooks(), record, *before, *r));
+        RETAIN_RETURN_IF_ERROR(AfterWrite(stores, zone, record, *r, actor));
         json out = ToJson(record);
         return Json(*r == core::WriteOutcome::kInserted ? 201 : 200,
                     {{"result", OutcomeName(*r)}, {"data", std::move(out)}});

@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
+#include "loyalty/loyalty_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "staff/staff_store.h"
@@ -31,6 +32,7 @@ class Stores {
   virtual core::RecordStore& records() = 0;
   virtual staff::StaffStore& staff() = 0;
   virtual core::WebhookStore& webhooks() = 0;
+  virtual loyalty::LoyaltyStore& loyalty() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

@@ -11,6 +11,7 @@
 
 #include "common/money.h"
 #include "core/parse.h"
+#include "storage/loyalty_store.h"
 #include "storage/migrations.h"
 
 namespace retain::storage {
@@ -50,7 +51,9 @@ struct Existing {
 
 class SqlRecordStore : public SqlStore {
  public:
-  explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+  explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)) {}
+
+  loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
 
   Status Begin() override { return db_->Begin(); }
   Status BeginRead() override { return db_->BeginRead(); }
@@ -61,6 +64,7 @@ class SqlRecordStore : public SqlStore {
     // Ids handed out inside the transaction are gone with it.
     customer_ids_.clear();
     product_ids_.clear();
+    loyalty_->RolledBack();
   }
 
   Result<WriteOutcome> PutCustomer(const core::Customer& c) override {
@@ -1180,6 +1184,7 @@ class SqlRecordStore : public SqlStore {
   std::pair<int64_t, int64_t> pending_children_{0, 0};
   // INSERT statements by the address of their literal text.
   std::unordered_map<const char*, Statement*> inserts_;
+  std::unique_ptr<SqlLoyaltyStore> loyalty_;  // on db_
 };
 
 }  // namespace

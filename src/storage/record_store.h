@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
+#include "loyalty/loyalty_store.h"
 #include "staff/staff_store.h"
 #include "storage/database.h"
 
@@ -15,7 +16,11 @@ namespace retain::storage {
 
 // One session on the database serving both the records and the staff interfaces, so a write
 // and its audit entry share one transaction. Not thread-safe; open one per thread.
-class SqlStore : public core::RecordStore, public staff::StaffStore, public core::WebhookStore {};
+class SqlStore : public core::RecordStore, public staff::StaffStore, public core::WebhookStore {
+ public:
+  // Loyalty's tables on the same connection, so a purchase and what it earns commit together.
+  virtual loyalty::LoyaltyStore& loyalty() = 0;
+};
 
 // Opens the database at `url` (see Connection::Open), makes sure its schema is current (see
 // EnsureSchema) and returns a store over it.

@@ -1,0 +1,467 @@
+#include "loyalty/engine.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/crypto.h"
+#include "common/money.h"
+
+namespace retain::loyalty {
+namespace {
+
+using nlohmann::json;
+
+// Products of points, rates and money overflow 64 bits before they are divided back down.
+__extension__ typedef __int128 Wide;
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool Qualifies(const Qualifier& q, const core::PurchaseLine& line, const std::string& category) {
+  bool by_product = q.products.empty() || Contains(q.products, line.product);
+  bool by_category = q.categories.empty() || Contains(q.categories, category);
+  // With both lists set a line qualifies by either; with one, by that one.
+  if (!q.products.empty() && !q.categories.empty()) {
+    return Contains(q.products, line.product) || Contains(q.categories, category);
+  }
+  return by_product && by_category;
+}
+
+int64_t FactorPercent(const PointsRules& rules, const core::PurchaseLine& line, const std::string& category) {
+  int64_t best = 100;
+  bool any = false;
+  for (const auto& m : rules.multipliers) {
+    bool applies = (!m.product.empty() && m.product == line.product) ||
+                   (!m.category.empty() && !category.empty() && m.category == category);
+    if (applies) {
+      best = any ? std::max(best, m.factor_percent) : m.factor_percent;
+      any = true;
+    }
+  }
+  return best;
+}
+
+// Days since 1970-01-01 of a week's Monday / a month's first day, as instants in `zone`.
+struct Windows {
+  Timestamp day, week, month;
+};
+
+Windows WindowsOf(const BusinessZone& zone, Timestamp t) {
+  using namespace date;
+  year_month_day d = zone.LocalDate(t);
+  sys_days days{d};
+  weekday wd{days};
+  sys_days monday = days - (wd - Monday);
+  return {zone.StartOfDay(d), zone.StartOfDay(year_month_day{monday}), zone.StartOfDay(d.year() / d.month() / 1)};
+}
+
+}  // namespace
+
+Basket Evaluate(const Program& program, const core::Purchase& sale, const Categories& categories) {
+  Basket b;
+  if (sale.kind != core::PurchaseKind::kSale) return b;
+  if (!program.currency.empty() && program.currency != sale.currency) return b;
+  auto exponent = CurrencyExponent(sale.currency);
+  int64_t unit = 1;
+  for (int i = 0; i < (exponent ? *exponent : 2); ++i) unit *= 10;
+  // Points are summed in millionths of a point per minor unit so fractions of lines add up
+  // before the one rounding down at the end.
+  Wide micro = 0;
+  int64_t item_points = 0;
+  std::vector<core::PurchaseLine> lines = sale.lines;
+  if (lines.empty()) {  // a purchase recorded by its total alone is one item
+    core::PurchaseLine whole;
+    whole.amount_minor = sale.total_minor;
+    lines.push_back(whole);
+  }
+  for (const auto& line : lines) {
+    auto it = categories.find(line.product);
+    const std::string& category = it == categories.end() ? std::string() : it->second;
+    if (!Qualifies(program.qualifying, line, category)) continue;
+    b.qualifying_minor += line.amount_minor;
+    int64_t qty = std::max<int64_t>(line.quantity, 0);
+    b.items += qty;
+    if (program.kind == ProgramKind::kPoints) {
+      int64_t factor = FactorPercent(program.points, line, category);
+      micro += static_cast<Wide>(line.amount_minor) * program.points.per_unit_milli * factor * 10;
+      item_points += program.points.per_item * qty * factor / 100;
+    }
+  }
+  if (b.qualifying_minor <= 0 || b.qualifying_minor < program.qualifying.min_spend_minor) {
+    return Basket{b.qualifying_minor, b.items, 0, 0};
+  }
+  if (program.kind == ProgramKind::kPoints) {
+    // per_unit_milli/1000 points per unit; unit minor units per unit; factor/100.
+    b.points = static_cast<int64_t>(micro / (static_cast<Wide>(unit) * 1'000'000)) + item_points;
+  } else {
+    b.punches = program.card.per_item ? b.items : 1;
+  }
+  return b;
+}
+
+std::string_view LedgerKindName(LedgerKind kind) {
+  switch (kind) {
+    case LedgerKind::kEarn: return "earn";
+    case LedgerKind::kReverse: return "reverse";
+    case LedgerKind::kSpend: return "spend";
+    case LedgerKind::kExpire: return "expire";
+    case LedgerKind::kAdjust: return "adjust";
+    case LedgerKind::kPunch: return "punch";
+    case LedgerKind::kUnpunch: return "unpunch";
+    case LedgerKind::kCard: return "card";
+  }
+  return "?";
+}
+
+Result<LedgerKind> ParseLedgerKind(std::string_view name) {
+  for (auto k : {LedgerKind::kEarn, LedgerKind::kReverse, LedgerKind::kSpend, LedgerKind::kExpire,
+                 LedgerKind::kAdjust, LedgerKind::kPunch, LedgerKind::kUnpunch, LedgerKind::kCard}) {
+    if (LedgerKindName(k) == name) return k;
+  }
+  return Internal(fmt::format("unknown ledger kind '{}'", name));
+}
+
+Result<std::string> NewCouponCode() {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no I, O, 0, 1
+  RETAIN_ASSIGN_OR_RETURN(auto hex, RandomHex(12));
+  std::string code;
+  for (size_t i = 0; i < 12; ++i) {
+    int byte = std::stoi(hex.substr(i * 2, 2), nullptr, 16);
+    if (i > 0 && i % 4 == 0) code += '-';
+    code += kAlphabet[static_cast<size_t>(byte) % kAlphabet.size()];
+  }
+  return code;
+}
+
+json RewardJson(const Reward& r, const std::string& currency) {
+  json j = {{"id", r.id}, {"kind", RewardKindName(r.kind)}};
+  if (!r.product.empty()) j["product"] = r.product;
+  if (r.percent) j["percent"] = r.percent;
+  if (r.amount_minor) {
+    j["amount_minor"] = r.amount_minor;
+    j["currency"] = currency;
+  }
+  if (!r.description.empty()) j["description"] = r.description;
+  if (r.valid_days) j["valid_days"] = r.valid_days;
+  if (r.cost_points) j["points"] = r.cost_points;
+  return j;
+}
+
+int Engine::DayNumber(Timestamp t) const {
+  return static_cast<int>(date::sys_days(zone_.LocalDate(t)).time_since_epoch().count());
+}
+
+Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, const core::Purchase& purchase,
+                          core::WriteOutcome outcome, const std::string& actor) {
+  if (outcome == core::WriteOutcome::kUnchanged) return Ok();
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  if (programs->empty()) return Ok();
+  Categories categories;
+  bool looked_up = false;
+  for (const auto& id : programs->Ids()) {
+    const ProgramSet::Entry* entry = programs->InEffect(id, purchase.occurred_at);
+    if (!entry) continue;
+    if (purchase.kind == core::PurchaseKind::kReturn) {
+      RETAIN_RETURN_IF_ERROR(Reverse(loyalty, records, *entry, purchase, actor));
+      continue;
+    }
+    if (!looked_up) {
+      for (const auto& line : purchase.lines) {
+        if (line.product.empty() || categories.contains(line.product)) continue;
+        RETAIN_ASSIGN_OR_RETURN(auto product, records.GetProduct(line.product));
+        categories[line.product] = product ? product->category : "";
+      }
+      looked_up = true;
+    }
+    Basket basket = Evaluate(entry->program, purchase, categories);
+    if (entry->program.kind == ProgramKind::kPoints) {
+      RETAIN_RETURN_IF_ERROR(Earn(loyalty, *entry, purchase, basket, outcome, actor));
+    } else if (basket.punches > 0 && outcome == core::WriteOutcome::kInserted) {
+      RETAIN_RETURN_IF_ERROR(Punch(loyalty, *entry, purchase, basket, actor));
+    }
+  }
+  return Ok();
+}
+
+Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
+                    const Basket& basket, core::WriteOutcome outcome, const std::string& actor) {
+  const Program& p = entry.program;
+  const std::string ref = sale.external_id;
+  int64_t earned_before = 0;
+  if (outcome == core::WriteOutcome::kUpdated) {
+    RETAIN_ASSIGN_OR_RETURN(earned_before, loyalty.SumByRef(p.id, ref, LedgerKind::kEarn));
+  } else if (basket.points <= 0) {
+    return Ok();
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, basket.points > 0, sale.occurred_at));
+  if (!locked) return Ok();  // a correction to nothing, for someone who never joined
+  Account account = *locked;
+
+  int64_t target = basket.points;
+  if (target > 0 && (p.points.cap_day || p.points.cap_week || p.points.cap_month)) {
+    Windows w = WindowsOf(zone_, sale.occurred_at);
+    auto room = [&](int64_t cap, Timestamp from) -> Result<int64_t> {
+      if (cap == 0) return target;
+      RETAIN_ASSIGN_OR_RETURN(int64_t earned, loyalty.EarnedBetween(p.id, sale.customer, from, sale.occurred_at + std::chrono::seconds(1)));
+      return std::max<int64_t>(0, cap - (earned - earned_before));
+    };
+    RETAIN_ASSIGN_OR_RETURN(int64_t d, room(p.points.cap_day, w.day));
+    RETAIN_ASSIGN_OR_RETURN(int64_t wk, room(p.points.cap_week, w.week));
+    RETAIN_ASSIGN_OR_RETURN(int64_t m, room(p.points.cap_month, w.month));
+    target = std::min({target, d, wk, m});
+  }
+  int64_t delta = target - earned_before;
+  if (delta == 0) return Ok();
+  std::string source = "purchase:" + ref;
+  if (outcome == core::WriteOutcome::kUpdated) {
+    // A correction: numbered after the entries already booked for the sale.
+    RETAIN_ASSIGN_OR_RETURN(auto page, loyalty.Ledger(p.id, sale.customer, "", 1));
+    source = fmt::format("purchase:{}#{}", ref, page.items.empty() ? 0 : page.items.front().id);
+  }
+  LedgerEntry e{0, p.id, sale.customer, LedgerKind::kEarn, delta, source, ref, "", actor, entry.meta.version,
+                sale.occurred_at};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Ok();  // booked before
+  account.balance += delta;
+  if (delta > 0) {
+    int64_t pay = std::min(account.debt, delta);
+    account.debt -= pay;
+    Lot lot{0, delta, delta - pay, sale.occurred_at, sale.occurred_at + std::chrono::days(p.points.pending_days),
+            ExpiresAt(p.points.expiry, sale.occurred_at, zone_)};
+    RETAIN_RETURN_IF_ERROR(loyalty.AddLot(p.id, sale.customer, *id, lot).map([](int64_t) {}));
+  } else {
+    RETAIN_RETURN_IF_ERROR(Take(loyalty, account, -delta, sale.occurred_at, false, true));
+  }
+  return loyalty.SaveAccount(account);
+}
+
+Status Engine::Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
+                     const Basket& basket, const std::string& actor) {
+  const Program& p = entry.program;
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, true, sale.occurred_at));
+  Account account = *locked;
+  int day = DayNumber(sale.occurred_at);
+  int64_t punches = basket.punches;
+  if (p.card.one_per_day) {
+    if (account.last_punch_day == day) return Ok();
+    punches = 1;
+  }
+  LedgerEntry e{0, p.id, sale.customer, LedgerKind::kPunch, punches, "purchase:" + sale.external_id,
+                sale.external_id, "", actor, entry.meta.version, sale.occurred_at};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Ok();
+  account.last_punch_day = day;
+  account.punches += static_cast<int>(punches);
+  account.balance += punches;
+  const Reward* reward = p.FindReward(p.card.reward);
+  while (account.punches >= p.card.punches) {
+    account.punches -= p.card.punches;
+    account.balance -= p.card.punches;
+    ++account.cards_completed;
+    std::string source = fmt::format("card:{}:{}:{}", p.id, sale.customer, account.cards_completed);
+    LedgerEntry done{0, p.id, sale.customer, LedgerKind::kCard, -p.card.punches, source, sale.external_id,
+                     "card completed", actor, entry.meta.version, sale.occurred_at};
+    RETAIN_ASSIGN_OR_RETURN(auto card_id, loyalty.AppendLedger(done));
+    if (card_id && reward) {
+      RETAIN_RETURN_IF_ERROR(IssueCoupon(loyalty, entry, *reward, sale.customer, source, sale.occurred_at));
+    }
+  }
+  return loyalty.SaveAccount(account);
+}
+
+Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
+                       const core::Purchase& ret, const std::string& actor) {
+  const Program& p = entry.program;
+  if (ret.original.empty()) return Ok();
+  LedgerKind given_kind = p.kind == ProgramKind::kPoints ? LedgerKind::kEarn : LedgerKind::kPunch;
+  LedgerKind back_kind = p.kind == ProgramKind::kPoints ? LedgerKind::kReverse : LedgerKind::kUnpunch;
+  RETAIN_ASSIGN_OR_RETURN(int64_t given, loyalty.SumByRef(p.id, ret.original, given_kind));
+  if (given <= 0) return Ok();
+  RETAIN_ASSIGN_OR_RETURN(int64_t taken, loyalty.SumByRef(p.id, ret.original, back_kind));
+  RETAIN_ASSIGN_OR_RETURN(auto sale, records.GetPurchase(ret.original));
+  if (!sale || sale->total_minor <= 0) return Ok();
+  // The returned share of what the sale gave, rounded to the nearest point, never more than is left.
+  Wide share = static_cast<Wide>(given) * std::min(ret.total_minor, sale->total_minor);
+  int64_t points = static_cast<int64_t>((share + sale->total_minor / 2) / sale->total_minor);
+  points = std::min(points, given + taken);  // taken is negative
+  if (points <= 0) return Ok();
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, ret.customer, false, ret.occurred_at));
+  if (!locked) return Ok();
+  Account account = *locked;
+  if (p.kind == ProgramKind::kPunchCard) {
+    // Punches come off the current card only: a card already completed stays completed.
+    points = std::min<int64_t>(points, account.punches);
+    if (points <= 0) return Ok();
+  }
+  LedgerEntry e{0, p.id, ret.customer, back_kind, -points, "return:" + ret.external_id, ret.original, "",
+                actor, entry.meta.version, ret.occurred_at};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Ok();
+  account.balance -= points;
+  if (p.kind == ProgramKind::kPunchCard) {
+    account.punches -= static_cast<int>(points);
+  } else {
+    RETAIN_RETURN_IF_ERROR(Take(loyalty, account, points, ret.occurred_at, false, true));
+  }
+  return loyalty.SaveAccount(account);
+}
+
+Status Engine::Take(LoyaltyStore& loyalty, Account& account, int64_t points, Timestamp now, bool only_available,
+                    bool allow_debt) {
+  RETAIN_ASSIGN_OR_RETURN(auto lots, loyalty.OpenLots(account.program, account.customer));
+  int64_t available = -account.debt;
+  for (const auto& lot : lots) {
+    if (only_available && lot.available_at > now) continue;
+    if (lot.expires_at && *lot.expires_at <= now) continue;
+    available += lot.remaining;
+  }
+  if (!allow_debt && available < points) {
+    return FailedPrecondition(fmt::format("not enough points: {} available, {} needed", std::max<int64_t>(available, 0), points));
+  }
+  int64_t left = points;
+  for (const auto& lot : lots) {
+    if (left == 0) break;
+    if (only_available && lot.available_at > now) continue;
+    if (lot.expires_at && *lot.expires_at <= now && only_available) continue;
+    int64_t take = std::min(left, lot.remaining);
+    RETAIN_RETURN_IF_ERROR(loyalty.SetLotRemaining(lot.id, lot.remaining - take));
+    left -= take;
+  }
+  account.debt += left;  // only when allowed: what the lots could not cover
+  return Ok();
+}
+
+Result<Coupon> Engine::IssueCoupon(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const Reward& reward,
+                                   const std::string& customer, const std::string& source, Timestamp now) {
+  Coupon c;
+  for (int attempt = 0;; ++attempt) {
+    RETAIN_ASSIGN_OR_RETURN(c.code, NewCouponCode());
+    RETAIN_ASSIGN_OR_RETURN(auto clash, loyalty.GetCoupon(c.code));
+    if (!clash) break;
+    if (attempt == 5) return Internal("could not draw an unused coupon code");
+  }
+  c.customer = customer;
+  c.program = entry.program.id;
+  c.reward = reward.id;
+  c.reward_json = RewardJson(reward, entry.program.currency).dump();
+  c.source = source;
+  c.issued_at = now;
+  if (reward.valid_days > 0) c.expires_at = now + std::chrono::days(reward.valid_days);
+  RETAIN_RETURN_IF_ERROR(loyalty.PutCoupon(c));
+  return c;
+}
+
+Result<Issued> Engine::Redeem(LoyaltyStore& loyalty, const std::string& program, const std::string& customer,
+                              const std::string& reward_id, const std::string& key, const std::string& actor,
+                              Timestamp now) {
+  std::string source = "redeem:" + key;
+  RETAIN_ASSIGN_OR_RETURN(auto previous, loyalty.CouponBySource(source));
+  if (previous) {
+    if (previous->customer != customer || previous->program != program || previous->reward != reward_id) {
+      return Conflict("this idempotency key was used for another redemption", "key");
+    }
+    return Issued{*previous, true};
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  const ProgramSet::Entry* entry = programs->InEffect(program, now);
+  if (!entry) return NotFound(fmt::format("no program '{}' is in effect", program), "program");
+  const Program& p = entry->program;
+  if (p.kind != ProgramKind::kPoints) return InvalidArgument("a punch card's reward comes with a full card", "program");
+  const Reward* reward = p.FindReward(reward_id);
+  if (!reward) return NotFound(fmt::format("program '{}' has no reward '{}'", program, reward_id), "reward");
+  if (reward->cost_points <= 0) return InvalidArgument("this reward is not offered for points", "reward");
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(program, customer, false, now));
+  if (!locked) return FailedPrecondition(fmt::format("not enough points: 0 available, {} needed", reward->cost_points));
+  Account account = *locked;
+  RETAIN_RETURN_IF_ERROR(ExpireAccount(loyalty, account, now).map([](int64_t) {}));
+  RETAIN_RETURN_IF_ERROR(Take(loyalty, account, reward->cost_points, now, true, false));
+  LedgerEntry e{0, program, customer, LedgerKind::kSpend, -reward->cost_points, source, reward->id,
+                "redeemed for " + reward->id, actor, entry->meta.version, now};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Conflict("this redemption was booked by a concurrent request; retry to see it", "key");
+  account.balance -= reward->cost_points;
+  RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
+  RETAIN_ASSIGN_OR_RETURN(auto coupon, IssueCoupon(loyalty, *entry, *reward, customer, source, now));
+  return Issued{std::move(coupon), false};
+}
+
+Result<LedgerEntry> Engine::Adjust(LoyaltyStore& loyalty, const std::string& program, const std::string& customer,
+                                   int64_t points, const std::string& reason, const std::string& key,
+                                   const std::string& actor, Timestamp now) {
+  if (points == 0) return InvalidArgument("must not be zero", "points");
+  if (reason.empty()) return InvalidArgument("is required: say why the points change", "reason");
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  const ProgramSet::Entry* entry = programs->InEffect(program, now);
+  if (!entry) return NotFound(fmt::format("no program '{}' is in effect", program), "program");
+  if (entry->program.kind != ProgramKind::kPoints) return InvalidArgument("only points programs take adjustments", "program");
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(program, customer, true, now));
+  Account account = *locked;
+  LedgerEntry e{0, program, customer, LedgerKind::kAdjust, points, "adjust:" + key, "", reason, actor,
+                entry->meta.version, now};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Conflict("this idempotency key was used for another adjustment", "key");
+  e.id = *id;
+  account.balance += points;
+  if (points > 0) {
+    int64_t pay = std::min(account.debt, points);
+    account.debt -= pay;
+    Lot lot{0, points, points - pay, now, now, ExpiresAt(entry->program.points.expiry, now, zone_)};
+    RETAIN_RETURN_IF_ERROR(loyalty.AddLot(program, customer, *id, lot).map([](int64_t) {}));
+  } else {
+    RETAIN_RETURN_IF_ERROR(Take(loyalty, account, -points, now, false, true));
+  }
+  RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
+  return e;
+}
+
+Result<Coupon> Engine::UseCoupon(LoyaltyStore& loyalty, const std::string& code, const std::string& ref,
+                                 Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(bool burnt, loyalty.BurnCoupon(code, ref, now));
+  RETAIN_ASSIGN_OR_RETURN(auto coupon, loyalty.GetCoupon(code));
+  if (!coupon) return NotFound(fmt::format("no coupon has the code {}", code), "code");
+  if (burnt) return *coupon;
+  if (coupon->redeemed_at) {
+    if (coupon->redeemed_ref == ref) return *coupon;  // the same use, asked again
+    return FailedPrecondition(fmt::format("coupon {} was used on {} ({})", code, FormatTimestamp(*coupon->redeemed_at),
+                                          coupon->redeemed_ref));
+  }
+  return FailedPrecondition(fmt::format("coupon {} expired on {}", code, FormatTimestamp(*coupon->expires_at)));
+}
+
+Result<int64_t> Engine::ExpireAccount(LoyaltyStore& loyalty, Account& account, Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  const ProgramSet::Entry* entry = programs->InEffect(account.program, now);
+  int version = entry ? entry->meta.version : 0;
+  RETAIN_ASSIGN_OR_RETURN(auto lots, loyalty.OpenLots(account.program, account.customer));
+  int64_t expired = 0;
+  for (const auto& lot : lots) {
+    if (!lot.expires_at || *lot.expires_at > now || lot.remaining == 0) continue;
+    LedgerEntry e{0, account.program, account.customer, LedgerKind::kExpire, -lot.remaining,
+                  fmt::format("expire:{}", lot.id), fmt::format("lot:{}", lot.id), "expired", "retain",
+                  version, *lot.expires_at};
+    RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+    if (!id) continue;
+    RETAIN_RETURN_IF_ERROR(loyalty.SetLotRemaining(lot.id, 0));
+    account.balance -= lot.remaining;
+    expired += lot.remaining;
+  }
+  if (expired) RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
+  return expired;
+}
+
+Result<int64_t> Engine::ExpireDue(LoyaltyStore& loyalty, Timestamp now, int limit) {
+  RETAIN_ASSIGN_OR_RETURN(auto due, loyalty.AccountsWithExpiredLots(now, limit));
+  int64_t total = 0;
+  for (const auto& [program, customer] : due) {
+    RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(program, customer, false, now));
+    if (!locked) continue;
+    Account account = *locked;
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ExpireAccount(loyalty, account, now));
+    total += n;
+  }
+  return total;
+}
+
+}  // namespace retain::loyalty

@@ -1,0 +1,105 @@
+// The loyalty engine: what a purchase earns in every program in effect, what a return takes back,
+// redemptions, adjustments and expiry. Every booking goes through the ledger under a unique
+// source, so a purchase that arrives twice (a retried request, a re-imported file) earns once.
+//
+// Functions here run inside the caller's transaction on a store that shares one connection
+// with the record store; they never commit.
+#ifndef RETAIN_LOYALTY_ENGINE_H_
+#define RETAIN_LOYALTY_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "core/records.h"
+#include "core/store.h"
+#include "loyalty/loyalty_store.h"
+#include "loyalty/program.h"
+
+namespace retain::loyalty {
+
+// What a basket is worth to one program, before caps and the once-a-day rule.
+struct Basket {
+  int64_t qualifying_minor = 0;  // the qualifying lines' total
+  int64_t items = 0;             // qualifying items (quantities summed)
+  int64_t points = 0;            // points programs: points earned
+  int64_t punches = 0;           // punch cards: punches earned
+};
+
+// Product id -> category, for the lines of one purchase (only products it names).
+using Categories = std::map<std::string, std::string>;
+
+// Evaluates a sale against a program. Pure: no store, no clock. A purchase in another currency
+// than the program's earns nothing.
+Basket Evaluate(const Program& program, const core::Purchase& sale, const Categories& categories);
+
+// A reward handed out, with the coupon that carries it.
+struct Issued {
+  Coupon coupon;
+  bool replayed = false;  // the same request was booked before; this is its coupon
+};
+
+class Engine {
+ public:
+  explicit Engine(BusinessZone zone) : zone_(std::move(zone)) {}
+
+  // Books what a stored purchase means to every program in effect at its time: a sale earns
+  // points or punches (a completed card issues its reward), a return takes back the returned
+  // share of what its sale earned, a corrected sale earns the difference. `outcome` is what
+  // storing the purchase did; kUnchanged books nothing.
+  Status OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, const core::Purchase& purchase,
+                    core::WriteOutcome outcome, const std::string& actor);
+
+  // Spends a member's points on a reward of the program and issues its coupon. `key` makes the
+  // request idempotent (the same key returns the first coupon). FailedPrecondition when the
+  // available points do not cover the price.
+  Result<Issued> Redeem(LoyaltyStore& loyalty, const std::string& program, const std::string& customer,
+                        const std::string& reward, const std::string& key, const std::string& actor, Timestamp now);
+
+  // A manual correction of a member's points (positive or negative) with its reason. Negative
+  // adjustments take points from lots like a spend but may leave a debt.
+  Result<LedgerEntry> Adjust(LoyaltyStore& loyalty, const std::string& program, const std::string& customer,
+                             int64_t points, const std::string& reason, const std::string& key,
+                             const std::string& actor, Timestamp now);
+
+  // Uses a coupon at `ref` (a purchase or a request). NotFound, or FailedPrecondition saying
+  // whether it was used already or has expired.
+  Result<Coupon> UseCoupon(LoyaltyStore& loyalty, const std::string& code, const std::string& ref, Timestamp now);
+
+  // Expires every lot past its time, in accounts taken at most `limit` at a time; returns the
+  // points expired.
+  Result<int64_t> ExpireDue(LoyaltyStore& loyalty, Timestamp now, int limit = 1000);
+
+  // The account's lots that have expired are booked as expired (inside the account's lock).
+  Result<int64_t> ExpireAccount(LoyaltyStore& loyalty, Account& account, Timestamp now);
+
+ private:
+  Status Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
+              const Basket& basket, core::WriteOutcome outcome, const std::string& actor);
+  Status Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
+               const Basket& basket, const std::string& actor);
+  Status Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
+                 const core::Purchase& ret, const std::string& actor);
+  // Takes `points` from the account's lots, soonest-expiring first; what the lots cannot cover
+  // becomes debt when `allow_debt`, else FailedPrecondition.
+  Status Take(LoyaltyStore& loyalty, Account& account, int64_t points, Timestamp now, bool only_available,
+              bool allow_debt);
+  Result<Coupon> IssueCoupon(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const Reward& reward,
+                             const std::string& customer, const std::string& source, Timestamp now);
+  int DayNumber(Timestamp t) const;
+
+  BusinessZone zone_;
+};
+
+// A new coupon code: 12 characters from an alphabet without look-alikes, as XXXX-XXXX-XXXX.
+Result<std::string> NewCouponCode();
+
+// The reward as JSON, for coupons and the API.
+nlohmann::json RewardJson(const Reward& reward, const std::string& currency);
+
+}  // namespace retain::loyalty
+
+#endif  // RETAIN_LOYALTY_ENGINE_H_

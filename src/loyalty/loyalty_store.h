@@ -1,0 +1,164 @@
+// Where loyalty keeps its state: program versions, members' accounts, the append-only points
+// ledger with its earn lots, and coupons. The SQL implementation shares the record store's
+// connection (storage/record_store.h), so a purchase and the points it earns commit together.
+//
+// Customers and programs are named by external id throughout. Calls that change an account run
+// inside the caller's transaction after LockAccount, which serialises every change to one
+// account (a row lock on PostgreSQL; SQLite's write transactions are serial already).
+#ifndef RETAIN_LOYALTY_LOYALTY_STORE_H_
+#define RETAIN_LOYALTY_LOYALTY_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "core/store.h"
+#include "loyalty/program.h"
+
+namespace retain::loyalty {
+
+// One version of a program's document.
+struct ProgramVersion {
+  std::string program;  // the program's id
+  int version = 0;
+  std::string document;  // the JSON as given
+  Timestamp effective_at;
+  std::string created_by;
+  Timestamp created_at;
+};
+
+// Every program with every version parsed, to find the rules in effect at an instant.
+class ProgramSet {
+ public:
+  struct Entry {
+    ProgramVersion meta;
+    Program program;
+  };
+  explicit ProgramSet(std::vector<Entry> entries);
+
+  // The version of `program` in effect at `at` (the newest whose effective_at is not after it),
+  // or nullptr.
+  const Entry* InEffect(std::string_view program, Timestamp at) const;
+  // The newest version of each program, in effect or not yet.
+  std::vector<const Entry*> Latest() const;
+  // Program ids.
+  std::vector<std::string> Ids() const;
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::vector<Entry> entries_;  // by program id, then version
+};
+
+// A member's standing in one program.
+struct Account {
+  std::string program;
+  std::string customer;
+  int64_t balance = 0;      // the sum of the ledger: points held, less any debt
+  int64_t debt = 0;         // points returns took back after they were spent
+  int punches = 0;          // on the current card
+  int cards_completed = 0;
+  int last_punch_day = 0;   // days since 1970-01-01 in the business's zone; 0 = never
+  Timestamp joined_at;
+};
+
+enum class LedgerKind { kEarn, kReverse, kSpend, kExpire, kAdjust, kPunch, kUnpunch, kCard };
+std::string_view LedgerKindName(LedgerKind kind);
+Result<LedgerKind> ParseLedgerKind(std::string_view name);
+
+struct LedgerEntry {
+  int64_t id = 0;
+  std::string program;
+  std::string customer;
+  LedgerKind kind = LedgerKind::kEarn;
+  int64_t points = 0;        // signed; punches count as points on a punch card
+  std::string source;        // unique per program: "purchase:1001", "return:R7", "redeem:<key>"
+  std::string ref;           // what it belongs to: the sale a return reverses, the lot that expired
+  std::string reason;        // adjustments, spends: why
+  std::string actor;         // "import", "user:ana", "key:…"
+  int program_version = 0;
+  Timestamp occurred_at;
+};
+
+// The points of one earning entry.
+struct Lot {
+  int64_t id = 0;
+  int64_t points = 0;
+  int64_t remaining = 0;
+  Timestamp earned_at;
+  Timestamp available_at;  // pending until then (the return window)
+  std::optional<Timestamp> expires_at;
+};
+
+struct Coupon {
+  std::string code;
+  std::string customer;
+  std::string program;
+  std::string reward;       // the reward's id in the program
+  std::string reward_json;  // the reward as it was when issued
+  std::string source;       // unique: "card:<customer>:<n>", "redeem:<key>"
+  Timestamp issued_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> redeemed_at;
+  std::string redeemed_ref;  // the purchase or request that used it
+};
+
+class LoyaltyStore {
+ public:
+  virtual ~LoyaltyStore() = default;
+
+  // Stores a new version of program `id` (the next number) and returns it. Conflict when the
+  // program exists with another kind.
+  virtual Result<int> PutProgramVersion(const std::string& id, ProgramKind kind, const std::string& document,
+                                        Timestamp effective_at, const std::string& actor, Timestamp now) = 0;
+  // Every program, parsed; cached while no program changes.
+  virtual Result<std::shared_ptr<const ProgramSet>> Programs() = 0;
+
+  // Locks the account for the rest of the transaction and returns it; creates it first when
+  // `create` (joining at `now`). nullopt when absent and not created. NotFound for an unknown
+  // customer or program.
+  virtual Result<std::optional<Account>> LockAccount(const std::string& program, const std::string& customer,
+                                                     bool create, Timestamp now) = 0;
+  virtual Status SaveAccount(const Account& account) = 0;
+  virtual Result<std::optional<Account>> GetAccount(const std::string& program, const std::string& customer) = 0;
+  virtual Result<std::vector<Account>> AccountsOf(const std::string& customer) = 0;
+
+  // Appends an entry and returns its id, or nullopt when its source was booked before (then
+  // nothing is written).
+  virtual Result<std::optional<int64_t>> AppendLedger(const LedgerEntry& entry) = 0;
+  // Sum of the points of entries of `kind` whose ref is `ref` (what a sale earned, what its
+  // returns reversed).
+  virtual Result<int64_t> SumByRef(const std::string& program, const std::string& ref, LedgerKind kind) = 0;
+  // Points earned by a member in [from, to).
+  virtual Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
+                                        Timestamp to) = 0;
+  // The member's entries, newest first.
+  virtual Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,
+                                                 const std::string& cursor, int limit) = 0;
+  // Sum of every entry of the member (the balance's proof).
+  virtual Result<int64_t> LedgerSum(const std::string& program, const std::string& customer) = 0;
+
+  virtual Result<int64_t> AddLot(const std::string& program, const std::string& customer, int64_t ledger_id,
+                                 const Lot& lot) = 0;
+  // The member's lots with points left, soonest-expiring first (never-expiring last).
+  virtual Result<std::vector<Lot>> OpenLots(const std::string& program, const std::string& customer) = 0;
+  virtual Status SetLotRemaining(int64_t lot_id, int64_t remaining) = 0;
+  // Accounts holding lots past their expiry with points left, at most `limit`.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> AccountsWithExpiredLots(Timestamp now,
+                                                                                           int limit) = 0;
+
+  // Conflict when the code or the source exists.
+  virtual Status PutCoupon(const Coupon& coupon) = 0;
+  virtual Result<std::optional<Coupon>> GetCoupon(const std::string& code) = 0;
+  virtual Result<std::optional<Coupon>> CouponBySource(const std::string& source) = 0;
+  // Marks the coupon used if it is unused and unexpired at `now`; false otherwise (nothing changes).
+  virtual Result<bool> BurnCoupon(const std::string& code, const std::string& ref, Timestamp now) = 0;
+  virtual Result<std::vector<Coupon>> CouponsOf(const std::string& customer) = 0;
+};
+
+}  // namespace retain::loyalty
+
+#endif  // RETAIN_LOYALTY_LOYALTY_STORE_H_

@@ -1,0 +1,354 @@
+#include "loyalty/program.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/money.h"
+
+namespace retain::loyalty {
+namespace {
+
+using nlohmann::json;
+
+std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+// Reads one JSON object, remembering which keys were read so unknown ones can be refused.
+class Reader {
+ public:
+  Reader(const json& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  bool Has(std::string_view key) {
+    seen_.insert(std::string(key));
+    return obj_.contains(key) && !obj_.at(std::string(key)).is_null();
+  }
+  const json& At(std::string_view key) { return obj_.at(std::string(key)); }
+  std::string Field(std::string_view key) const { return Join(path_, key); }
+
+  Result<std::string> String(std::string_view key, bool required, std::string fallback = {}) {
+    if (!Has(key)) {
+      if (required) return InvalidArgument("is required", Field(key));
+      return fallback;
+    }
+    if (!At(key).is_string()) return InvalidArgument("must be a string", Field(key));
+    return At(key).get<std::string>();
+  }
+
+  Result<int64_t> Int(std::string_view key, int64_t min, int64_t max, int64_t fallback) {
+    if (!Has(key)) return fallback;
+    const json& v = At(key);
+    if (!v.is_number_integer()) return InvalidArgument("must be a whole number", Field(key));
+    auto n = v.get<int64_t>();
+    if (n < min || n > max) return InvalidArgument(fmt::format("must be between {} and {}", min, max), Field(key));
+    return n;
+  }
+
+  Result<bool> Bool(std::string_view key, bool fallback) {
+    if (!Has(key)) return fallback;
+    if (!At(key).is_boolean()) return InvalidArgument("must be true or false", Field(key));
+    return At(key).get<bool>();
+  }
+
+  // A number that may have a fraction ("per_unit": 1.5), kept in thousandths.
+  Result<int64_t> Milli(std::string_view key, int64_t max_whole, int64_t fallback) {
+    if (!Has(key)) return fallback;
+    const json& v = At(key);
+    if (!v.is_number()) return InvalidArgument("must be a number", Field(key));
+    double d = v.get<double>();
+    if (!(d >= 0) || d > static_cast<double>(max_whole)) {
+      return InvalidArgument(fmt::format("must be between 0 and {}", max_whole), Field(key));
+    }
+    return static_cast<int64_t>(d * 1000 + 0.5);
+  }
+
+  // Money as "6.50" in `currency`, or minor units under KEY_minor.
+  Result<int64_t> Money(std::string_view key, const std::string& currency) {
+    std::string minor_key = std::string(key) + "_minor";
+    if (Has(minor_key)) return Int(minor_key, 0, int64_t{1} << 50, 0);
+    if (!Has(key)) return 0;
+    if (!At(key).is_string()) return InvalidArgument("must be an amount written as a string, such as \"6.50\"", Field(key));
+    if (currency.empty()) return InvalidArgument("an amount needs the program's currency", Field(key));
+    auto amount = ParseAmount(At(key).get<std::string>(), currency);
+    if (!amount) return InvalidArgument(amount.error().message, Field(key));
+    if (*amount < 0) return InvalidArgument("must not be negative", Field(key));
+    return *amount;
+  }
+
+  Result<std::vector<std::string>> Strings(std::string_view key) {
+    std::vector<std::string> out;
+    if (!Has(key)) return out;
+    if (!At(key).is_array()) return InvalidArgument("must be a list of strings", Field(key));
+    for (size_t i = 0; i < At(key).size(); ++i) {
+      const json& v = At(key)[i];
+      if (!v.is_string() || v.get<std::string>().empty()) {
+        return InvalidArgument("must be a non-empty string", fmt::format("{}[{}]", Field(key), i));
+      }
+      out.push_back(v.get<std::string>());
+    }
+    return out;
+  }
+
+  // Refuses keys that were never asked for: a misspelt key must not be silently ignored.
+  Status NoOthers() const {
+    for (const auto& [key, value] : obj_.items()) {
+      if (!seen_.contains(key)) return InvalidArgument("is not a field of a program document", Field(key));
+    }
+    return Ok();
+  }
+
+ private:
+  const json& obj_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+Result<const json*> Object(Reader& r, std::string_view key) {
+  if (!r.Has(key)) return nullptr;
+  if (!r.At(key).is_object()) return InvalidArgument("must be an object", r.Field(key));
+  return &r.At(key);
+}
+
+Result<Qualifier> ParseQualifier(const json& obj, const std::string& path, const std::string& currency) {
+  Reader r(obj, path);
+  Qualifier q;
+  RETAIN_ASSIGN_OR_RETURN(q.products, r.Strings("products"));
+  RETAIN_ASSIGN_OR_RETURN(q.categories, r.Strings("categories"));
+  RETAIN_ASSIGN_OR_RETURN(q.min_spend_minor, r.Money("min_spend", currency));
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  return q;
+}
+
+Result<RewardKind> ParseRewardKind(const std::string& s, const std::string& field) {
+  if (s == "free_item") return RewardKind::kFreeItem;
+  if (s == "percent_off") return RewardKind::kPercentOff;
+  if (s == "amount_off") return RewardKind::kAmountOff;
+  if (s == "free_month") return RewardKind::kFreeMonth;
+  if (s == "gift") return RewardKind::kGift;
+  return InvalidArgument("must be one of free_item, percent_off, amount_off, free_month, gift", field);
+}
+
+Result<Reward> ParseReward(const json& obj, const std::string& path, const std::string& currency,
+                           std::string fallback_id) {
+  if (!obj.is_object()) return InvalidArgument("must be an object", path);
+  Reader r(obj, path);
+  Reward w;
+  RETAIN_ASSIGN_OR_RETURN(w.id, r.String("id", fallback_id.empty(), fallback_id));
+  RETAIN_ASSIGN_OR_RETURN(auto kind, r.String("kind", true));
+  RETAIN_ASSIGN_OR_RETURN(w.kind, ParseRewardKind(kind, r.Field("kind")));
+  RETAIN_ASSIGN_OR_RETURN(w.product, r.String("product", false));
+  RETAIN_ASSIGN_OR_RETURN(w.description, r.String("description", false));
+  RETAIN_ASSIGN_OR_RETURN(auto percent, r.Int("percent", 1, 100, 0));
+  w.percent = static_cast<int>(percent);
+  RETAIN_ASSIGN_OR_RETURN(w.amount_minor, r.Money("amount", currency));
+  RETAIN_ASSIGN_OR_RETURN(auto valid, r.Int("valid_days", 0, 3660, 0));
+  w.valid_days = static_cast<int>(valid);
+  RETAIN_ASSIGN_OR_RETURN(w.cost_points, r.Int("points", 0, int64_t{1} << 40, 0));
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  switch (w.kind) {
+    case RewardKind::kFreeItem:
+    case RewardKind::kFreeMonth:
+      if (w.product.empty()) return InvalidArgument("is required for this kind of reward", r.Field("product"));
+      break;
+    case RewardKind::kPercentOff:
+      if (w.percent == 0) return InvalidArgument("is required for percent_off", r.Field("percent"));
+      break;
+    case RewardKind::kAmountOff:
+      if (w.amount_minor == 0) return InvalidArgument("is required for amount_off", r.Field("amount"));
+      break;
+    case RewardKind::kGift:
+      if (w.description.empty()) return InvalidArgument("is required for a gift", r.Field("description"));
+      break;
+  }
+  return w;
+}
+
+Result<Expiry> ParseExpiry(Reader& r) {
+  Expiry e;
+  if (!r.Has("expiry")) return e;
+  const json& v = r.At("expiry");
+  const std::string field = r.Field("expiry");
+  if (v.is_string()) {
+    auto s = v.get<std::string>();
+    if (s == "never") return e;
+    if (s == "end_of_month") return Expiry{ExpiryRule::kEndOfMonth, 0};
+    if (s == "end_of_year") return Expiry{ExpiryRule::kEndOfYear, 0};
+    return InvalidArgument("must be \"never\", \"end_of_month\", \"end_of_year\" or {\"after_days\": N}", field);
+  }
+  if (v.is_object()) {
+    Reader er(v, field);
+    RETAIN_ASSIGN_OR_RETURN(auto days, er.Int("after_days", 1, 36600, 0));
+    RETAIN_RETURN_IF_ERROR(er.NoOthers());
+    if (days == 0) return InvalidArgument("is required", er.Field("after_days"));
+    return Expiry{ExpiryRule::kAfterDays, static_cast<int>(days)};
+  }
+  return InvalidArgument("must be \"never\", \"end_of_month\", \"end_of_year\" or {\"after_days\": N}", field);
+}
+
+Result<std::vector<Multiplier>> ParseMultipliers(Reader& r) {
+  std::vector<Multiplier> out;
+  if (!r.Has("multipliers")) return out;
+  if (!r.At("multipliers").is_array()) return InvalidArgument("must be a list", r.Field("multipliers"));
+  for (size_t i = 0; i < r.At("multipliers").size(); ++i) {
+    const json& m = r.At("multipliers")[i];
+    std::string path = fmt::format("{}[{}]", r.Field("multipliers"), i);
+    if (!m.is_object()) return InvalidArgument("must be an object", path);
+    Reader mr(m, path);
+    Multiplier x;
+    RETAIN_ASSIGN_OR_RETURN(x.product, mr.String("product", false));
+    RETAIN_ASSIGN_OR_RETURN(x.category, mr.String("category", false));
+    RETAIN_ASSIGN_OR_RETURN(auto factor, mr.Milli("factor", 100, 1000));
+    RETAIN_RETURN_IF_ERROR(mr.NoOthers());
+    if (x.product.empty() == x.category.empty()) {
+      return InvalidArgument("names either a product or a category", path);
+    }
+    x.factor_percent = factor / 10;
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view ProgramKindName(ProgramKind kind) {
+  return kind == ProgramKind::kPunchCard ? "punch_card" : "points";
+}
+
+std::string_view RewardKindName(RewardKind kind) {
+  switch (kind) {
+    case RewardKind::kFreeItem: return "free_item";
+    case RewardKind::kPercentOff: return "percent_off";
+    case RewardKind::kAmountOff: return "amount_off";
+    case RewardKind::kFreeMonth: return "free_month";
+    case RewardKind::kGift: return "gift";
+  }
+  return "?";
+}
+
+const Reward* Program::FindReward(std::string_view reward_id) const {
+  for (const auto& r : rewards) {
+    if (r.id == reward_id) return &r;
+  }
+  return nullptr;
+}
+
+Result<Program> ParseProgramDocument(const json& doc) {
+  if (!doc.is_object()) return InvalidArgument("a program document must be a JSON object");
+  Reader r(doc, "");
+  Program p;
+  RETAIN_ASSIGN_OR_RETURN(p.id, r.String("id", true));
+  if (p.id.size() > 64 || p.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+    return InvalidArgument("must be 1 to 64 lower-case letters, digits, '-' or '_'", "id");
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto kind, r.String("kind", true));
+  if (kind == "punch_card") p.kind = ProgramKind::kPunchCard;
+  else if (kind == "points") p.kind = ProgramKind::kPoints;
+  else return InvalidArgument("must be punch_card or points", "kind");
+
+  if (r.Has("name")) {
+    const json& n = r.At("name");
+    if (n.is_string()) {
+      p.name["en"] = n.get<std::string>();
+    } else if (n.is_object()) {
+      for (const auto& [locale, text] : n.items()) {
+        if (locale != "en" && locale != "pt" && locale != "da") return InvalidArgument("must be en, pt or da", "name." + locale);
+        if (!text.is_string()) return InvalidArgument("must be a string", "name." + locale);
+        p.name[locale] = text.get<std::string>();
+      }
+    } else {
+      return InvalidArgument("must be a string or an object of en, pt and da names", "name");
+    }
+  }
+  if (!p.name.contains("en")) p.name["en"] = p.id;
+  RETAIN_ASSIGN_OR_RETURN(p.currency, r.String("currency", false));
+  if (!p.currency.empty()) {
+    if (auto exp = CurrencyExponent(p.currency); !exp) return InvalidArgument(exp.error().message, "currency");
+  }
+  RETAIN_ASSIGN_OR_RETURN(const json* qualifying, Object(r, "qualifying"));
+  if (qualifying) {
+    RETAIN_ASSIGN_OR_RETURN(p.qualifying, ParseQualifier(*qualifying, "qualifying", p.currency));
+  }
+
+  if (r.Has("rewards")) {
+    if (!r.At("rewards").is_array()) return InvalidArgument("must be a list", "rewards");
+    for (size_t i = 0; i < r.At("rewards").size(); ++i) {
+      RETAIN_ASSIGN_OR_RETURN(auto w, ParseReward(r.At("rewards")[i], fmt::format("rewards[{}]", i), p.currency, ""));
+      if (p.FindReward(w.id)) return InvalidArgument("is used by another reward", fmt::format("rewards[{}].id", i));
+      p.rewards.push_back(std::move(w));
+    }
+  }
+
+  if (p.kind == ProgramKind::kPunchCard) {
+    RETAIN_ASSIGN_OR_RETURN(auto punches, r.Int("punches", 1, 1000, 0));
+    if (punches == 0) return InvalidArgument("is required: the punches that complete a card", "punches");
+    p.card.punches = static_cast<int>(punches);
+    RETAIN_ASSIGN_OR_RETURN(p.card.per_item, r.Bool("per_item", false));
+    RETAIN_ASSIGN_OR_RETURN(p.card.one_per_day, r.Bool("one_per_day", false));
+    if (!r.Has("reward")) return InvalidArgument("is required: what a completed card gives", "reward");
+    const json& reward = r.At("reward");
+    if (reward.is_string()) {
+      p.card.reward = reward.get<std::string>();
+      if (!p.FindReward(p.card.reward)) return InvalidArgument("names no reward in rewards", "reward");
+    } else {
+      RETAIN_ASSIGN_OR_RETURN(auto w, ParseReward(reward, "reward", p.currency, "card"));
+      if (p.FindReward(w.id)) return InvalidArgument("is used by another reward", "reward.id");
+      p.card.reward = w.id;
+      p.rewards.push_back(std::move(w));
+    }
+  } else {
+    RETAIN_ASSIGN_OR_RETURN(const json* earn, Object(r, "earn"));
+    if (!earn) return InvalidArgument("is required: how points are earned", "earn");
+    Reader er(*earn, "earn");
+    RETAIN_ASSIGN_OR_RETURN(p.points.per_unit_milli, er.Milli("per_unit", 1'000'000, 0));
+    RETAIN_ASSIGN_OR_RETURN(p.points.per_item, er.Int("per_item", 0, 1'000'000, 0));
+    RETAIN_ASSIGN_OR_RETURN(p.points.multipliers, ParseMultipliers(er));
+    RETAIN_RETURN_IF_ERROR(er.NoOthers());
+    if (p.points.per_unit_milli == 0 && p.points.per_item == 0) {
+      return InvalidArgument("earns nothing: set per_unit or per_item", "earn");
+    }
+    if (p.points.per_unit_milli > 0 && p.currency.empty()) {
+      return InvalidArgument("is required when points are earned per currency unit", "currency");
+    }
+    RETAIN_ASSIGN_OR_RETURN(p.points.expiry, ParseExpiry(r));
+    RETAIN_ASSIGN_OR_RETURN(auto pending, r.Int("pending_days", 0, 365, 0));
+    p.points.pending_days = static_cast<int>(pending);
+    RETAIN_ASSIGN_OR_RETURN(const json* caps, Object(r, "caps"));
+    if (caps) {
+      Reader cr(*caps, "caps");
+      RETAIN_ASSIGN_OR_RETURN(p.points.cap_day, cr.Int("day", 1, int64_t{1} << 40, 0));
+      RETAIN_ASSIGN_OR_RETURN(p.points.cap_week, cr.Int("week", 1, int64_t{1} << 40, 0));
+      RETAIN_ASSIGN_OR_RETURN(p.points.cap_month, cr.Int("month", 1, int64_t{1} << 40, 0));
+      RETAIN_RETURN_IF_ERROR(cr.NoOthers());
+    }
+  }
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  return p;
+}
+
+Result<Program> ParseProgram(std::string_view text) {
+  auto doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return InvalidArgument("the program document is not valid JSON");
+  return ParseProgramDocument(doc);
+}
+
+std::optional<Timestamp> ExpiresAt(const Expiry& expiry, Timestamp earned, const BusinessZone& zone) {
+  using namespace date;
+  switch (expiry.rule) {
+    case ExpiryRule::kNever: return std::nullopt;
+    case ExpiryRule::kAfterDays: return earned + std::chrono::days(expiry.days);
+    case ExpiryRule::kEndOfMonth: {
+      year_month_day d = zone.LocalDate(earned);
+      year_month next = year_month(d.year(), d.month()) + months(1);
+      return zone.StartOfDay(next / day(1));
+    }
+    case ExpiryRule::kEndOfYear: {
+      year_month_day d = zone.LocalDate(earned);
+      return zone.StartOfDay((d.year() + years(1)) / January / day(1));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace retain::loyalty

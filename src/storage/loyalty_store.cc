@@ -1,0 +1,370 @@
+#include "storage/loyalty_store.h"
+
+#include <charconv>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "storage/query.h"
+
+namespace retain::storage {
+namespace {
+
+using loyalty::Account;
+using loyalty::Coupon;
+using loyalty::LedgerEntry;
+using loyalty::LedgerKind;
+using loyalty::Lot;
+
+std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return ToUnixSeconds(*t);
+}
+
+std::optional<Timestamp> OptionalTime(Statement* s, int column) {
+  if (s->IsNull(column)) return std::nullopt;
+  return FromUnixSeconds(s->Int(column));
+}
+
+constexpr std::string_view kAccountSelect =
+    "SELECT p.external_id, c.external_id, a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day,"
+    " a.joined_at FROM loyalty_accounts a JOIN loyalty_programs p ON p.id = a.program_id"
+    " JOIN customers c ON c.id = a.customer_id";
+
+Account DecodeAccount(Statement* s) {
+  Account a;
+  a.program = std::string(s->Text(0));
+  a.customer = std::string(s->Text(1));
+  a.balance = s->Int(2);
+  a.debt = s->Int(3);
+  a.punches = static_cast<int>(s->Int(4));
+  a.cards_completed = static_cast<int>(s->Int(5));
+  a.last_punch_day = static_cast<int>(s->Int(6));
+  a.joined_at = FromUnixSeconds(s->Int(7));
+  return a;
+}
+
+constexpr std::string_view kLedgerSelect =
+    "SELECT l.id, p.external_id, c.external_id, l.kind, l.points, l.source, l.ref, l.reason, l.actor,"
+    " l.program_version, l.occurred_at FROM loyalty_ledger l JOIN loyalty_programs p ON p.id = l.program_id"
+    " JOIN customers c ON c.id = l.customer_id";
+
+LedgerEntry DecodeLedger(Statement* s) {
+  LedgerEntry e;
+  e.id = s->Int(0);
+  e.program = std::string(s->Text(1));
+  e.customer = std::string(s->Text(2));
+  e.kind = loyalty::ParseLedgerKind(s->Text(3)).value_or(LedgerKind::kAdjust);
+  e.points = s->Int(4);
+  e.source = std::string(s->Text(5));
+  e.ref = std::string(s->Text(6));
+  e.reason = std::string(s->Text(7));
+  e.actor = std::string(s->Text(8));
+  e.program_version = static_cast<int>(s->Int(9));
+  e.occurred_at = FromUnixSeconds(s->Int(10));
+  return e;
+}
+
+Lot DecodeLot(Statement* s) {
+  return Lot{s->Int(0), s->Int(1), s->Int(2), FromUnixSeconds(s->Int(3)), FromUnixSeconds(s->Int(4)),
+             OptionalTime(s, 5)};
+}
+
+constexpr std::string_view kCouponSelect =
+    "SELECT x.code, c.external_id, p.external_id, x.reward, x.reward_json, x.source, x.issued_at, x.expires_at,"
+    " x.redeemed_at, x.redeemed_ref FROM coupons x JOIN customers c ON c.id = x.customer_id"
+    " JOIN loyalty_programs p ON p.id = x.program_id";
+
+Coupon DecodeCoupon(Statement* s) {
+  Coupon c;
+  c.code = std::string(s->Text(0));
+  c.customer = std::string(s->Text(1));
+  c.program = std::string(s->Text(2));
+  c.reward = std::string(s->Text(3));
+  c.reward_json = std::string(s->Text(4));
+  c.source = std::string(s->Text(5));
+  c.issued_at = FromUnixSeconds(s->Int(6));
+  c.expires_at = OptionalTime(s, 7);
+  c.redeemed_at = OptionalTime(s, 8);
+  c.redeemed_ref = std::string(s->Text(9));
+  return c;
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class SqlLoyalty : public SqlLoyaltyStore {
+ public:
+  explicit SqlLoyalty(Connection& db) : db_(db) {}
+
+  void RolledBack() override { programs_.reset(); }
+
+  Result<int> PutProgramVersion(const std::string& id, loyalty::ProgramKind kind, const std::string& document,
+                                Timestamp effective_at, const std::string& actor, Timestamp now) override {
+    const std::string kind_name(loyalty::ProgramKindName(kind));
+    auto existing = FirstRow<std::pair<int64_t, std::string>>(
+        db_, "SELECT id, kind FROM loyalty_programs WHERE external_id = ?",
+        [](Statement* s) { return std::make_pair(s->Int(0), std::string(s->Text(1))); }, id);
+    if (!existing) return tl::unexpected(existing.error());
+    int64_t program_id = 0;
+    if (!*existing) {
+      RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+          "INSERT INTO loyalty_programs (external_id, kind, current_version, created_at) VALUES (?, ?, 0, ?)") +
+          std::string(db_.ReturningId())));
+      Bind(s, id, kind_name, ToUnixSeconds(now));
+      RETAIN_ASSIGN_OR_RETURN(program_id, db_.ExecuteInsert(s));
+    } else {
+      if ((*existing)->second != kind_name) {
+        return Conflict(fmt::format("program '{}' is a {}; a program cannot change its kind", id, (*existing)->second),
+                        "kind");
+      }
+      program_id = (*existing)->first;
+    }
+    // The version number comes from the row's own counter, bumped first so concurrent
+    // writers of one program serialise on it.
+    RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE loyalty_programs SET current_version = current_version + 1 WHERE id = ?",
+                                   program_id));
+    RETAIN_ASSIGN_OR_RETURN(int64_t version, ScalarInt(db_, "SELECT current_version FROM loyalty_programs WHERE id = ?",
+                                                       program_id));
+    RETAIN_RETURN_IF_ERROR(Execute(db_,
+        "INSERT INTO loyalty_program_versions (program_id, version, document, effective_at, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        program_id, version, document, ToUnixSeconds(effective_at), actor, ToUnixSeconds(now)));
+    return static_cast<int>(version);
+  }
+
+  Result<std::shared_ptr<const loyalty::ProgramSet>> Programs() override {
+    // One cheap query (a row per program) tells whether any program changed since the set was parsed.
+    using Signature = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto signature, Rows<Signature>(
+        db_, "SELECT id, current_version FROM loyalty_programs ORDER BY id",
+        [](Statement* s) { return std::make_pair(s->Int(0), s->Int(1)); }));
+    if (programs_ && signature == signature_) return programs_;
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<loyalty::ProgramVersion>(
+        db_,
+        "SELECT p.external_id, v.version, v.document, v.effective_at, v.created_by, v.created_at"
+        " FROM loyalty_program_versions v JOIN loyalty_programs p ON p.id = v.program_id ORDER BY p.external_id, v.version",
+        [](Statement* s) {
+          return loyalty::ProgramVersion{std::string(s->Text(0)), static_cast<int>(s->Int(1)), std::string(s->Text(2)),
+                                         FromUnixSeconds(s->Int(3)), std::string(s->Text(4)), FromUnixSeconds(s->Int(5))};
+        }));
+    std::vector<loyalty::ProgramSet::Entry> entries;
+    for (auto& meta : rows) {
+      auto program = loyalty::ParseProgram(meta.document);
+      if (!program) {
+        return Internal(fmt::format("stored program '{}' version {} no longer parses: {}", meta.program, meta.version,
+                                    program.error().ToString()));
+      }
+      entries.push_back(loyalty::ProgramSet::Entry{std::move(meta), std::move(*program)});
+    }
+    programs_ = std::make_shared<const loyalty::ProgramSet>(std::move(entries));
+    signature_ = std::move(signature);
+    return programs_;
+  }
+
+  Result<std::optional<Account>> LockAccount(const std::string& program, const std::string& customer, bool create,
+                                             Timestamp now) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    // An UPDATE takes the row's lock on PostgreSQL (and the write lock on SQLite) before the read.
+    RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE loyalty_accounts SET version = version + 1"
+                                        " WHERE customer_id = ? AND program_id = ?", customer_id, program_id));
+    RETAIN_ASSIGN_OR_RETURN(auto found, Read(customer_id, program_id));
+    if (found || !create) return found;
+    RETAIN_RETURN_IF_ERROR(Execute(db_,
+        "INSERT INTO loyalty_accounts (customer_id, program_id, balance, debt, punches, cards_completed,"
+        " last_punch_day, joined_at, version) VALUES (?, ?, 0, 0, 0, 0, 0, ?, 0)"
+        " ON CONFLICT (customer_id, program_id) DO NOTHING",
+        customer_id, program_id, ToUnixSeconds(now)));
+    RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE loyalty_accounts SET version = version + 1"
+                                        " WHERE customer_id = ? AND program_id = ?", customer_id, program_id));
+    return Read(customer_id, program_id);
+  }
+
+  Status SaveAccount(const Account& a) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(a.program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(a.customer));
+    return Execute(db_,
+        "UPDATE loyalty_accounts SET balance = ?, debt = ?, punches = ?, cards_completed = ?, last_punch_day = ?"
+        " WHERE customer_id = ? AND program_id = ?",
+        a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day, customer_id, program_id);
+  }
+
+  Result<std::optional<Account>> GetAccount(const std::string& program, const std::string& customer) override {
+    return FirstRow<Account>(db_, std::string(kAccountSelect) + " WHERE p.external_id = ? AND c.external_id = ?",
+                             DecodeAccount, program, customer);
+  }
+
+  Result<std::vector<Account>> AccountsOf(const std::string& customer) override {
+    return Rows<Account>(db_, std::string(kAccountSelect) + " WHERE c.external_id = ? ORDER BY p.external_id",
+                         DecodeAccount, customer);
+  }
+
+  Result<std::optional<int64_t>> AppendLedger(const LedgerEntry& e) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(e.program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(e.customer));
+    RETAIN_ASSIGN_OR_RETURN(bool booked, Exists("SELECT 1 FROM loyalty_ledger WHERE program_id = ? AND source = ?",
+                                                program_id, e.source));
+    if (booked) return std::optional<int64_t>();
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO loyalty_ledger (customer_id, program_id, kind, points, source, ref, reason, actor,"
+        " program_version, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
+        std::string(db_.ReturningId())));
+    Bind(s, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points, e.source, e.ref, e.reason, e.actor,
+         e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
+    RETAIN_ASSIGN_OR_RETURN(int64_t id, db_.ExecuteInsert(s));
+    return std::optional<int64_t>(id);
+  }
+
+  Result<int64_t> SumByRef(const std::string& program, const std::string& ref, LedgerKind kind) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    return ScalarInt(db_, "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND ref = ? AND kind = ?",
+                     program_id, ref, loyalty::LedgerKindName(kind));
+  }
+
+  Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
+                                Timestamp to) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return ScalarInt(db_,
+        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND kind = 'earn'"
+        " AND occurred_at >= ? AND occurred_at < ?",
+        customer_id, program_id, ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
+  Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,
+                                         const std::string& cursor, int limit) override {
+    int64_t before = INT64_MAX;
+    if (!cursor.empty()) {
+      auto [p, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), before);
+      if (ec != std::errc() || p != cursor.data() + cursor.size() || before <= 0) {
+        return InvalidArgument("is not a cursor this server gave out", "cursor");
+      }
+    }
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<LedgerEntry>(db_,
+        std::string(kLedgerSelect) + " WHERE p.external_id = ? AND c.external_id = ? AND l.id < ?"
+                                     " ORDER BY l.id DESC LIMIT ?",
+        DecodeLedger, program, customer, before, limit + 1));
+    core::Page<LedgerEntry> page;
+    if (static_cast<int>(rows.size()) > limit) {
+      rows.pop_back();
+      page.next_cursor = std::to_string(rows.back().id);
+    }
+    page.items = std::move(rows);
+    return page;
+  }
+
+  Result<int64_t> LedgerSum(const std::string& program, const std::string& customer) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return ScalarInt(db_, "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ?",
+                     customer_id, program_id);
+  }
+
+  Result<int64_t> AddLot(const std::string& program, const std::string& customer, int64_t ledger_id,
+                         const Lot& lot) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO loyalty_lots (customer_id, program_id, ledger_id, points, remaining, earned_at, available_at,"
+        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, customer_id, program_id, ledger_id, lot.points, lot.remaining, ToUnixSeconds(lot.earned_at),
+         ToUnixSeconds(lot.available_at), Seconds(lot.expires_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::vector<Lot>> OpenLots(const std::string& program, const std::string& customer) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return Rows<Lot>(db_,
+        "SELECT id, points, remaining, earned_at, available_at, expires_at FROM loyalty_lots"
+        " WHERE customer_id = ? AND program_id = ? AND remaining > 0"
+        " ORDER BY CASE WHEN expires_at IS NULL THEN 1 ELSE 0 END, expires_at, id",
+        DecodeLot, customer_id, program_id);
+  }
+
+  Status SetLotRemaining(int64_t lot_id, int64_t remaining) override {
+    return Execute(db_, "UPDATE loyalty_lots SET remaining = ? WHERE id = ?", remaining, lot_id);
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> AccountsWithExpiredLots(Timestamp now,
+                                                                                   int limit) override {
+    return Rows<std::pair<std::string, std::string>>(db_,
+        "SELECT DISTINCT p.external_id, c.external_id FROM loyalty_lots l"
+        " JOIN loyalty_programs p ON p.id = l.program_id JOIN customers c ON c.id = l.customer_id"
+        " WHERE l.expires_at <= ? AND l.remaining > 0 ORDER BY p.external_id, c.external_id LIMIT ?",
+        [](Statement* s) { return std::make_pair(std::string(s->Text(0)), std::string(s->Text(1))); },
+        ToUnixSeconds(now), limit);
+  }
+
+  Status PutCoupon(const Coupon& c) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(c.program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(c.customer));
+    return Execute(db_,
+        "INSERT INTO coupons (code, customer_id, program_id, reward, reward_json, source, issued_at, expires_at,"
+        " redeemed_at, redeemed_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '')",
+        c.code, customer_id, program_id, c.reward, c.reward_json, c.source, ToUnixSeconds(c.issued_at),
+        Seconds(c.expires_at));
+  }
+
+  Result<std::optional<Coupon>> GetCoupon(const std::string& code) override {
+    return FirstRow<Coupon>(db_, std::string(kCouponSelect) + " WHERE x.code = ?", DecodeCoupon, code);
+  }
+
+  Result<std::optional<Coupon>> CouponBySource(const std::string& source) override {
+    return FirstRow<Coupon>(db_, std::string(kCouponSelect) + " WHERE x.source = ?", DecodeCoupon, source);
+  }
+
+  Result<bool> BurnCoupon(const std::string& code, const std::string& ref, Timestamp now) override {
+    // One statement checks and burns, so two tills using one code cannot both succeed.
+    RETAIN_ASSIGN_OR_RETURN(auto burnt, FirstRow<int64_t>(db_,
+        "UPDATE coupons SET redeemed_at = ?, redeemed_ref = ? WHERE code = ? AND redeemed_at IS NULL"
+        " AND (expires_at IS NULL OR expires_at > ?) RETURNING id",
+        [](Statement* s) { return s->Int(0); }, ToUnixSeconds(now), ref, code, ToUnixSeconds(now)));
+    return burnt.has_value();
+  }
+
+  Result<std::vector<Coupon>> CouponsOf(const std::string& customer) override {
+    return Rows<Coupon>(db_, std::string(kCouponSelect) + " WHERE c.external_id = ? ORDER BY x.issued_at DESC, x.id DESC",
+                        DecodeCoupon, customer);
+  }
+
+ private:
+  Result<int64_t> ProgramId(const std::string& program) {
+    RETAIN_ASSIGN_OR_RETURN(auto id, FirstRow<int64_t>(db_, "SELECT id FROM loyalty_programs WHERE external_id = ?",
+                                                       [](Statement* s) { return s->Int(0); }, program));
+    if (!id) return NotFound(fmt::format("no loyalty program '{}'", program), "program");
+    return *id;
+  }
+
+  Result<int64_t> CustomerId(const std::string& customer) {
+    RETAIN_ASSIGN_OR_RETURN(auto id, FirstRow<int64_t>(db_, "SELECT id FROM customers WHERE external_id = ?",
+                                                       [](Statement* s) { return s->Int(0); }, customer));
+    if (!id) return NotFound(fmt::format("no customer '{}'", customer), "customer");
+    return *id;
+  }
+
+  Result<std::optional<Account>> Read(int64_t customer_id, int64_t program_id) {
+    return FirstRow<Account>(db_, std::string(kAccountSelect) + " WHERE a.customer_id = ? AND a.program_id = ?",
+                             DecodeAccount, customer_id, program_id);
+  }
+
+  template <typename... Args>
+  Result<bool> Exists(std::string_view sql, const Args&... args) {
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_, sql, [](Statement* s) { return s->Int(0); }, args...));
+    return row.has_value();
+  }
+
+  Connection& db_;
+  std::shared_ptr<const loyalty::ProgramSet> programs_;
+  std::vector<std::pair<int64_t, int64_t>> signature_;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlLoyaltyStore> MakeSqlLoyaltyStore(Connection& db) {
+  return std::make_unique<SqlLoyalty>(db);
+}
+
+}  // namespace retain::storage

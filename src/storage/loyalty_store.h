@@ -1,0 +1,24 @@
+// The SQL implementation of loyalty::LoyaltyStore, one text for SQLite and PostgreSQL.
+#ifndef RETAIN_STORAGE_LOYALTY_STORE_H_
+#define RETAIN_STORAGE_LOYALTY_STORE_H_
+
+#include <memory>
+
+#include "loyalty/loyalty_store.h"
+#include "storage/database.h"
+
+namespace retain::storage {
+
+class SqlLoyaltyStore : public loyalty::LoyaltyStore {
+ public:
+  // Drops what was read inside a transaction that was rolled back (the parsed programs).
+  virtual void RolledBack() = 0;
+};
+
+// A loyalty store on `db`, which must outlive it; it shares the connection (and so the
+// transactions) of the record store opened on the same connection.
+std::unique_ptr<SqlLoyaltyStore> MakeSqlLoyaltyStore(Connection& db);
+
+}  // namespace retain::storage
+
+#endif  // RETAIN_STORAGE_LOYALTY_STORE_H_
