@@ -1,0 +1,368 @@
+// Loyalty against both databases: punch cards, points with pending and expiring lots, returns,
+// coupons, idempotent re-imports, racing redemptions and the ledger's invariants under long
+// random sequences.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/importer.h"
+#include "loyalty/engine.h"
+#include "storage/record_store.h"
+#include "test_database.h"
+
+namespace retain::testing {
+namespace {
+
+using loyalty::LedgerKind;
+
+Timestamp At(const std::string& text) { return *ParseTimestamp(text, BusinessZone()); }
+
+class Quiet : public core::ImportObserver {
+ public:
+  void OnReject(const std::string& m) override { rejects.push_back(m); }
+  void OnProgress(uint64_t, uint64_t, int64_t) override {}
+  std::vector<std::string> rejects;
+};
+
+constexpr const char* kSubsCard =
+    R"({"id": "subs", "kind": "punch_card", "punches": 9, "reward": {"kind": "free_item", "product": "SUB", "valid_days": 90}})";
+constexpr const char* kPoints =
+    R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+        "pending_days": 14, "expiry": {"after_days": 365},
+        "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 100}]})";
+
+class LoyaltyTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<TestDatabase>(GetParam());
+    ASSERT_FALSE(db_->url().empty());
+    auto store = storage::OpenSqlStore(db_->url());
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    for (const char* id : {"C1", "C2", "C3"}) {
+      core::Customer c;
+      c.external_id = id;
+      c.name = std::string("Customer ") + id;
+      ASSERT_TRUE(store_->PutCustomer(c));
+    }
+    for (auto [id, category, price] : {std::tuple{"SUB", "subs", 650}, {"COFFEE", "drinks", 250}}) {
+      core::Product p;
+      p.external_id = id;
+      p.name = id;
+      p.category = category;
+      p.price_minor = price;
+      p.currency = "EUR";
+      ASSERT_TRUE(store_->PutProduct(p));
+    }
+  }
+
+  void Define(const std::string& doc, Timestamp effective = At("2020-01-01T00:00:00Z")) {
+    auto program = loyalty::ParseProgram(doc);
+    ASSERT_TRUE(program) << program.error().ToString();
+    auto v = loyalty().PutProgramVersion(program->id, program->kind, doc, effective, "test", effective);
+    ASSERT_TRUE(v) << v.error().ToString();
+  }
+
+  loyalty::LoyaltyStore& loyalty() { return store_->loyalty(); }
+
+  static core::Purchase Sale(const std::string& id, const std::string& customer, const std::string& at,
+                             int64_t subs, int64_t unit = 650) {
+    core::Purchase p;
+    p.external_id = id;
+    p.customer = customer;
+    p.occurred_at = At(at);
+    p.currency = "EUR";
+    core::PurchaseLine l;
+    l.product = "SUB";
+    l.quantity = subs;
+    l.unit_price_minor = unit;
+    l.amount_minor = subs * unit;
+    p.lines.push_back(l);
+    p.total_minor = l.amount_minor;
+    return p;
+  }
+
+  static core::Purchase Return(const std::string& id, const std::string& sale, const std::string& customer,
+                               const std::string& at, int64_t total) {
+    core::Purchase p;
+    p.external_id = id;
+    p.customer = customer;
+    p.kind = core::PurchaseKind::kReturn;
+    p.original = sale;
+    p.occurred_at = At(at);
+    p.currency = "EUR";
+    p.total_minor = total;
+    return p;
+  }
+
+  // Stores a purchase and books it, in one transaction, as the server and the importer do.
+  void Record(const core::Purchase& p) {
+    ASSERT_TRUE(store_->Begin());
+    auto outcome = store_->PutPurchase(p);
+    ASSERT_TRUE(outcome) << outcome.error().ToString();
+    auto ok = engine_.OnPurchase(loyalty(), *store_, p, *outcome, "test");
+    ASSERT_TRUE(ok) << ok.error().ToString();
+    ASSERT_TRUE(store_->Commit());
+  }
+
+  loyalty::Account Account(const std::string& program, const std::string& customer) {
+    auto a = loyalty().GetAccount(program, customer);
+    EXPECT_TRUE(a && *a) << program << "/" << customer;
+    return a && *a ? **a : loyalty::Account{};
+  }
+
+  // balance = sum of the ledger = points left in lots - debt.
+  void ExpectConsistent(const std::string& program, const std::string& customer) {
+    auto a = Account(program, customer);
+    auto sum = loyalty().LedgerSum(program, customer);
+    ASSERT_TRUE(sum);
+    EXPECT_EQ(a.balance, *sum) << customer;
+    auto lots = loyalty().OpenLots(program, customer);
+    ASSERT_TRUE(lots);
+    int64_t remaining = 0;
+    for (const auto& l : *lots) {
+      EXPECT_GE(l.remaining, 0);
+      EXPECT_LE(l.remaining, l.points);
+      remaining += l.remaining;
+    }
+    if (program != "subs") {
+      EXPECT_EQ(a.balance, remaining - a.debt) << customer;
+    }
+    EXPECT_GE(a.debt, 0);
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<storage::SqlStore> store_;
+  loyalty::Engine engine_{BusinessZone()};
+  TempDir dir_;
+};
+
+TEST_P(LoyaltyTest, NineSubsEarnTheTenthFreeAndAReimportEarnsNothingMore) {
+  Define(kSubsCard);
+  std::string csv = "id,customer,occurred_at,currency,product,quantity,unit_price\n";
+  for (int i = 1; i <= 10; ++i) csv += fmt::format("S{},C1,2026-03-{:02}T12:00:00Z,EUR,SUB,1,6.50\n", i, i);
+  core::ImportOptions options;
+  options.kind = core::RecordKind::kPurchase;
+  options.path = dir_.Write("subs.csv", csv);
+  options.batch_size = 3;
+  options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome o) {
+    return engine_.OnPurchase(loyalty(), *store_, p, o, "import");
+  };
+  Quiet quiet;
+  for (int run = 0; run < 2; ++run) {
+    auto report = core::ImportFile(*store_, options, &quiet);
+    ASSERT_TRUE(report) << report.error().ToString();
+    EXPECT_EQ(report->rejected, 0);
+    auto a = Account("subs", "C1");
+    EXPECT_EQ(a.cards_completed, 1) << "run " << run;
+    EXPECT_EQ(a.punches, 1) << "the tenth purchase starts the next card";
+    auto coupons = loyalty().CouponsOf("C1");
+    ASSERT_TRUE(coupons);
+    ASSERT_EQ(coupons->size(), 1u) << "run " << run;
+    EXPECT_EQ((*coupons)[0].reward, "card");
+    EXPECT_EQ(FormatTimestamp(*(*coupons)[0].expires_at), "2026-06-07T12:00:00Z");  // 90 days after the 9th
+    ExpectConsistent("subs", "C1");
+  }
+  auto code = (*loyalty().CouponsOf("C1"))[0].code;
+  auto used = engine_.UseCoupon(loyalty(), code, "S11", At("2026-03-20T12:00:00Z"));
+  ASSERT_TRUE(used) << used.error().ToString();
+  EXPECT_TRUE(engine_.UseCoupon(loyalty(), code, "S11", At("2026-03-20T12:00:00Z")))
+      << "asking again for the same use answers the same";
+  auto twice = engine_.UseCoupon(loyalty(), code, "S12", At("2026-03-21T12:00:00Z"));
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(twice.error().message.find("was used"), std::string::npos);
+  EXPECT_EQ(engine_.UseCoupon(loyalty(), "NOPE-NOPE-NOPE", "S12", At("2026-03-21T12:00:00Z")).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(LoyaltyTest, OnePunchADayAndAnExpiredCouponIsRefused) {
+  Define(R"({"id": "subs", "kind": "punch_card", "punches": 2, "one_per_day": true,
+             "reward": {"kind": "free_item", "product": "SUB", "valid_days": 10}})");
+  Record(Sale("A", "C2", "2026-03-01T09:00:00Z", 1));
+  Record(Sale("B", "C2", "2026-03-01T18:00:00Z", 3));
+  EXPECT_EQ(Account("subs", "C2").punches, 1);
+  Record(Sale("C", "C2", "2026-03-02T09:00:00Z", 1));
+  auto a = Account("subs", "C2");
+  EXPECT_EQ(a.cards_completed, 1);
+  auto coupons = *loyalty().CouponsOf("C2");
+  ASSERT_EQ(coupons.size(), 1u);
+  auto late = engine_.UseCoupon(loyalty(), coupons[0].code, "X", At("2026-03-13T09:00:00Z"));
+  ASSERT_FALSE(late);
+  EXPECT_NE(late.error().message.find("expired"), std::string::npos) << late.error().message;
+}
+
+TEST_P(LoyaltyTest, PointsArePendingThenSpendableAndReturnsTakeTheirShareBack) {
+  Define(kPoints);
+  Record(Sale("P1", "C1", "2026-01-10T12:00:00Z", 20));  // 130.00 EUR: 130 points
+  auto a = Account("points", "C1");
+  EXPECT_EQ(a.balance, 130);
+  // Pending for 14 days: not spendable yet.
+  auto early = engine_.Redeem(loyalty(), "points", "C1", "coffee", "r1", "test", At("2026-01-20T12:00:00Z"));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(early.error().message.find("0 available, 100 needed"), std::string::npos) << early.error().message;
+  auto spent = engine_.Redeem(loyalty(), "points", "C1", "coffee", "r1", "test", At("2026-01-25T12:00:00Z"));
+  ASSERT_TRUE(spent) << spent.error().ToString();
+  EXPECT_FALSE(spent->replayed);
+  auto again = engine_.Redeem(loyalty(), "points", "C1", "coffee", "r1", "test", At("2026-01-25T12:00:01Z"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->coupon.code, spent->coupon.code);
+  EXPECT_EQ(Account("points", "C1").balance, 30);
+  // Returning three quarters of the sale takes back 98 of its 130 points: the balance goes
+  // negative and says so.
+  Record(Return("P1R", "P1", "C1", "2026-01-26T12:00:00Z", 9750));
+  a = Account("points", "C1");
+  EXPECT_EQ(a.balance, 30 - 98);
+  EXPECT_EQ(a.debt, 68);
+  ExpectConsistent("points", "C1");
+  // The same return again changes nothing; the rest of the sale returned takes the last 32.
+  Record(Return("P1R", "P1", "C1", "2026-01-26T12:00:00Z", 9750));
+  Record(Return("P1R2", "P1", "C1", "2026-01-27T12:00:00Z", 3250));
+  EXPECT_EQ(Account("points", "C1").balance, -100);
+  auto reversed = loyalty().SumByRef("points", "P1", LedgerKind::kReverse);
+  EXPECT_EQ(*reversed, -130) << "never more than the sale earned";
+  // New points pay the debt first.
+  Record(Sale("P2", "C1", "2026-02-01T12:00:00Z", 20));
+  a = Account("points", "C1");
+  EXPECT_EQ(a.balance, 30);
+  EXPECT_EQ(a.debt, 0);
+  ExpectConsistent("points", "C1");
+}
+
+TEST_P(LoyaltyTest, SpendsDrawTheSoonestExpiringLotAndExpiryTakesWhatIsLeft) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "expiry": {"after_days": 60},
+             "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 100}]})");
+  Record(Sale("J", "C3", "2026-01-10T12:00:00Z", 20));  // 130 points, expiring 11 Mar
+  Record(Sale("F", "C3", "2026-02-10T12:00:00Z", 20));  // 130 points, expiring 11 Apr
+  auto spent = engine_.Redeem(loyalty(), "points", "C3", "coffee", "k", "test", At("2026-02-15T12:00:00Z"));
+  ASSERT_TRUE(spent) << spent.error().ToString();
+  auto lots = *loyalty().OpenLots("points", "C3");
+  ASSERT_EQ(lots.size(), 2u);
+  EXPECT_EQ(lots[0].remaining, 30) << "January's lot paid";
+  EXPECT_EQ(lots[1].remaining, 130);
+  auto expired = engine_.ExpireDue(loyalty(), At("2026-03-12T00:00:00Z"));
+  ASSERT_TRUE(expired) << expired.error().ToString();
+  EXPECT_EQ(*expired, 30);
+  EXPECT_EQ(*engine_.ExpireDue(loyalty(), At("2026-03-12T00:00:00Z")), 0) << "expiring twice expires nothing";
+  EXPECT_EQ(Account("points", "C3").balance, 130);
+  auto page = loyalty().Ledger("points", "C3", "", 10);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 4u);
+  EXPECT_EQ(page->items[0].kind, LedgerKind::kExpire);
+  EXPECT_EQ(page->items[0].points, -30);
+  ExpectConsistent("points", "C3");
+}
+
+TEST_P(LoyaltyTest, ACorrectedSaleEarnsTheDifference) {
+  Define(kPoints);
+  Record(Sale("P", "C2", "2026-01-10T12:00:00Z", 10));  // 65
+  Record(Sale("P", "C2", "2026-01-10T12:00:00Z", 4));   // corrected to 26
+  EXPECT_EQ(Account("points", "C2").balance, 26);
+  Record(Sale("P", "C2", "2026-01-10T12:00:00Z", 6));   // 39
+  EXPECT_EQ(Account("points", "C2").balance, 39);
+  EXPECT_EQ(*loyalty().SumByRef("points", "P", LedgerKind::kEarn), 39);
+  ExpectConsistent("points", "C2");
+}
+
+TEST_P(LoyaltyTest, RacingRedemptionsNeverOverspend) {
+  Define(kPoints);
+  Record(Sale("BIG", "C1", "2026-01-01T12:00:00Z", 100, 1000));  // 1000.00 EUR: 1000 points
+  std::atomic<int> granted{0}, refused{0}, failed{0};
+  auto worker = [&](int who) {
+    auto store = storage::OpenSqlStore(db_->url());
+    ASSERT_TRUE(store);
+    loyalty::Engine engine{BusinessZone()};
+    for (int i = 0; i < 8; ++i) {
+      if (!(*store)->Begin()) {
+        ++failed;
+        continue;
+      }
+      auto r = engine.Redeem((*store)->loyalty(), "points", "C1", "coffee", fmt::format("w{}-{}", who, i), "test",
+                             At("2026-02-01T12:00:00Z"));
+      if (r && (*store)->Commit()) {
+        ++granted;
+      } else {
+        (*store)->Rollback();
+        if (!r && r.error().code == ErrorCode::kFailedPrecondition) ++refused;
+        else ++failed;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 3; ++w) threads.emplace_back(worker, w);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 10) << "1000 points buy ten 100-point rewards, no more";
+  EXPECT_EQ(refused.load(), 14);
+  EXPECT_EQ(failed.load(), 0);
+  auto a = Account("points", "C1");
+  EXPECT_EQ(a.balance, 0);
+  EXPECT_EQ(loyalty().CouponsOf("C1")->size(), 10u);
+  ExpectConsistent("points", "C1");
+}
+
+TEST_P(LoyaltyTest, LongRandomSequencesKeepTheLedgerWhole) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "pending_days": 3,
+             "expiry": {"after_days": 20}, "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 40}]})");
+  std::mt19937 rng(20261123);
+  Timestamp now = At("2026-01-01T00:00:00Z");
+  std::vector<std::pair<std::string, std::string>> sales;  // (id, customer)
+  const char* customers[] = {"C1", "C2", "C3"};
+  int steps = GetParam() == Backend::kSqlite ? 400 : 150;
+  int redeemed = 0;
+  int64_t expired = 0;
+  for (int step = 0; step < steps; ++step) {
+    now += std::chrono::hours(1 + rng() % 30);
+    std::string customer = customers[rng() % 3];
+    int action = static_cast<int>(rng() % 10);
+    if (action < 5 || sales.empty()) {
+      std::string id = fmt::format("S{}", step);
+      Record(Sale(id, customer, FormatTimestamp(now), 1 + static_cast<int64_t>(rng() % 6),
+                  100 + static_cast<int64_t>(rng() % 900)));
+      sales.emplace_back(id, customer);
+    } else if (action < 7) {
+      auto [sale, who] = sales[rng() % sales.size()];
+      auto original = store_->GetPurchase(sale);
+      ASSERT_TRUE(original && *original);
+      Record(Return(fmt::format("R{}", step), sale, who, FormatTimestamp(now), 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>((*original)->total_minor))));
+    } else if (action < 9) {
+      ASSERT_TRUE(store_->Begin());
+      auto r = engine_.Redeem(loyalty(), "points", customer, "coffee", fmt::format("k{}", step), "test", now);
+      if (r) {
+        ++redeemed;
+      } else {
+        EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition) << r.error().ToString();
+      }
+      ASSERT_TRUE(store_->Commit());
+    } else {
+      ASSERT_TRUE(store_->Begin());
+      auto n = engine_.ExpireDue(loyalty(), now);
+      ASSERT_TRUE(n) << n.error().ToString();
+      expired += *n;
+      ASSERT_TRUE(store_->Commit());
+    }
+    for (const char* c : customers) {
+      auto a = loyalty().GetAccount("points", c);
+      ASSERT_TRUE(a);
+      if (*a) ExpectConsistent("points", c);
+    }
+    if (::testing::Test::HasFailure()) FAIL() << "at step " << step;
+  }
+  // The sequence did exercise every path.
+  EXPECT_GT(redeemed, 5);
+  EXPECT_GT(expired, 0);
+  int64_t debt = 0;
+  for (const char* c : customers) debt += Account("points", c).debt;
+  RecordProperty("debt", static_cast<int>(debt));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) { return BackendName(info.param); });
+
+}  // namespace
+}  // namespace retain::testing
