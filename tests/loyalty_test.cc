@@ -362,7 +362,7 @@ TEST_P(LoyaltyTest, LongRandomSequencesKeepTheLedgerWhole) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) { return BackendName(info.param); });
+                         [](const auto& param_info) { return BackendName(param_info.param); });
 
 }  // namespace
 }  // namespace retain::testing
