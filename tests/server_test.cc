@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
@@ -42,7 +43,7 @@ class ServerTest : public ::testing::TestWithParam<Backend> {
       key.prefix = "testkey1";
       key.secret_hash = Sha256Hex("s3cret");
       key.name = "tests";
-      key.scopes = {"records:read", "records:write", "staff:admin", "audit:read"};
+      key.scopes = {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust"};
       key.created_by = "tests";
       key.created_at = FromUnixSeconds(1700000000);
       ASSERT_TRUE((*store)->CreateApiKey(key));
@@ -454,11 +455,16 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/stats", "records:read"}, {"GET /v1/customers/{id}/timeline", "records:read"},
       {"GET /v1/webhooks", "staff:admin"}, {"POST /v1/webhooks", "staff:admin"},
       {"DELETE /v1/webhooks/{id}", "staff:admin"}, {"GET /v1/webhooks/{id}/deliveries", "staff:admin"},
+      {"GET /v1/loyalty/programs", "records:read"}, {"GET /v1/loyalty/programs/{id}", "records:read"},
+      {"POST /v1/loyalty/programs", "loyalty:manage"}, {"POST /v1/loyalty/expire", "loyalty:manage"},
+      {"GET /v1/customers/{id}/loyalty", "records:read"}, {"GET /v1/customers/{id}/loyalty/ledger", "records:read"},
+      {"POST /v1/loyalty/redemptions", "records:write"}, {"POST /v1/coupons/{id}/use", "records:write"},
+      {"POST /v1/loyalty/adjustments", "loyalty:adjust"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
-      {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write"}},
-      {"marketing", {"records:read"}}, {"analyst", {"records:read"}},
-      {"admin", {"records:read", "records:write", "staff:admin", "audit:read"}}};
+      {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write", "loyalty:adjust"}},
+      {"marketing", {"records:read", "loyalty:manage"}}, {"analyst", {"records:read"}},
+      {"admin", {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust"}}};
   auto needs = [&](const std::string& method, const std::string& path) -> std::string {
     auto it = kNeeds.find(method + " " + path);
     if (it != kNeeds.end()) return it->second;
@@ -490,7 +496,9 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       EXPECT_EQ(op.value("x-retain-permission", ""), need) << method << " " << path << " is documented wrongly";
       if (method == "DELETE" && path == "/v1/session") continue;  // would end the sessions used here
       std::string concrete = path;
-      if (auto p = concrete.find("{id}"); p != std::string::npos) concrete.replace(p, 4, "agent");
+      for (auto p = concrete.find('{'); p != std::string::npos; p = concrete.find('{')) {
+        concrete.replace(p, concrete.find('}', p) - p + 1, "agent");
+      }
       std::string body = method == "GET" || method == "DELETE" ? "" : "{}";
       auto verdict = [&](int status) { return status == 401 ? "401" : status == 403 ? "403" : "ok"; };
       // No credentials.
@@ -574,6 +582,102 @@ class Receiver {
   std::vector<Got> got_;
   std::thread thread_;
 };
+
+TEST_P(ServerTest, LoyaltyOverHttpFromProgramToCoupon) {
+  // A program document, then a second version of it; a bad one names its field.
+  json card = {{"id", "subs"}, {"kind", "punch_card"}, {"punches", 9},
+               {"reward", {{"kind", "free_item"}, {"product", "SUB"}, {"valid_days", 30}}}};
+  auto created = client_->Request("POST", "/v1/loyalty/programs?effective_at=2020-01-01", card.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(Body(created)["version"], 1);
+  card["name"] = {{"en", "Sub club"}, {"pt", "Clube da sandes"}, {"da", "Sandwichklubben"}};
+  auto v2 = client_->Request("POST", "/v1/loyalty/programs?effective_at=2020-01-02", card.dump());
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  EXPECT_EQ(Body(v2)["version"], 2);
+  auto program = Body(client_->Request("GET", "/v1/loyalty/programs/subs"));
+  EXPECT_EQ(program["versions"].size(), 2u);
+  EXPECT_EQ(program["version_in_effect"], 2);
+  EXPECT_EQ(program["name"]["pt"], "Clube da sandes");
+  auto bad = client_->Request("POST", "/v1/loyalty/programs", json{{"id", "x"}, {"kind", "punch_card"}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "punches");
+  auto audit = Body(client_->Request("GET", "/v1/audit?record_type=loyalty_programs"));
+  EXPECT_EQ(audit["data"].size(), 2u) << "every version is in the audit trail";
+
+  // Nine subs over the API (an NDJSON batch, sent twice) complete one card and issue one coupon.
+  SeedCustomer("C1");
+  ASSERT_EQ(Post("/v1/plans", {{"id", "SUB"}, {"name", "Classic sub"}, {"kind", "item"}, {"price", "6.50"},
+                               {"currency", "EUR"}, {"category", "subs"}}).status, 201);
+  std::string batch;
+  auto today = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (int i = 1; i <= 9; ++i) {
+    batch += json{{"id", fmt::format("S{}", i)}, {"customer", "C1"}, {"currency", "EUR"},
+                  {"occurred_at", FormatTimestamp(today - std::chrono::days(10 - i))},
+                  {"lines", {{{"product", "SUB"}, {"quantity", 1}, {"unit_price", "6.50"}}}}}.dump() + "\n";
+  }
+  for (int run = 0; run < 2; ++run) {
+    auto r = client_->Request("POST", "/v1/purchases", batch, {{"Content-Type", "application/x-ndjson"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  auto member = Body(client_->Request("GET", "/v1/customers/C1/loyalty"));
+  ASSERT_EQ(member["memberships"].size(), 1u) << member.dump();
+  EXPECT_EQ(member["memberships"][0]["card"]["cards_completed"], 1);
+  EXPECT_EQ(member["memberships"][0]["card"]["punches"], 0);
+  EXPECT_EQ(member["memberships"][0]["card"]["of"], 9);
+  ASSERT_EQ(member["coupons"].size(), 1u);
+  std::string code = member["coupons"][0]["code"];
+  EXPECT_EQ(member["coupons"][0]["reward"]["product"], "SUB");
+
+  // The coupon is used once; a second till trying it is refused and told when it was used.
+  auto used = Post("/v1/coupons/" + code + "/use", {{"ref", "S10"}});
+  ASSERT_EQ(used.status, 200) << used.body;
+  EXPECT_EQ(Body(used)["status"], "used");
+  auto again = Post("/v1/coupons/" + code + "/use", {{"ref", "S11"}});
+  EXPECT_EQ(again.status, 422);
+  EXPECT_EQ(Body(again)["error"]["code"], "failed_precondition");
+
+  // Points: a redemption needs an Idempotency-Key, spends once however often it is retried,
+  // and cannot overspend.
+  json points = {{"id", "points"}, {"kind", "points"}, {"currency", "EUR"}, {"earn", {{"per_unit", 2}}},
+                 {"rewards", {{{"id", "coffee"}, {"kind", "free_item"}, {"product", "COFFEE"}, {"points", 50}}}}};
+  ASSERT_EQ(client_->Request("POST", "/v1/loyalty/programs?effective_at=2020-01-01", points.dump()).status, 201);
+  ASSERT_EQ(Post("/v1/purchases", {{"id", "BIG"}, {"customer", "C1"}, {"currency", "EUR"}, {"occurred_at", FormatTimestamp(today - std::chrono::hours(1))},
+                                   {"total", "40.00"}}).status, 201);
+  json redeem = {{"program", "points"}, {"customer", "C1"}, {"reward", "coffee"}};
+  auto no_key = Post("/v1/loyalty/redemptions", redeem);
+  EXPECT_EQ(no_key.status, 400);
+  EXPECT_EQ(Body(no_key)["error"]["field"], "Idempotency-Key");
+  auto first = Post("/v1/loyalty/redemptions", redeem, "till-7-0001");
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto retry = Post("/v1/loyalty/redemptions", redeem, "till-7-0001");
+  EXPECT_EQ(Body(retry)["code"], Body(first)["code"]);
+  auto second = Post("/v1/loyalty/redemptions", redeem, "till-7-0002");
+  EXPECT_EQ(second.status, 422) << "80 points earned, 50 spent: 30 left";
+  EXPECT_NE(Body(second)["error"]["message"].get<std::string>().find("30 available, 50 needed"), std::string::npos)
+      << second.body;
+
+  // A supervisor's adjustment needs a reason and lands in the audit trail and the ledger.
+  auto no_reason = Post("/v1/loyalty/adjustments", {{"program", "points"}, {"customer", "C1"}, {"points", 25}}, "adj-1");
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_EQ(Body(no_reason)["error"]["field"], "reason");
+  auto adjusted = Post("/v1/loyalty/adjustments",
+                       {{"program", "points"}, {"customer", "C1"}, {"points", 25}, {"reason", "birthday goodwill"}}, "adj-2");
+  ASSERT_EQ(adjusted.status, 201) << adjusted.body;
+  auto ledger = Body(client_->Request("GET", "/v1/customers/C1/loyalty/ledger?program=points"));
+  ASSERT_EQ(ledger["data"].size(), 3u) << ledger.dump();
+  EXPECT_EQ(ledger["data"][0]["kind"], "adjust");
+  EXPECT_EQ(ledger["data"][0]["reason"], "birthday goodwill");
+  EXPECT_EQ(ledger["data"][1]["kind"], "spend");
+  EXPECT_EQ(ledger["data"][2]["kind"], "earn");
+  EXPECT_EQ(ledger["data"][2]["points"], 80);
+  auto adjustments = Body(client_->Request("GET", "/v1/audit?record_type=loyalty_ledger"));
+  ASSERT_EQ(adjustments["data"].size(), 1u);
+  EXPECT_EQ(adjustments["data"][0]["action"], "loyalty.adjusted");
+  member = Body(client_->Request("GET", "/v1/customers/C1/loyalty"));
+  EXPECT_EQ(member["memberships"][0]["program"], "points");
+  EXPECT_EQ(member["memberships"][0]["balance"], 55);
+  EXPECT_EQ(member["memberships"][0]["available"], 55);
+}
 
 TEST_P(ServerTest, WebhooksAreSignedRetriedAndLogged) {
   server_->Stop();

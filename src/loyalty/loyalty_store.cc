@@ -29,6 +29,14 @@ std::vector<const ProgramSet::Entry*> ProgramSet::Latest() const {
   return out;
 }
 
+std::vector<const ProgramSet::Entry*> ProgramSet::Versions(std::string_view program) const {
+  std::vector<const Entry*> out;
+  for (const auto& e : entries_) {
+    if (e.meta.program == program) out.push_back(&e);
+  }
+  return out;
+}
+
 std::vector<std::string> ProgramSet::Ids() const {
   std::vector<std::string> out;
   for (const auto* e : Latest()) out.push_back(e->meta.program);

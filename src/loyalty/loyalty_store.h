@@ -45,6 +45,8 @@ class ProgramSet {
   const Entry* InEffect(std::string_view program, Timestamp at) const;
   // The newest version of each program, in effect or not yet.
   std::vector<const Entry*> Latest() const;
+  // Every version of `program`, oldest first (empty for an unknown program).
+  std::vector<const Entry*> Versions(std::string_view program) const;
   // Program ids.
   std::vector<std::string> Ids() const;
   bool empty() const { return entries_.empty(); }

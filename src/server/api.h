@@ -18,6 +18,14 @@ struct ApiContext {
   Authenticator* auth = nullptr;
 };
 
+// Wraps a write so that a repeated Idempotency-Key replays the first reply and the same key with
+// another body is a 409. InvalidArgument for a key too long.
+Result<WriteJob> Idempotent(const Request& req, WriteJob job);
+
+// An error the request caused (the store names a field, or refused for a reason of the data)
+// becomes its response; anything else means the database failed and goes back to the writer.
+Result<Response> RowError(const Error& e);
+
 // /v1/customers, /v1/plans, /v1/subscriptions, /v1/payments, /v1/purchases, /v1/events:
 // list, get, create-or-update (one JSON object, or an NDJSON batch), and a customer's timeline.
 void AddRecordRoutes(Router& router, const ApiContext& ctx);
@@ -28,6 +36,10 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx);
 
 // Webhook subscriptions (/v1/webhooks) and their deliveries.
 void AddWebhookRoutes(Router& router, const ApiContext& ctx);
+
+// Loyalty: programs (/v1/loyalty/programs), a customer's membership (/v1/customers/{id}/loyalty),
+// redemptions, adjustments, coupons and expiry.
+void AddLoyaltyRoutes(Router& router, const ApiContext& ctx);
 
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/crypto.h"
+#include "loyalty/engine.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/metrics.h"
@@ -296,6 +297,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddStaffRoutes(shared.router, ctx);
   AddWebhookRoutes(shared.router, ctx);
   AddRecordRoutes(shared.router, ctx);
+  AddLoyaltyRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -315,9 +317,30 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
   listener->Accept();
 
+  // Loyalty points past their expiry are booked as expired a minute after start and every hour,
+  // through the writer like any other write.
+  net::steady_timer expiry_timer(io);
+  std::function<void(std::chrono::seconds)> schedule_expiry = [&](std::chrono::seconds delay) {
+    expiry_timer.expires_after(delay);
+    expiry_timer.async_wait([&](beast::error_code e) {
+      if (e || shared.draining) return;
+      workers->Write([zone = ctx.zone](Stores& s) -> Result<Response> {
+        auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), now, 1000);
+        if (!expired) return RowError(expired.error());
+        return Json(200, {{"expired_points", *expired}});
+      }, [](Response r) {
+        if (r.status >= 400) fmt::print(stderr, "retain serve: expiring loyalty points failed: {}\n", r.body);
+      });
+      schedule_expiry(std::chrono::hours(1));
+    });
+  };
+  schedule_expiry(std::chrono::seconds(60));
+
   net::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) {
     shared.draining = true;
+    expiry_timer.cancel();
     listener->Stop();
     std::vector<std::shared_ptr<Session>> open;
     {

@@ -13,11 +13,55 @@
 #include "staff/roles.h"
 
 namespace retain::server {
+
+constexpr size_t kMaxIdempotencyKey = 255;
+
+// An error the request caused (the store names a field, or refused for a reason of the data)
+// becomes a response; anything else means the database failed and goes back to the writer.
+Result<Response> RowError(const Error& e) {
+  if (e.field.empty() && (e.code == ErrorCode::kInternal || e.code == ErrorCode::kUnavailable ||
+                          e.code == ErrorCode::kConflict)) {
+    return tl::unexpected(e);
+  }
+  return ErrorResponse(e);
+}
+
+// Wraps a write so that a repeated Idempotency-Key replays the first reply.
+Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
+  auto key = req.Header("idempotency-key");
+  if (key.empty()) return job;
+  if (key.size() > kMaxIdempotencyKey) {
+    return InvalidArgument(fmt::format("must be at most {} characters", kMaxIdempotencyKey), "Idempotency-Key");
+  }
+  std::string scoped = fmt::format("{} {} {}", req.method, req.path, key);
+  std::string hash = fmt::format("{:016x}", XXH3_64bits(req.body.data(), req.body.size()));
+  return WriteJob([scoped, hash, job = std::move(job)](Stores& stores) -> Result<Response> {
+    core::RecordStore& store = stores.records();
+    RETAIN_ASSIGN_OR_RETURN(auto previous, store.GetIdempotentReply(scoped));
+    if (previous) {
+      if (previous->request_hash != hash) {
+        return ErrorResponse(Error{ErrorCode::kConflict,
+                                   "this Idempotency-Key was used with a different request body",
+                                   "Idempotency-Key"});
+      }
+      Response r;
+      r.status = previous->status;
+      r.body = previous->body;
+      r.headers.emplace_back("Idempotent-Replayed", "true");
+      return r;
+    }
+    RETAIN_ASSIGN_OR_RETURN(Response r, job(stores));
+    if (r.status < 500) {
+      RETAIN_RETURN_IF_ERROR(store.PutIdempotentReply(scoped, {hash, r.status, r.body}));
+    }
+    return r;
+  });
+}
+
 namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxIdempotencyKey = 255;
 
 // Per record kind: how to parse, write, read and list it.
 template <typename T>
@@ -168,16 +212,6 @@ Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, cor
   }
 }
 
-// An error the request caused (the store names a field, or refused for a reason of the data)
-// becomes a response; anything else means the database failed and goes back to the writer.
-Result<Response> RowError(const Error& e) {
-  if (e.field.empty() && (e.code == ErrorCode::kInternal || e.code == ErrorCode::kUnavailable ||
-                          e.code == ErrorCode::kConflict)) {
-    return tl::unexpected(e);
-  }
-  return ErrorResponse(e);
-}
-
 Result<json> ParseBody(const Request& req) {
   if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
   auto body = json::parse(req.body, nullptr, false);
@@ -189,38 +223,6 @@ Result<json> ParseBody(const Request& req) {
 bool IsNdjson(const Request& req) {
   auto ct = req.Header("content-type");
   return ct.starts_with("application/x-ndjson") || ct.starts_with("application/jsonl");
-}
-
-// Wraps a write so that a repeated Idempotency-Key replays the first reply.
-Result<WriteJob> Idempotent(const Request& req, WriteJob job) {
-  auto key = req.Header("idempotency-key");
-  if (key.empty()) return job;
-  if (key.size() > kMaxIdempotencyKey) {
-    return InvalidArgument(fmt::format("must be at most {} characters", kMaxIdempotencyKey), "Idempotency-Key");
-  }
-  std::string scoped = fmt::format("{} {} {}", req.method, req.path, key);
-  std::string hash = fmt::format("{:016x}", XXH3_64bits(req.body.data(), req.body.size()));
-  return WriteJob([scoped, hash, job = std::move(job)](Stores& stores) -> Result<Response> {
-    core::RecordStore& store = stores.records();
-    RETAIN_ASSIGN_OR_RETURN(auto previous, store.GetIdempotentReply(scoped));
-    if (previous) {
-      if (previous->request_hash != hash) {
-        return ErrorResponse(Error{ErrorCode::kConflict,
-                                   "this Idempotency-Key was used with a different request body",
-                                   "Idempotency-Key"});
-      }
-      Response r;
-      r.status = previous->status;
-      r.body = previous->body;
-      r.headers.emplace_back("Idempotent-Replayed", "true");
-      return r;
-    }
-    RETAIN_ASSIGN_OR_RETURN(Response r, job(stores));
-    if (r.status < 500) {
-      RETAIN_RETURN_IF_ERROR(store.PutIdempotentReply(scoped, {hash, r.status, r.body}));
-    }
-    return r;
-  });
 }
 
 Result<core::ListQuery> ListQueryFrom(const Request& req) {

@@ -127,6 +127,34 @@ json Schemas() {
   s["AuditEntry"] = Object({{"at", Time()}, {"actor", Str()}, {"action", Str()}, {"record_type", Str()},
                             {"record_id", Str()}, {"before", {}}, {"after", {}}});
   s["AuditPage"] = Object({{"data", {{"type", "array"}, {"items", Ref("AuditEntry")}}}, {"next_cursor", NullableStr()}});
+  s["LoyaltyProgramDocument"] = {
+      {"type", "object"},
+      {"description", "a program document: {\"id\", \"kind\": \"punch_card\" | \"points\", \"name\", \"currency\", "
+                      "\"qualifying\", \"punches\", \"per_item\", \"one_per_day\", \"reward\", \"earn\", "
+                      "\"expiry\", \"pending_days\", \"caps\", \"rewards\"}; see docs/LOYALTY.md"},
+      {"required", {"id", "kind"}}};
+  s["LoyaltyProgram"] = Object({{"id", Str()}, {"kind", {{"type", "string"}, {"enum", {"punch_card", "points"}}}},
+                                {"name", {{"type", "object"}}}, {"version", Int()}, {"effective_at", Time()},
+                                {"created_by", Str()}, {"created_at", Time()}, {"document", Ref("LoyaltyProgramDocument")},
+                                {"version_in_effect", {{"type", {"integer", "null"}}}},
+                                {"versions", {{"type", "array"}, {"items", {{"type", "object"}}}}}});
+  s["LoyaltyPrograms"] = Object({{"data", {{"type", "array"}, {"items", Ref("LoyaltyProgram")}}}});
+  s["Coupon"] = Object({{"code", Str()}, {"customer", Str()}, {"program", Str()}, {"reward", {{"type", "object"}}},
+                        {"status", {{"type", "string"}, {"enum", {"active", "used", "expired"}}}},
+                        {"issued_at", Time()}, {"expires_at", NullableTime()}, {"redeemed_at", NullableTime()},
+                        {"redeemed_ref", Str()}});
+  s["Membership"] = Object({{"customer", Str()},
+                            {"memberships", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                            {"coupons", {{"type", "array"}, {"items", Ref("Coupon")}}}});
+  s["LedgerEntry"] = Object({{"id", Int()}, {"kind", Str()}, {"points", Int()}, {"source", Str()}, {"ref", Str()},
+                             {"reason", Str()}, {"actor", Str()}, {"program_version", Int()}, {"occurred_at", Time()}});
+  s["LedgerPage"] = Object({{"data", {{"type", "array"}, {"items", Ref("LedgerEntry")}}}, {"next_cursor", NullableStr()}});
+  s["NewRedemption"] = Object({{"program", Str()}, {"customer", Str()}, {"reward", Str()}}, {"program", "customer", "reward"});
+  s["NewAdjustment"] = Object({{"program", Str()}, {"customer", Str()}, {"points", Int()}, {"reason", Str()}},
+                              {"program", "customer", "points", "reason"});
+  s["CouponUse"] = Object({{"ref", {{"type", "string"}, {"description", "the purchase or visit the coupon is used on"}}}},
+                          {"ref"});
+  s["ExpiryRun"] = Object({{"expired_points", Int()}});
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;
@@ -139,10 +167,10 @@ json OpenApi(const Router& router) {
   for (const auto& r : router.routes()) {
     json op = {{"summary", r.doc.summary}, {"tags", {r.doc.tag}}};
     json params = json::array();
-    for (const auto& part : {std::string("{id}")}) {
-      if (r.pattern.find(part) != std::string::npos) {
-        params.push_back({{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", Str()}});
-      }
+    for (size_t open = r.pattern.find('{'); open != std::string::npos; open = r.pattern.find('{', open + 1)) {
+      auto close = r.pattern.find('}', open);
+      params.push_back({{"name", r.pattern.substr(open + 1, close - open - 1)}, {"in", "path"}, {"required", true},
+                        {"schema", Str()}});
     }
     for (const auto& q : r.doc.query) {
       params.push_back({{"name", q.name}, {"in", "query"}, {"description", q.description}, {"schema", Str()}});

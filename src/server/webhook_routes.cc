@@ -10,10 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 14> kEventTypes = {
+constexpr std::array<std::string_view, 15> kEventTypes = {
     "*", "customer.created", "customer.updated", "plan.created", "plan.updated", "subscription.created",
     "subscription.updated", "subscription.cancelled", "payment.recorded", "payment.failed",
-    "purchase.recorded", "purchase.returned", "event.recorded", "purchase.updated"};
+    "purchase.recorded", "purchase.returned", "event.recorded", "purchase.updated", "program.changed"};
 
 json WebhookJson(const core::Webhook& w) {
   return {{"id", w.id}, {"url", w.url}, {"events", w.event_types}, {"active", w.active},

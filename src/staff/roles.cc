@@ -6,6 +6,8 @@ namespace retain::staff {
 namespace {
 
 constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
+constexpr std::array<std::string_view, 3> kSupervisorPermissions = {kRecordsRead, kRecordsWrite, kLoyaltyAdjust};
+constexpr std::array<std::string_view, 2> kMarketingPermissions = {kRecordsRead, kLoyaltyManage};
 constexpr std::array<std::string_view, 1> kReaderPermissions = {kRecordsRead};
 
 }  // namespace
@@ -32,9 +34,9 @@ Result<Role> ParseRole(std::string_view name) {
 
 std::span<const std::string_view> RolePermissions(Role role) {
   switch (role) {
-    case Role::kAgent:
-    case Role::kSupervisor: return kAgentPermissions;
-    case Role::kMarketing:
+    case Role::kAgent: return kAgentPermissions;
+    case Role::kSupervisor: return kSupervisorPermissions;
+    case Role::kMarketing: return kMarketingPermissions;
     case Role::kAnalyst: return kReaderPermissions;
     case Role::kAdmin: return kAllPermissions;
   }
@@ -51,7 +53,7 @@ Status CheckPermissionName(std::string_view permission) {
     return Ok();
   }
   return InvalidArgument("'" + std::string(permission) +
-                             "' is not a permission; choose records:read, records:write, staff:admin or audit:read",
+                             "' is not a permission; choose records:read, records:write, staff:admin, audit:read, loyalty:manage or loyalty:adjust",
                          "scopes");
 }
 

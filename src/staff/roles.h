@@ -28,8 +28,10 @@ inline constexpr std::string_view kRecordsRead = "records:read";
 inline constexpr std::string_view kRecordsWrite = "records:write";
 inline constexpr std::string_view kStaffAdmin = "staff:admin";
 inline constexpr std::string_view kAuditRead = "audit:read";
-inline constexpr std::array<std::string_view, 4> kAllPermissions = {kRecordsRead, kRecordsWrite,
-                                                                    kStaffAdmin, kAuditRead};
+inline constexpr std::string_view kLoyaltyManage = "loyalty:manage";  // define and change programs
+inline constexpr std::string_view kLoyaltyAdjust = "loyalty:adjust";  // correct a member's points by hand
+inline constexpr std::array<std::string_view, 6> kAllPermissions = {kRecordsRead,   kRecordsWrite,  kStaffAdmin,
+                                                                    kAuditRead,     kLoyaltyManage, kLoyaltyAdjust};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

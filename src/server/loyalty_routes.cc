@@ -1,0 +1,348 @@
+// Loyalty over HTTP: program documents and their versions, a customer's membership (cards,
+// balances, lots, coupons), the ledger, redemptions, adjustments, coupon use and expiry.
+#include <fmt/format.h>
+
+#include "loyalty/engine.h"
+#include "server/api.h"
+#include "staff/roles.h"
+
+namespace retain::server {
+namespace {
+
+using nlohmann::json;
+
+Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+json OptionalTime(const std::optional<Timestamp>& t) { return t ? json(FormatTimestamp(*t)) : json(); }
+
+json VersionJson(const loyalty::ProgramSet::Entry& e) {
+  auto doc = json::parse(e.meta.document, nullptr, false);
+  return {{"id", e.meta.program},
+          {"kind", loyalty::ProgramKindName(e.program.kind)},
+          {"name", e.program.name},
+          {"version", e.meta.version},
+          {"effective_at", FormatTimestamp(e.meta.effective_at)},
+          {"created_by", e.meta.created_by},
+          {"created_at", FormatTimestamp(e.meta.created_at)},
+          {"document", doc}};
+}
+
+std::string CouponStatus(const loyalty::Coupon& c, Timestamp now) {
+  if (c.redeemed_at) return "used";
+  if (c.expires_at && *c.expires_at <= now) return "expired";
+  return "active";
+}
+
+json CouponJson(const loyalty::Coupon& c, Timestamp now) {
+  return {{"code", c.code},
+          {"customer", c.customer},
+          {"program", c.program},
+          {"reward", json::parse(c.reward_json, nullptr, false)},
+          {"status", CouponStatus(c, now)},
+          {"issued_at", FormatTimestamp(c.issued_at)},
+          {"expires_at", OptionalTime(c.expires_at)},
+          {"redeemed_at", OptionalTime(c.redeemed_at)},
+          {"redeemed_ref", c.redeemed_ref}};
+}
+
+json LedgerJson(const loyalty::LedgerEntry& e) {
+  return {{"id", e.id},
+          {"kind", loyalty::LedgerKindName(e.kind)},
+          {"points", e.points},
+          {"source", e.source},
+          {"ref", e.ref},
+          {"reason", e.reason},
+          {"actor", e.actor},
+          {"program_version", e.program_version},
+          {"occurred_at", FormatTimestamp(e.occurred_at)}};
+}
+
+// A member's standing in one program as staff and member see it: the card's progress, or the
+// balance split into spendable and pending points with the lots and when they expire.
+Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account& a,
+                            const loyalty::ProgramSet& programs, Timestamp now) {
+  const auto* entry = programs.InEffect(a.program, now);
+  if (!entry) {
+    auto latest = programs.Latest();
+    for (const auto* e : latest) {
+      if (e->meta.program == a.program) entry = e;
+    }
+  }
+  json out = {{"program", a.program}, {"joined_at", FormatTimestamp(a.joined_at)}, {"balance", a.balance}};
+  if (!entry) return out;
+  const loyalty::Program& p = entry->program;
+  out["kind"] = loyalty::ProgramKindName(p.kind);
+  out["name"] = p.name;
+  if (p.kind == loyalty::ProgramKind::kPunchCard) {
+    out["card"] = {{"punches", a.punches}, {"of", p.card.punches}, {"cards_completed", a.cards_completed},
+                   {"to_go", p.card.punches - a.punches}};
+    return out;
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto lots, store.OpenLots(a.program, a.customer));
+  int64_t available = 0, pending = 0, expired = 0;
+  json lots_json = json::array();
+  std::optional<Timestamp> next_expiry;
+  int64_t next_expiry_points = 0;
+  for (const auto& lot : lots) {
+    bool gone = lot.expires_at && *lot.expires_at <= now;
+    if (gone) expired += lot.remaining;
+    else if (lot.available_at > now) pending += lot.remaining;
+    else available += lot.remaining;
+    if (!gone && lot.expires_at) {
+      if (!next_expiry || *lot.expires_at < *next_expiry) {
+        next_expiry = lot.expires_at;
+        next_expiry_points = 0;
+      }
+      if (*lot.expires_at == *next_expiry) next_expiry_points += lot.remaining;
+    }
+    lots_json.push_back({{"points", lot.points}, {"remaining", lot.remaining}, {"earned_at", FormatTimestamp(lot.earned_at)},
+                         {"available_at", FormatTimestamp(lot.available_at)}, {"expires_at", OptionalTime(lot.expires_at)}});
+  }
+  out["debt"] = a.debt;
+  out["available"] = std::max<int64_t>(0, available - a.debt);
+  out["pending"] = pending;
+  out["expired_not_booked"] = expired;
+  out["lots"] = lots_json;
+  out["next_expiry"] = next_expiry ? json{{"points", next_expiry_points}, {"at", FormatTimestamp(*next_expiry)}} : json();
+  json rewards = json::array();
+  for (const auto& r : p.rewards) {
+    if (r.cost_points <= 0) continue;
+    json rj = loyalty::RewardJson(r, p.currency);
+    rj["affordable"] = available - a.debt >= r.cost_points;
+    rewards.push_back(std::move(rj));
+  }
+  out["rewards"] = rewards;
+  return out;
+}
+
+Result<json> Body(const Request& req) {
+  if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
+  auto body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return InvalidArgument("the body must be a JSON object");
+  return body;
+}
+
+Result<std::string> Text(const json& body, const char* field) {
+  if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().empty()) {
+    return InvalidArgument("is required (a string)", field);
+  }
+  return body[field].get<std::string>();
+}
+
+// The key that makes a booking idempotent; required, since a booking must never happen twice.
+Result<std::string> RequiredKey(const Request& req) {
+  auto key = req.Header("idempotency-key");
+  if (key.empty()) {
+    return InvalidArgument("is required: a retried request with the same key is booked once", "Idempotency-Key");
+  }
+  return std::string(key);
+}
+
+}  // namespace
+
+void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
+  StoreWorkers* workers = ctx.workers;
+  BusinessZone zone = ctx.zone;
+  const std::string read(staff::kRecordsRead), write(staff::kRecordsWrite), manage(staff::kLoyaltyManage),
+      adjust(staff::kLoyaltyAdjust);
+
+  router.Add({"GET", "/v1/loyalty/programs",
+              {"List loyalty programs, each in its newest version", "loyalty", {}, "", "LoyaltyPrograms", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto programs = s.loyalty().Programs();
+                  if (!programs) return ErrorResponse(programs.error());
+                  json data = json::array();
+                  for (const auto* e : (*programs)->Latest()) data.push_back(VersionJson(*e));
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/loyalty/programs/{id}",
+              {"A loyalty program with every version of its document", "loyalty", {}, "", "LoyaltyProgram", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([id = req.params["id"]](Stores& s) {
+                  auto programs = s.loyalty().Programs();
+                  if (!programs) return ErrorResponse(programs.error());
+                  auto versions = (*programs)->Versions(id);
+                  if (versions.empty()) {
+                    return ErrorResponse({ErrorCode::kNotFound, fmt::format("no loyalty program '{}'", id), "id"});
+                  }
+                  json out = VersionJson(*versions.back());
+                  json history = json::array();
+                  for (const auto* v : versions) history.push_back(VersionJson(*v));
+                  out["versions"] = history;
+                  auto in_effect = (*programs)->InEffect(id, Now());
+                  out["version_in_effect"] = in_effect ? json(in_effect->meta.version) : json();
+                  return Json(200, out);
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/programs",
+              {"Create a program, or a new version of one, from its document; ?effective_at= schedules it", "loyalty",
+               {{"effective_at", "when this version takes effect (default: now); ISO 8601"}}, "LoyaltyProgramDocument",
+               "LoyaltyProgram", false, manage},
+              [workers, zone](Request req, Reply reply) {
+                auto body = Body(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto program = loyalty::ParseProgramDocument(*body);
+                if (!program) return reply(ErrorResponse(program.error()));
+                Timestamp effective = Now();
+                if (auto at = req.Query("effective_at"); !at.empty()) {
+                  auto parsed = ParseTimestamp(at, zone);
+                  if (!parsed) return reply(ErrorResponse({ErrorCode::kInvalidArgument, parsed.error().message, "effective_at"}));
+                  effective = *parsed;
+                }
+                auto job = Idempotent(req, [program = std::move(*program), document = body->dump(), effective,
+                                            actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  auto version = s.loyalty().PutProgramVersion(program.id, program.kind, document, effective, actor, now);
+                  if (!version) return RowError(version.error());
+                  json change = {{"id", program.id}, {"version", *version}, {"effective_at", FormatTimestamp(effective)},
+                                 {"document", json::parse(document)}};
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
+                      {now, actor, "loyalty_program.changed", "loyalty_programs", program.id, "null", change.dump()}));
+                  json event = {{"type", "program.changed"}, {"created_at", FormatTimestamp(now)}, {"data", change}};
+                  RETAIN_RETURN_IF_ERROR(s.webhooks().AppendOutbox({0, "program.changed", program.id, event.dump(), now}));
+                  return Json(*version == 1 ? 201 : 200, change);
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/customers/{id}/loyalty",
+              {"A customer's loyalty: cards, balances, lots and expiries, affordable rewards, coupons", "loyalty", {}, "",
+               "Membership", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([id = req.params["id"]](Stores& s) {
+                  auto customer = s.records().GetCustomer(id);
+                  if (!customer) return ErrorResponse(customer.error());
+                  if (!*customer) return ErrorResponse({ErrorCode::kNotFound, fmt::format("no customer '{}'", id), "id"});
+                  auto programs = s.loyalty().Programs();
+                  if (!programs) return ErrorResponse(programs.error());
+                  auto accounts = s.loyalty().AccountsOf(id);
+                  if (!accounts) return ErrorResponse(accounts.error());
+                  auto now = Now();
+                  json memberships = json::array();
+                  for (const auto& a : *accounts) {
+                    auto m = MembershipJson(s.loyalty(), a, **programs, now);
+                    if (!m) return ErrorResponse(m.error());
+                    memberships.push_back(std::move(*m));
+                  }
+                  auto coupons = s.loyalty().CouponsOf(id);
+                  if (!coupons) return ErrorResponse(coupons.error());
+                  json cj = json::array();
+                  for (const auto& c : *coupons) cj.push_back(CouponJson(c, now));
+                  return Json(200, {{"customer", id}, {"memberships", memberships}, {"coupons", cj}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/customers/{id}/loyalty/ledger",
+              {"A customer's ledger in one program, newest first", "loyalty",
+               {{"program", "the program's id (required)"}, {"limit", "page size, 1 to 1000 (default 50)"},
+                {"cursor", "next_cursor of the previous page"}},
+               "", "LedgerPage", false, read},
+              [workers](Request req, Reply reply) {
+                auto limit = req.Limit();
+                if (!limit) return reply(ErrorResponse(limit.error()));
+                std::string program(req.Query("program"));
+                if (program.empty()) return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required", "program"}));
+                workers->Read([id = req.params["id"], program, cursor = std::string(req.Query("cursor")),
+                               limit = *limit](Stores& s) {
+                  auto page = s.loyalty().Ledger(program, id, cursor, limit);
+                  if (!page) return ErrorResponse(page.error());
+                  json data = json::array();
+                  for (const auto& e : page->items) data.push_back(LedgerJson(e));
+                  return Json(200, {{"data", data},
+                                    {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/redemptions",
+              {"Spend a member's points on a reward; issues its coupon. Needs an Idempotency-Key", "loyalty", {},
+               "NewRedemption", "Coupon", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto body = Body(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto program = Text(*body, "program");
+                auto customer = Text(*body, "customer");
+                auto reward = Text(*body, "reward");
+                auto key = RequiredKey(req);
+                for (const auto* r : {&program, &customer, &reward, &key}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                auto job = Idempotent(req, [program = *program, customer = *customer, reward = *reward, key = *key,
+                                            zone, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  auto issued = loyalty::Engine(zone).Redeem(s.loyalty(), program, customer, reward, key, actor, now);
+                  if (!issued) return RowError(issued.error());
+                  return Json(issued->replayed ? 200 : 201, CouponJson(issued->coupon, now));
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/adjustments",
+              {"Correct a member's points by hand, with a reason (audited). Needs an Idempotency-Key", "loyalty", {},
+               "NewAdjustment", "LedgerEntry", false, adjust},
+              [workers, zone](Request req, Reply reply) {
+                auto body = Body(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto program = Text(*body, "program");
+                auto customer = Text(*body, "customer");
+                auto key = RequiredKey(req);
+                for (const auto* r : {&program, &customer, &key}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                if (!body->contains("points") || !(*body)["points"].is_number_integer()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required (a whole number, negative to take points)", "points"}));
+                }
+                std::string reason = body->value("reason", "");
+                auto job = Idempotent(req, [program = *program, customer = *customer, key = *key, reason, zone,
+                                            points = (*body)["points"].get<int64_t>(),
+                                            actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  auto entry = loyalty::Engine(zone).Adjust(s.loyalty(), program, customer, points, reason, key, actor, now);
+                  if (!entry) return RowError(entry.error());
+                  json after = LedgerJson(*entry);
+                  after["program"] = program;
+                  after["customer"] = customer;
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
+                      {now, actor, "loyalty.adjusted", "loyalty_ledger", std::to_string(entry->id), "null", after.dump()}));
+                  return Json(201, after);
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/coupons/{id}/use",
+              {"Use a coupon (at a till or the desk); fails if it was used or has expired", "loyalty", {}, "CouponUse",
+               "Coupon", false, write},
+              [workers](Request req, Reply reply) {
+                auto body = Body(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto ref = Text(*body, "ref");
+                if (!ref) return reply(ErrorResponse(ref.error()));
+                auto job = Idempotent(req, [code = req.params["id"], ref = *ref](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  auto coupon = loyalty::Engine(BusinessZone()).UseCoupon(s.loyalty(), code, ref, now);
+                  if (!coupon) return RowError(coupon.error());
+                  return Json(200, CouponJson(*coupon, now));
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/expire",
+              {"Expire every lot past its time now (the server also does this every hour)", "loyalty", {}, "",
+               "ExpiryRun", false, manage},
+              [workers, zone](Request, Reply reply) {
+                workers->Write([zone](Stores& s) -> Result<Response> {
+                  auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), Now(), 1000);
+                  if (!expired) return RowError(expired.error());
+                  return Json(200, {{"expired_points", *expired}});
+                }, std::move(reply));
+              }});
+}
+
+}  // namespace retain::server
