@@ -20,6 +20,7 @@ class SqlSession : public cli::StoreSession {
   explicit SqlSession(std::unique_ptr<storage::SqlStore> store) : store_(std::move(store)) {}
   core::RecordStore& records() override { return *store_; }
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
+  core::WebhookStore& outbox() override { return *store_; }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -21,6 +21,7 @@ const Command kCommands[] = {
      RunImport},
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
+    {"loyalty", "Loyalty programs: define punch cards and points, show a member, expire points", RunLoyalty},
     {"serve", "Serve the web app and the HTTP API", RunServe},
     {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
     {"key", "Create, list or revoke API keys for integrations", RunKey},
@@ -37,6 +38,7 @@ void PrintHelp() {
                "  retain import customers people.csv    import (again: nothing changes)\n"
                "  retain import purchases sales.ndjson --db postgresql://localhost/retain\n"
                "  retain timeline C0000042              one customer's history\n"
+               "  retain loyalty show C0000042          their cards, points and coupons\n"
                "  retain serve --port 8080              the web app and the API\n"
                "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
                "rejected rows; 4 not found; 5 conflict; 6 not signed in or not allowed;\n"

@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "common/status.h"
 #include "core/store.h"
+#include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
 #include "staff/staff_store.h"
 
@@ -41,6 +42,7 @@ class StoreSession {
   virtual ~StoreSession() = default;
   virtual core::RecordStore& records() = 0;
   virtual loyalty::LoyaltyStore& loyalty() = 0;
+  virtual core::WebhookStore& outbox() = 0;
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The
@@ -94,6 +96,7 @@ Result<int> RunDemo(Context& ctx);
 Result<int> RunServe(Context& ctx);
 Result<int> RunUser(Context& ctx);
 Result<int> RunKey(Context& ctx);
+Result<int> RunLoyalty(Context& ctx);
 
 }  // namespace retain::cli
 

@@ -9,6 +9,7 @@
 #include "cli/store_opener.h"
 #include "common/crypto.h"
 #include "demo/world.h"
+#include "loyalty/engine.h"
 #include "staff/roles.h"
 
 namespace retain::cli {
@@ -37,7 +38,8 @@ Result<int> RunDemo(Context& ctx) {
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
 
-  RETAIN_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
+  core::RecordStore* store = &session->records();
   RETAIN_ASSIGN_OR_RETURN(auto zone_setting, store->GetSetting("timezone"));
   if (!zone_setting) RETAIN_RETURN_IF_ERROR(store->SetSetting("timezone", demo::kDemoTimeZone));
   RETAIN_ASSIGN_OR_RETURN(auto zone, LoadZone(*store));
@@ -46,11 +48,59 @@ Result<int> RunDemo(Context& ctx) {
     options.end = zone.LocalDate(t);
   }
 
+  // The sandwich chain's loyalty programs, in effect from the world's first day; purchases earn
+  // as they are generated. A second run adds no version when the documents are unchanged.
+  Timestamp world_start = zone.StartOfDay(date::year_month_day(date::sys_days(options.end) - date::days(3 * 365)));
+  RETAIN_ASSIGN_OR_RETURN(auto programs, session->loyalty().Programs());
+  for (const auto& text : demo::DemoProgramDocuments()) {
+    auto doc = nlohmann::json::parse(text);
+    auto versions = programs->Versions(doc["id"].get<std::string>());
+    if (!versions.empty() && nlohmann::json::parse(versions.back()->meta.document) == doc) continue;
+    RETAIN_RETURN_IF_ERROR(store->Begin());
+    auto change = loyalty::DefineProgram(session->loyalty(), *store, session->outbox(), doc, world_start, "demo",
+                                         world_start);
+    if (!change) {
+      store->Rollback();
+      return tl::unexpected(change.error());
+    }
+    RETAIN_RETURN_IF_ERROR(store->Commit());
+  }
+  loyalty::Engine engine(zone);
+  options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) -> Status {
+    RETAIN_RETURN_IF_ERROR(engine.OnPurchase(session->loyalty(), *store, p, outcome, "demo"));
+    if (p.kind != core::PurchaseKind::kSale || outcome == core::WriteOutcome::kUnchanged) return Ok();
+    // A member holding a coupon uses it on the next visit.
+    RETAIN_ASSIGN_OR_RETURN(auto coupons, session->loyalty().CouponsOf(p.customer));
+    for (const auto& c : coupons) {
+      if (c.redeemed_at || c.issued_at >= p.occurred_at || (c.expires_at && *c.expires_at <= p.occurred_at)) continue;
+      RETAIN_RETURN_IF_ERROR(engine.UseCoupon(session->loyalty(), c.code, p.external_id, p.occurred_at).map([](auto&&) {}));
+      break;
+    }
+    // Members who can afford a free sub take one at the till.
+    RETAIN_ASSIGN_OR_RETURN(auto account, session->loyalty().GetAccount("sub-points", p.customer));
+    if (!account || account->balance < 600) return Ok();
+    auto issued = engine.Redeem(session->loyalty(), "sub-points", p.customer, "sub", "demo-" + p.external_id, "demo",
+                                p.occurred_at + std::chrono::minutes(1));
+    if (!issued && issued.error().code != ErrorCode::kFailedPrecondition) return tl::unexpected(issued.error());
+    return Ok();
+  };
+
   ProgressBar bar("generating", !quiet && StderrIsTerminal());
   RETAIN_RETURN_IF_ERROR(demo::GenerateWorld(*store, options, zone, [&](int64_t done, int64_t total) {
     bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total), done);
   }));
   bar.Clear();
+  // Points older than a year expire as the world ends.
+  for (int64_t n = 1; n > 0;) {
+    RETAIN_RETURN_IF_ERROR(store->Begin());
+    auto expired = engine.ExpireDue(session->loyalty(), zone.StartOfDay(options.end), 1000);
+    if (!expired) {
+      store->Rollback();
+      return tl::unexpected(expired.error());
+    }
+    RETAIN_RETURN_IF_ERROR(store->Commit());
+    n = *expired;
+  }
   RETAIN_ASSIGN_OR_RETURN(auto counts, store->Counts());
   std::cout << fmt::format(
       "Demo world in {} (seed {}, three years to {}, times in {}):\n"
@@ -77,7 +127,7 @@ Result<int> RunDemo(Context& ctx) {
     RETAIN_RETURN_IF_ERROR(staff_store->CreateUser(u));
   }
   staff_store.reset();
-  store.reset();
+  session.reset();
   std::cout << fmt::format("\nSign in as admin with password {}\n", password);
   if (no_serve) {
     std::cout << fmt::format("Serve it with: retain serve --db {} --port {}\n", ctx.config.db, port);

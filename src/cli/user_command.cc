@@ -115,7 +115,7 @@ Result<int> RunKey(Context& ctx) {
   app->require_subcommand(1);
   auto* add = app->add_subcommand("add", "Create a key; its secret is printed once");
   add->add_option("--name", name, "What uses the key, e.g. pos")->required();
-  add->add_option("--scopes", scopes_text, "Comma-separated: records:read, records:write, staff:admin, audit:read")
+  add->add_option("--scopes", scopes_text, "Comma-separated: records:read, records:write, staff:admin, audit:read, loyalty:manage, loyalty:adjust")
       ->required();
   auto* list = app->add_subcommand("list", "List keys (never their secrets)");
   auto* revoke = app->add_subcommand("revoke", "Revoke a key");

@@ -114,6 +114,12 @@ class Generator {
         end_(zone.StartOfDay(options.end)),
         start_(zone.StartOfDay(date::year_month_day(date::sys_days(options.end) - date::days(3 * 365)))) {}
 
+  Status Purchase(const core::Purchase& p) {
+    RETAIN_ASSIGN_OR_RETURN(core::WriteOutcome outcome, store_.PutPurchase(p));
+    if (options_.after_purchase) return options_.after_purchase(p, outcome);
+    return Ok();
+  }
+
   Status Run(const std::function<void(int64_t, int64_t)>& progress) {
     RETAIN_RETURN_IF_ERROR(store_.Begin());
     RETAIN_RETURN_IF_ERROR(WriteCatalogue());
@@ -222,7 +228,7 @@ class Generator {
         p.total_minor += item.price;
         p.lines.push_back(std::move(line));
       }
-      RETAIN_RETURN_IF_ERROR(store_.PutPurchase(p));
+      RETAIN_RETURN_IF_ERROR(Purchase(p));
       if (Uniform() < 0.01 && t + kDay < end_) {
         core::Purchase r;
         r.external_id = p.external_id + "-R";
@@ -234,7 +240,7 @@ class Generator {
         r.currency = p.currency;
         r.lines.push_back(p.lines.front());
         r.total_minor = p.lines.front().amount_minor;
-        RETAIN_RETURN_IF_ERROR(store_.PutPurchase(r));
+        RETAIN_RETURN_IF_ERROR(Purchase(r));
       }
       if (Uniform() < 0.05) {
         int score = static_cast<int>(std::clamp(std::round(8.0 + 2.0 * std::normal_distribution<double>()(rng_)), 0.0, 10.0));
@@ -365,6 +371,22 @@ Status GenerateWorld(core::RecordStore& store, const WorldOptions& options, cons
   auto result = g.Run(progress);
   if (!result) store.Rollback();
   return result;
+}
+
+std::vector<std::string> DemoProgramDocuments() {
+  return {
+      R"({"id": "sub-club", "kind": "punch_card",
+          "name": {"en": "Sub club", "pt": "Clube da sandes", "da": "Sandwichklubben"},
+          "qualifying": {"categories": ["subs"]}, "punches": 9, "per_item": true,
+          "reward": {"kind": "free_item", "product": "SUB-CLASSIC", "valid_days": 90}})",
+      R"({"id": "sub-points", "kind": "points", "currency": "EUR",
+          "name": {"en": "Sandwich points", "pt": "Pontos sandes", "da": "Sandwichpoint"},
+          "earn": {"per_unit": 10, "multipliers": [{"category": "drinks", "factor": 2}]},
+          "pending_days": 14, "expiry": {"after_days": 365}, "caps": {"day": 500},
+          "rewards": [{"id": "cookie", "kind": "free_item", "product": "COOKIE", "points": 150, "valid_days": 30},
+                      {"id": "sub", "kind": "free_item", "product": "SUB-CLASSIC", "points": 600, "valid_days": 30},
+                      {"id": "ten-off", "kind": "percent_off", "percent": 10, "points": 400, "valid_days": 30}]})",
+  };
 }
 
 }  // namespace retain::demo

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -27,7 +29,13 @@ struct WorldOptions {
   // The world's last day (exclusive); it spans the three years before. Fixed by default so a
   // seed always gives the same world.
   date::year_month_day end{date::year(2026), date::November, date::day(1)};
+  // Run after each purchase is stored, in its transaction (loyalty books what it earns).
+  std::function<Status(const core::Purchase&, core::WriteOutcome)> after_purchase;
 };
+
+// The loyalty programs the demo's sandwich chain runs: a punch card (nine subs, the tenth free)
+// and a points program with rewards, as program documents (JSON).
+std::vector<std::string> DemoProgramDocuments();
 
 // Writes the world into `store` (idempotently: a second run with the same options changes
 // nothing). Calls `progress(done, total)` with customers generated. Errors are the store's.

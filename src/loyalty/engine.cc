@@ -149,6 +149,22 @@ json RewardJson(const Reward& r, const std::string& currency) {
   return j;
 }
 
+Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& records, core::WebhookStore& outbox,
+                                    const json& document, Timestamp effective_at, const std::string& actor,
+                                    Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(Program program, ParseProgramDocument(document));
+  std::string text = document.dump();
+  RETAIN_ASSIGN_OR_RETURN(int version,
+                          loyalty.PutProgramVersion(program.id, program.kind, text, effective_at, actor, now));
+  json change = {{"id", program.id}, {"version", version}, {"effective_at", FormatTimestamp(effective_at)},
+                 {"document", document}};
+  RETAIN_RETURN_IF_ERROR(records.AppendAudit(
+      {now, actor, "loyalty_program.changed", "loyalty_programs", program.id, "null", change.dump()}));
+  json event = {{"type", "program.changed"}, {"created_at", FormatTimestamp(now)}, {"data", change}};
+  RETAIN_RETURN_IF_ERROR(outbox.AppendOutbox({0, "program.changed", program.id, event.dump(), now}));
+  return ProgramChange{std::move(program), version, effective_at, std::move(change)};
+}
+
 int Engine::DayNumber(Timestamp t) const {
   return static_cast<int>(date::sys_days(zone_.LocalDate(t)).time_since_epoch().count());
 }

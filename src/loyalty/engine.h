@@ -16,6 +16,7 @@
 #include "common/time.h"
 #include "core/records.h"
 #include "core/store.h"
+#include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
 #include "loyalty/program.h"
 
@@ -93,6 +94,21 @@ class Engine {
 
   BusinessZone zone_;
 };
+
+// A program version stored by DefineProgram.
+struct ProgramChange {
+  Program program;
+  int version = 0;
+  Timestamp effective_at;
+  nlohmann::json json;  // {"id", "version", "effective_at", "document"}: the audit entry and the event
+};
+
+// Stores `document` as the next version of its program, taking effect at `effective_at`, with an
+// audit entry and a program.changed event in the outbox (outreach turns it into a notice to
+// members), all in the caller's transaction. InvalidArgument naming the field for a bad document.
+Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& records, core::WebhookStore& outbox,
+                                    const nlohmann::json& document, Timestamp effective_at, const std::string& actor,
+                                    Timestamp now);
 
 // A new coupon code: 12 characters from an alphabet without look-alikes, as XXXX-XXXX-XXXX.
 Result<std::string> NewCouponCode();

@@ -185,26 +185,22 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = Body(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto program = loyalty::ParseProgramDocument(*body);
-                if (!program) return reply(ErrorResponse(program.error()));
+                // Checked here so a bad document is answered without a trip through the writer.
+                if (auto program = loyalty::ParseProgramDocument(*body); !program) {
+                  return reply(ErrorResponse(program.error()));
+                }
                 Timestamp effective = Now();
                 if (auto at = req.Query("effective_at"); !at.empty()) {
                   auto parsed = ParseTimestamp(at, zone);
                   if (!parsed) return reply(ErrorResponse({ErrorCode::kInvalidArgument, parsed.error().message, "effective_at"}));
                   effective = *parsed;
                 }
-                auto job = Idempotent(req, [program = std::move(*program), document = body->dump(), effective,
-                                            actor = req.principal->actor](Stores& s) -> Result<Response> {
-                  auto now = Now();
-                  auto version = s.loyalty().PutProgramVersion(program.id, program.kind, document, effective, actor, now);
-                  if (!version) return RowError(version.error());
-                  json change = {{"id", program.id}, {"version", *version}, {"effective_at", FormatTimestamp(effective)},
-                                 {"document", json::parse(document)}};
-                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
-                      {now, actor, "loyalty_program.changed", "loyalty_programs", program.id, "null", change.dump()}));
-                  json event = {{"type", "program.changed"}, {"created_at", FormatTimestamp(now)}, {"data", change}};
-                  RETAIN_RETURN_IF_ERROR(s.webhooks().AppendOutbox({0, "program.changed", program.id, event.dump(), now}));
-                  return Json(*version == 1 ? 201 : 200, change);
+                auto job = Idempotent(req, [document = *body, effective, actor = req.principal->actor](Stores& s)
+                                               -> Result<Response> {
+                  auto change = loyalty::DefineProgram(s.loyalty(), s.records(), s.webhooks(), document, effective,
+                                                       actor, Now());
+                  if (!change) return RowError(change.error());
+                  return Json(change->version == 1 ? 201 : 200, change->json);
                 });
                 if (!job) return reply(ErrorResponse(job.error()));
                 workers->Write(std::move(*job), std::move(reply));

@@ -1,0 +1,173 @@
+// `retain loyalty`: define programs from their documents, show a member, expire points.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "cli/store_opener.h"
+#include "loyalty/engine.h"
+
+namespace retain::cli {
+namespace {
+
+using nlohmann::json;
+
+Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+Result<json> ReadDocument(const std::string& path) {
+  std::stringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) return NotFound(fmt::format("cannot read {}", path), "file");
+    text << in.rdbuf();
+  }
+  json doc = json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded()) return InvalidArgument(fmt::format("{}: not valid JSON", path), "file");
+  return doc;
+}
+
+// Runs `body` in one transaction on the session's store.
+template <typename F>
+auto InTransaction(StoreSession& s, F body) -> decltype(body()) {
+  RETAIN_RETURN_IF_ERROR(s.records().Begin());
+  auto result = body();
+  if (!result) {
+    s.records().Rollback();
+    return result;
+  }
+  RETAIN_RETURN_IF_ERROR(s.records().Commit());
+  return result;
+}
+
+void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& programs, const std::string& customer,
+                 Timestamp now) {
+  auto accounts = store.AccountsOf(customer);
+  if (!accounts || accounts->empty()) {
+    std::cout << fmt::format("{} is not a member of any program yet\n", customer);
+  } else {
+    for (const auto& a : *accounts) {
+      auto versions = programs.Versions(a.program);
+      if (versions.empty()) continue;
+      const loyalty::Program& p = versions.back()->program;
+      if (p.kind == loyalty::ProgramKind::kPunchCard) {
+        std::cout << fmt::format("{:<14} card {} of {} punches, {} card(s) completed\n", a.program, a.punches,
+                                 p.card.punches, a.cards_completed);
+        continue;
+      }
+      auto lots = store.OpenLots(a.program, a.customer);
+      int64_t available = 0, pending = 0;
+      for (const auto& lot : lots ? *lots : std::vector<loyalty::Lot>{}) {
+        if (lot.expires_at && *lot.expires_at <= now) continue;
+        (lot.available_at > now ? pending : available) += lot.remaining;
+      }
+      std::cout << fmt::format("{:<14} balance {} points: {} available, {} pending{}\n", a.program, a.balance,
+                               std::max<int64_t>(0, available - a.debt), pending,
+                               a.debt ? fmt::format(", {} owed by returns", a.debt) : "");
+      int shown = 0, more = 0;
+      for (const auto& lot : lots ? *lots : std::vector<loyalty::Lot>{}) {
+        if (shown == 5) {
+          ++more;
+          continue;
+        }
+        ++shown;
+        std::cout << fmt::format("  {:>7} of {:>7} points earned {}{}\n", lot.remaining, lot.points,
+                                 FormatTimestamp(lot.earned_at),
+                                 lot.expires_at ? (*lot.expires_at <= now ? ", expired " : ", expire ") +
+                                                      FormatTimestamp(*lot.expires_at)
+                                                : "");
+      }
+      if (more) std::cout << fmt::format("  ... and {} later lots\n", more);
+    }
+  }
+  auto coupons = store.CouponsOf(customer);
+  size_t listed = 0;
+  for (const auto& c : coupons ? *coupons : std::vector<loyalty::Coupon>{}) {
+    if (++listed > 10) {
+      std::cout << fmt::format("... and {} older coupons\n", coupons->size() - 10);
+      break;
+    }
+    std::string status = c.redeemed_at ? "used " + FormatTimestamp(*c.redeemed_at)
+                         : c.expires_at && *c.expires_at <= now ? "expired"
+                         : c.expires_at ? "valid until " + FormatTimestamp(*c.expires_at) : "valid";
+    std::cout << fmt::format("coupon {}  {:<14} {:<10} {}\n", c.code, c.program, c.reward, status);
+  }
+}
+
+}  // namespace
+
+Result<int> RunLoyalty(Context& ctx) {
+  std::string file, effective, customer;
+  auto app = NewParser("loyalty", "Loyalty programs: punch cards and points, members, coupons.", ctx);
+  app->require_subcommand(1);
+  auto* program = app->add_subcommand("program", "Define or list programs");
+  program->require_subcommand(1);
+  auto* add = program->add_subcommand("add", "Store a program document (JSON) as the program's next version");
+  add->add_option("file", file, "The document, or - for stdin")->required();
+  add->add_option("--effective-at", effective, "When this version takes effect (default: now), e.g. 2026-12-01");
+  auto* list = program->add_subcommand("list", "List programs in their newest version");
+  auto* show = app->add_subcommand("show", "A customer's cards, points, lots and coupons");
+  show->add_option("customer", customer, "The customer's id")->required();
+  auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired now");
+  app->footer(
+      "\nA punch card in one line (buy 9 subs, the 10th free):\n"
+      "  echo '{\"id\":\"subs\",\"kind\":\"punch_card\",\"punches\":9,\"reward\":{\"kind\":\"free_item\",\"product\":\"SUB\"}}' \\\n"
+      "    | retain loyalty program add -\n"
+      "The document format is in docs/LOYALTY.md.");
+  RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
+  if (stop) return *stop;
+
+  RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
+  RETAIN_ASSIGN_OR_RETURN(auto zone, LoadZone(session->records()));
+  auto now = Now();
+  if (add->parsed()) {
+    RETAIN_ASSIGN_OR_RETURN(auto doc, ReadDocument(file));
+    Timestamp at = now;
+    if (!effective.empty()) {
+      auto parsed = ParseTimestamp(effective, zone);
+      if (!parsed) return InvalidArgument(parsed.error().message, "effective-at");
+      at = *parsed;
+    }
+    RETAIN_ASSIGN_OR_RETURN(auto change, InTransaction(*session, [&] {
+      return loyalty::DefineProgram(session->loyalty(), session->records(), session->outbox(), doc, at, "cli", now);
+    }));
+    std::cout << fmt::format("program {} ({}) version {}, in effect from {}\n", change.program.id,
+                             loyalty::ProgramKindName(change.program.kind), change.version, FormatLocal(at, zone));
+    return 0;
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto programs, session->loyalty().Programs());
+  if (list->parsed()) {
+    for (const auto* e : programs->Latest()) {
+      std::cout << fmt::format("{:<16} {:<10} v{:<3} from {}  {}\n", e->meta.program,
+                               loyalty::ProgramKindName(e->program.kind), e->meta.version,
+                               FormatLocal(e->meta.effective_at, zone), e->program.name.at("en"));
+    }
+    if (programs->empty()) std::cout << "no programs yet; add one with: retain loyalty program add FILE\n";
+    return 0;
+  }
+  if (show->parsed()) {
+    RETAIN_ASSIGN_OR_RETURN(auto c, session->records().GetCustomer(customer));
+    if (!c) return NotFound(fmt::format("no customer '{}'", customer), "customer");
+    PrintMember(session->loyalty(), *programs, customer, now);
+    return 0;
+  }
+  if (expire->parsed()) {
+    loyalty::Engine engine(zone);
+    int64_t total = 0;
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(int64_t n, InTransaction(*session, [&] { return engine.ExpireDue(session->loyalty(), now, 1000); }));
+      total += n;
+      if (n == 0) break;
+    }
+    std::cout << fmt::format("expired {} points\n", total);
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace retain::cli
