@@ -82,6 +82,14 @@ TEST(ProgramTest, PointsEarnPerUnitWithMultipliersAndRoundDownOnce) {
   EXPECT_EQ(Evaluate(*p, Sale({Line("SUB", 2, 650)}, "DKK"), cats).points, 0);
 }
 
+TEST(ProgramTest, FractionsOfLinesAddUpBeforeRounding) {
+  auto p = ParseProgram(R"({"id": "pts", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1.5}})");
+  ASSERT_TRUE(p);
+  // Three lines of 0.99 at 1.5 points per euro: 4.455 points, 4 (rounding each line would give 3).
+  auto b = Evaluate(*p, Sale({Line("A", 1, 99), Line("B", 1, 99), Line("C", 1, 99)}), {});
+  EXPECT_EQ(b.points, 4);
+}
+
 TEST(ProgramTest, QualifyingLinesAndMinimumSpend) {
   auto p = ParseProgram(R"({"id": "subs", "kind": "punch_card", "currency": "EUR", "punches": 9,
       "qualifying": {"categories": ["subs"], "min_spend": "6.00"}, "per_item": true,
