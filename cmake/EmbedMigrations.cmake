@@ -10,6 +10,8 @@ function(retain_embed_migrations out dir)
     math(EXPR version "${version}")
     string(SUBSTRING "${stem}" 5 -1 name)
     file(READ "${f}" sql)
+    # A changed migration must re-run configure, or the binary would keep the old text.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${f}")
     string(APPEND entries "    {${version}, \"${name}\", R\"retain_sql(${sql})retain_sql\"},\n")
   endforeach()
   file(CONFIGURE OUTPUT "${out}" CONTENT "// Generated from src/storage/migrations/*.sql by cmake/EmbedMigrations.cmake.

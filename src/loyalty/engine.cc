@@ -174,7 +174,6 @@ Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, con
   if (outcome == core::WriteOutcome::kUnchanged) return Ok();
   RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
   if (programs->empty()) return Ok();
-  Categories categories;
   bool looked_up = false;
   for (const auto& id : programs->Ids()) {
     const ProgramSet::Entry* entry = programs->InEffect(id, purchase.occurred_at);
@@ -185,13 +184,13 @@ Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, con
     }
     if (!looked_up) {
       for (const auto& line : purchase.lines) {
-        if (line.product.empty() || categories.contains(line.product)) continue;
+        if (line.product.empty() || categories_.contains(line.product)) continue;
         RETAIN_ASSIGN_OR_RETURN(auto product, records.GetProduct(line.product));
-        categories[line.product] = product ? product->category : "";
+        categories_[line.product] = product ? product->category : "";
       }
       looked_up = true;
     }
-    Basket basket = Evaluate(entry->program, purchase, categories);
+    Basket basket = Evaluate(entry->program, purchase, categories_);
     if (entry->program.kind == ProgramKind::kPoints) {
       RETAIN_RETURN_IF_ERROR(Earn(loyalty, *entry, purchase, basket, outcome, actor));
     } else if (basket.punches > 0 && outcome == core::WriteOutcome::kInserted) {
@@ -391,12 +390,16 @@ Result<Issued> Engine::Redeem(LoyaltyStore& loyalty, const std::string& program,
   RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(program, customer, false, now));
   if (!locked) return FailedPrecondition(fmt::format("not enough points: 0 available, {} needed", reward->cost_points));
   Account account = *locked;
+  // Looked at again under the account's lock: a concurrent request with the same key may have
+  // booked it meanwhile, and then nothing may be taken twice.
+  RETAIN_ASSIGN_OR_RETURN(previous, loyalty.CouponBySource(source));
+  if (previous) return Issued{*previous, true};
   RETAIN_RETURN_IF_ERROR(ExpireAccount(loyalty, account, now).map([](int64_t) {}));
   RETAIN_RETURN_IF_ERROR(Take(loyalty, account, reward->cost_points, now, true, false));
   LedgerEntry e{0, program, customer, LedgerKind::kSpend, -reward->cost_points, source, reward->id,
                 "redeemed for " + reward->id, actor, entry->meta.version, now};
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
-  if (!id) return Conflict("this redemption was booked by a concurrent request; retry to see it", "key");
+  if (!id) return Internal("a redemption's source was booked without its coupon");
   account.balance -= reward->cost_points;
   RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
   RETAIN_ASSIGN_OR_RETURN(auto coupon, IssueCoupon(loyalty, *entry, *reward, customer, source, now));

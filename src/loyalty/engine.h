@@ -93,6 +93,9 @@ class Engine {
   int DayNumber(Timestamp t) const;
 
   BusinessZone zone_;
+  // Product categories read so far. An engine lives for one import or one request, so a
+  // category changed meanwhile is seen by the next one.
+  Categories categories_;
 };
 
 // A program version stored by DefineProgram.

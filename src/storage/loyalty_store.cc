@@ -1,6 +1,7 @@
 #include "storage/loyalty_store.h"
 
 #include <charconv>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -98,7 +99,23 @@ class SqlLoyalty : public SqlLoyaltyStore {
  public:
   explicit SqlLoyalty(Connection& db) : db_(db) {}
 
-  void RolledBack() override { programs_.reset(); }
+  void RolledBack() override {
+    accounts_.clear();
+    programs_.reset();
+    program_ids_.clear();
+    customer_ids_.clear();
+    in_transaction_ = false;
+    checked_in_transaction_ = false;
+  }
+  void TransactionBegan() override {
+    in_transaction_ = true;
+    checked_in_transaction_ = false;
+  }
+  void TransactionEnded() override {
+    accounts_.clear();
+    in_transaction_ = false;
+    checked_in_transaction_ = false;
+  }
 
   Result<int> PutProgramVersion(const std::string& id, loyalty::ProgramKind kind, const std::string& document,
                                 Timestamp effective_at, const std::string& actor, Timestamp now) override {
@@ -131,15 +148,20 @@ class SqlLoyalty : public SqlLoyaltyStore {
         "INSERT INTO loyalty_program_versions (program_id, version, document, effective_at, created_by, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         program_id, version, document, ToUnixSeconds(effective_at), actor, ToUnixSeconds(now)));
+    checked_in_transaction_ = false;  // this connection changed a program: look again
     return static_cast<int>(version);
   }
 
   Result<std::shared_ptr<const loyalty::ProgramSet>> Programs() override {
+    // Inside a transaction the set is checked once: a program changed by another connection
+    // meanwhile is seen from the next transaction on, as any committed change is.
+    if (programs_ && in_transaction_ && checked_in_transaction_) return programs_;
     // One cheap query (a row per program) tells whether any program changed since the set was parsed.
     using Signature = std::pair<int64_t, int64_t>;
     RETAIN_ASSIGN_OR_RETURN(auto signature, Rows<Signature>(
         db_, "SELECT id, current_version FROM loyalty_programs ORDER BY id",
         [](Statement* s) { return std::make_pair(s->Int(0), s->Int(1)); }));
+    checked_in_transaction_ = true;
     if (programs_ && signature == signature_) return programs_;
     RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<loyalty::ProgramVersion>(
         db_,
@@ -159,6 +181,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
       entries.push_back(loyalty::ProgramSet::Entry{std::move(meta), std::move(*program)});
     }
     programs_ = std::make_shared<const loyalty::ProgramSet>(std::move(entries));
+    program_ids_.clear();
     signature_ = std::move(signature);
     return programs_;
   }
@@ -167,36 +190,51 @@ class SqlLoyalty : public SqlLoyaltyStore {
                                              Timestamp now) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
-    // An UPDATE takes the row's lock on PostgreSQL (and the write lock on SQLite) before the read.
-    RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE loyalty_accounts SET version = version + 1"
-                                        " WHERE customer_id = ? AND program_id = ?", customer_id, program_id));
-    RETAIN_ASSIGN_OR_RETURN(auto found, Read(customer_id, program_id));
-    if (found || !create) return found;
-    RETAIN_RETURN_IF_ERROR(Execute(db_,
-        "INSERT INTO loyalty_accounts (customer_id, program_id, balance, debt, punches, cards_completed,"
-        " last_punch_day, joined_at, version) VALUES (?, ?, 0, 0, 0, 0, 0, ?, 0)"
-        " ON CONFLICT (customer_id, program_id) DO NOTHING",
-        customer_id, program_id, ToUnixSeconds(now)));
-    RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE loyalty_accounts SET version = version + 1"
-                                        " WHERE customer_id = ? AND program_id = ?", customer_id, program_id));
-    return Read(customer_id, program_id);
+    // An account locked earlier in this transaction stays locked until it ends, so its row is
+    // kept here and written back once, when the transaction commits (see Flush).
+    auto key = std::make_pair(customer_id, program_id);
+    if (in_transaction_) {
+      if (auto it = accounts_.find(key); it != accounts_.end()) return std::optional<Account>(it->second.account);
+    }
+    RETAIN_ASSIGN_OR_RETURN(auto found, Lock(customer_id, program_id, program, customer));
+    if (!found && create) {
+      RETAIN_RETURN_IF_ERROR(Execute(db_,
+          "INSERT INTO loyalty_accounts (customer_id, program_id, balance, debt, punches, cards_completed,"
+          " last_punch_day, joined_at, version) VALUES (?, ?, 0, 0, 0, 0, 0, ?, 0)"
+          " ON CONFLICT (customer_id, program_id) DO NOTHING",
+          customer_id, program_id, ToUnixSeconds(now)));
+      RETAIN_ASSIGN_OR_RETURN(found, Lock(customer_id, program_id, program, customer));
+    }
+    if (found && in_transaction_) accounts_[key] = {*found, false};
+    return found;
   }
 
   Status SaveAccount(const Account& a) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(a.program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(a.customer));
-    return Execute(db_,
-        "UPDATE loyalty_accounts SET balance = ?, debt = ?, punches = ?, cards_completed = ?, last_punch_day = ?"
-        " WHERE customer_id = ? AND program_id = ?",
-        a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day, customer_id, program_id);
+    if (in_transaction_) {
+      accounts_[{customer_id, program_id}] = {a, true};
+      return Ok();
+    }
+    return Write(customer_id, program_id, a);
+  }
+
+  Status Flush() override {
+    for (auto& [key, cached] : accounts_) {
+      if (cached.dirty) RETAIN_RETURN_IF_ERROR(Write(key.first, key.second, cached.account));
+      cached.dirty = false;
+    }
+    return Ok();
   }
 
   Result<std::optional<Account>> GetAccount(const std::string& program, const std::string& customer) override {
+    RETAIN_RETURN_IF_ERROR(Flush());
     return FirstRow<Account>(db_, std::string(kAccountSelect) + " WHERE p.external_id = ? AND c.external_id = ?",
                              DecodeAccount, program, customer);
   }
 
   Result<std::vector<Account>> AccountsOf(const std::string& customer) override {
+    RETAIN_RETURN_IF_ERROR(Flush());
     return Rows<Account>(db_, std::string(kAccountSelect) + " WHERE c.external_id = ? ORDER BY p.external_id",
                          DecodeAccount, customer);
   }
@@ -204,23 +242,30 @@ class SqlLoyalty : public SqlLoyaltyStore {
   Result<std::optional<int64_t>> AppendLedger(const LedgerEntry& e) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(e.program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(e.customer));
-    RETAIN_ASSIGN_OR_RETURN(bool booked, Exists("SELECT 1 FROM loyalty_ledger WHERE program_id = ? AND source = ?",
-                                                program_id, e.source));
-    if (booked) return std::optional<int64_t>();
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+    // A source booked before inserts nothing and returns no row.
+    return FirstRow<int64_t>(db_,
         "INSERT INTO loyalty_ledger (customer_id, program_id, kind, points, source, ref, reason, actor,"
-        " program_version, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
-        std::string(db_.ReturningId())));
-    Bind(s, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points, e.source, e.ref, e.reason, e.actor,
-         e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
-    RETAIN_ASSIGN_OR_RETURN(int64_t id, db_.ExecuteInsert(s));
-    return std::optional<int64_t>(id);
+        " program_version, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (program_id, source) DO NOTHING RETURNING id",
+        [](Statement* st) { return st->Int(0); }, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points,
+        e.source, e.ref, e.reason, e.actor, e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
   }
 
   Result<int64_t> SumByRef(const std::string& program, const std::string& ref, LedgerKind kind) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
-    return ScalarInt(db_, "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND ref = ? AND kind = ?",
-                     program_id, ref, loyalty::LedgerKindName(kind));
+    if (kind == LedgerKind::kEarn || kind == LedgerKind::kPunch) {
+      // What a sale earned is booked under "purchase:ID", corrections under "purchase:ID#n":
+      // both found through the unique index on the source.
+      std::string exact = "purchase:" + ref;
+      return ScalarInt(db_,
+          "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND kind = ?"
+          " AND (source = ? OR (source >= ? AND source < ?))",
+          program_id, loyalty::LedgerKindName(kind), exact, exact + "#", exact + "$");
+    }
+    return ScalarInt(db_,
+        "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND ref = ?"
+        " AND kind IN ('reverse', 'unpunch') AND kind = ?",
+        program_id, ref, loyalty::LedgerKindName(kind));
   }
 
   Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
@@ -243,7 +288,8 @@ class SqlLoyalty : public SqlLoyaltyStore {
       }
     }
     RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<LedgerEntry>(db_,
-        std::string(kLedgerSelect) + " WHERE p.external_id = ? AND c.external_id = ? AND l.id < ?"
+        std::string(kLedgerSelect) + " WHERE l.program_id = (SELECT id FROM loyalty_programs WHERE external_id = ?)"
+                                     " AND l.customer_id = (SELECT id FROM customers WHERE external_id = ?) AND l.id < ?"
                                      " ORDER BY l.id DESC LIMIT ?",
         DecodeLedger, program, customer, before, limit + 1));
     core::Page<LedgerEntry> page;
@@ -331,34 +377,73 @@ class SqlLoyalty : public SqlLoyaltyStore {
   }
 
  private:
+  // Programs and customers are never deleted, so their ids are kept (and dropped on rollback,
+  // which may undo the insert that made one).
   Result<int64_t> ProgramId(const std::string& program) {
+    if (auto it = program_ids_.find(program); it != program_ids_.end()) return it->second;
     RETAIN_ASSIGN_OR_RETURN(auto id, FirstRow<int64_t>(db_, "SELECT id FROM loyalty_programs WHERE external_id = ?",
                                                        [](Statement* s) { return s->Int(0); }, program));
     if (!id) return NotFound(fmt::format("no loyalty program '{}'", program), "program");
+    program_ids_[program] = *id;
     return *id;
   }
 
   Result<int64_t> CustomerId(const std::string& customer) {
+    if (auto it = customer_ids_.find(customer); it != customer_ids_.end()) return it->second;
     RETAIN_ASSIGN_OR_RETURN(auto id, FirstRow<int64_t>(db_, "SELECT id FROM customers WHERE external_id = ?",
                                                        [](Statement* s) { return s->Int(0); }, customer));
     if (!id) return NotFound(fmt::format("no customer '{}'", customer), "customer");
+    if (customer_ids_.size() >= kMaxCachedCustomers) customer_ids_.clear();
+    customer_ids_[customer] = *id;
     return *id;
   }
 
-  Result<std::optional<Account>> Read(int64_t customer_id, int64_t program_id) {
-    return FirstRow<Account>(db_, std::string(kAccountSelect) + " WHERE a.customer_id = ? AND a.program_id = ?",
-                             DecodeAccount, customer_id, program_id);
+  Status Write(int64_t customer_id, int64_t program_id, const Account& a) {
+    return Execute(db_,
+        "UPDATE loyalty_accounts SET balance = ?, debt = ?, punches = ?, cards_completed = ?, last_punch_day = ?"
+        " WHERE customer_id = ? AND program_id = ?",
+        a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day, customer_id, program_id);
   }
 
-  template <typename... Args>
-  Result<bool> Exists(std::string_view sql, const Args&... args) {
-    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_, sql, [](Statement* s) { return s->Int(0); }, args...));
-    return row.has_value();
+  Result<std::optional<Account>> Lock(int64_t customer_id, int64_t program_id, const std::string& program,
+                                      const std::string& customer) {
+    // SQLite's write transactions already exclude each other (BEGIN IMMEDIATE), so a read is
+    // enough there; PostgreSQL needs the row lock an UPDATE takes.
+    const char* sql = db_.dialect() == Dialect::kSqlite
+        ? "SELECT balance, debt, punches, cards_completed, last_punch_day, joined_at FROM loyalty_accounts"
+          " WHERE customer_id = ? AND program_id = ?"
+        : "UPDATE loyalty_accounts SET version = version + 1 WHERE customer_id = ? AND program_id = ?"
+          " RETURNING balance, debt, punches, cards_completed, last_punch_day, joined_at";
+    return FirstRow<Account>(db_, sql,
+        [&](Statement* s) {
+          Account a;
+          a.program = program;
+          a.customer = customer;
+          a.balance = s->Int(0);
+          a.debt = s->Int(1);
+          a.punches = static_cast<int>(s->Int(2));
+          a.cards_completed = static_cast<int>(s->Int(3));
+          a.last_punch_day = static_cast<int>(s->Int(4));
+          a.joined_at = FromUnixSeconds(s->Int(5));
+          return a;
+        },
+        customer_id, program_id);
   }
 
   Connection& db_;
   std::shared_ptr<const loyalty::ProgramSet> programs_;
   std::vector<std::pair<int64_t, int64_t>> signature_;
+  struct CachedAccount {
+    Account account;
+    bool dirty = false;
+  };
+  // (customer id, program id) -> the account as this transaction left it.
+  std::map<std::pair<int64_t, int64_t>, CachedAccount> accounts_;
+  bool in_transaction_ = false;
+  bool checked_in_transaction_ = false;
+  static constexpr size_t kMaxCachedCustomers = 100'000;
+  std::unordered_map<std::string, int64_t> program_ids_;
+  std::unordered_map<std::string, int64_t> customer_ids_;
 };
 
 }  // namespace

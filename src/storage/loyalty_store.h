@@ -13,6 +13,11 @@ class SqlLoyaltyStore : public loyalty::LoyaltyStore {
  public:
   // Drops what was read inside a transaction that was rolled back (the parsed programs).
   virtual void RolledBack() = 0;
+  // A transaction began or ended: what was checked in one is checked again in the next.
+  virtual void TransactionBegan() = 0;
+  virtual void TransactionEnded() = 0;
+  // Writes back the accounts changed in this transaction; called before it commits.
+  virtual Status Flush() = 0;
 };
 
 // A loyalty store on `db`, which must outlive it; it shares the connection (and so the

@@ -55,10 +55,23 @@ class SqlRecordStore : public SqlStore {
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
 
-  Status Begin() override { return db_->Begin(); }
-  Status BeginRead() override { return db_->BeginRead(); }
+  Status Begin() override {
+    loyalty_->TransactionBegan();
+    return db_->Begin();
+  }
+  Status BeginRead() override {
+    loyalty_->TransactionBegan();
+    return db_->BeginRead();
+  }
   bool CheapReadSnapshots() const override { return db_->dialect() == Dialect::kSqlite; }
-  Status Commit() override { return db_->Commit(); }
+  Status Commit() override {
+    if (auto flushed = loyalty_->Flush(); !flushed) {
+      Rollback();
+      return flushed;
+    }
+    loyalty_->TransactionEnded();
+    return db_->Commit();
+  }
   void Rollback() override {
     (void)db_->Rollback();
     // Ids handed out inside the transaction are gone with it.

@@ -53,8 +53,10 @@ CREATE TABLE loyalty_ledger (
   created_at BIGINT NOT NULL,
   UNIQUE (program_id, source)
 );
-CREATE INDEX loyalty_ledger_account ON loyalty_ledger (customer_id, program_id, id);
-CREATE INDEX loyalty_ledger_ref ON loyalty_ledger (program_id, ref);
+-- A member's entries by time (listings, sums, caps per day/week/month).
+CREATE INDEX loyalty_ledger_member ON loyalty_ledger (customer_id, program_id, occurred_at);
+-- What returns took back from a sale; earnings are found by their source.
+CREATE INDEX loyalty_ledger_reversals ON loyalty_ledger (program_id, ref) WHERE kind IN ('reverse', 'unpunch');
 
 -- The points of one earning entry, spent soonest-expiring first and expired when their time comes.
 CREATE TABLE loyalty_lots (
@@ -68,8 +70,9 @@ CREATE TABLE loyalty_lots (
   available_at BIGINT NOT NULL,
   expires_at BIGINT
 );
-CREATE INDEX loyalty_lots_account ON loyalty_lots (customer_id, program_id, remaining);
-CREATE INDEX loyalty_lots_expiry ON loyalty_lots (expires_at);
+-- Only lots with points left are indexed: spent and expired ones drop out.
+CREATE INDEX loyalty_lots_open ON loyalty_lots (customer_id, program_id, expires_at) WHERE remaining > 0;
+CREATE INDEX loyalty_lots_expiry ON loyalty_lots (expires_at) WHERE remaining > 0;
 
 CREATE TABLE coupons (
   id {{id}},
