@@ -46,3 +46,16 @@ export interface TimelineEntry {
   at: string; kind: string; id: string; action: string; subject: string; status: string; detail?: string;
   amount_minor?: number; currency?: string; lines?: number; payload?: Record<string, unknown>; summary: string;
 }
+
+export interface CardProgress { punches: number; of: number; cards_completed: number; to_go: number; }
+export interface LoyaltyReward { id: string; kind: string; product?: string; percent?: number; points?: number; affordable?: boolean; }
+export interface Membership {
+  program: string; kind: 'punch_card' | 'points'; name: Record<string, string>; joined_at: string; balance: number;
+  card?: CardProgress; available?: number; pending?: number; debt?: number;
+  next_expiry?: { points: number; at: string } | null; rewards?: LoyaltyReward[];
+}
+export interface Coupon {
+  code: string; program: string; reward: LoyaltyReward; status: 'active' | 'used' | 'expired';
+  issued_at: string; expires_at: string | null; redeemed_at: string | null;
+}
+export interface Loyalty { customer: string; memberships: Membership[]; coupons: Coupon[]; }

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiError, setCsrf, type Customer, type Page, type Payment, type Purchase, type Session,
+import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Payment, type Purchase, type Session,
          type Subscription, type TimelineEntry } from './api';
 import { monthlySpend, SpendChart } from './chart';
+import { LoyaltySection } from './loyalty';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
 
@@ -163,6 +164,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   const [purchases, setPurchases] = useState<Purchase[]>([]);
   const [payments, setPayments] = useState<Payment[]>([]);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
+  const [loyalty, setLoyalty] = useState<Loyalty | null>(null);
   const [error, setError] = useState('');
   const spend = useMemo(() => monthlySpend(timeline, timeZone()), [timeline]);
   useEffect(() => {
@@ -173,8 +175,9 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
       api<Page<Purchase>>('GET', `/v1/purchases?${q}`),
       api<Page<Payment>>('GET', `/v1/payments?${q}`),
       api<{ data: TimelineEntry[] }>('GET', `/v1/customers/${encodeURIComponent(id)}/timeline`),
-    ]).then(([c, s, p, pay, tl]) => {
-      setCustomer(c); setSubs(s.data); setPurchases(p.data); setPayments(pay.data); setTimeline(tl.data);
+      api<Loyalty>('GET', `/v1/customers/${encodeURIComponent(id)}/loyalty`),
+    ]).then(([c, s, p, pay, tl, loy]) => {
+      setCustomer(c); setSubs(s.data); setPurchases(p.data); setPayments(pay.data); setTimeline(tl.data); setLoyalty(loy);
     }).catch((e) => setError((e as Error).message));
   }, [id]);
   if (error) return <p class="error">{t(locale, 'error')}: {error}</p>;
@@ -195,6 +198,10 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
           <dt>{t(locale, 'firstContact')}</dt><dd>{formatDate(locale, customer.first_contact_at)}</dd>
           <dt>{t(locale, 'consent')}</dt><dd>{consents.join(', ') || t(locale, 'none')}</dd>
         </dl>
+      </section>
+      <section>
+        <h2>{t(locale, 'loyalty')}</h2>
+        <LoyaltySection locale={locale} loyalty={loyalty} />
       </section>
       <section>
         <h2>{t(locale, 'spending')}</h2>

@@ -16,6 +16,13 @@ const strings = {
     date: 'Date', amount: 'Amount', reason: 'Reason', none: 'None', back: 'Back to customers',
     loading: 'Loading…', error: 'Something went wrong', more: 'More',
     spending: 'Spending by month', spendTotal: 'Total', month: 'Month', months: 'months', figures: 'Figures',
+    notMember: 'Not a member of any loyalty program yet.', punchesOf: '{punches} of {of} punches',
+    cardsCompleted: '{count} cards completed', toGo: '{count} more for the reward',
+    points: 'points', available: 'available', pending: 'pending', owed: 'owed by returns',
+    nextExpiry: '{points} points expire on {date}', rewards: 'Rewards', coupons: 'Coupons', code: 'Code',
+    reward: 'Reward', issued: 'Issued', expires: 'Expires', affordable: 'can redeem',
+    coupon_active: 'active', coupon_used: 'used', coupon_expired: 'expired',
+    rk_free_item: 'free {product}', rk_percent_off: '{percent}% off', rk_amount_off: 'money off', rk_free_month: 'a free month of {product}', rk_gift: 'a gift',
     status_active: 'active', status_paused: 'paused', status_cancel_requested: 'asked to cancel',
     tl_subscribed: 'subscribed to {subject}', tl_paused: 'paused {subject}', tl_cancel_requested: 'asked to cancel {subject}',
     tl_cancelled: 'cancelled {subject} ({status}{detail})', tl_payment: 'payment {amount} {status}{detail}',
@@ -36,6 +43,13 @@ const strings = {
     date: 'Data', amount: 'Valor', reason: 'Motivo', none: 'Nenhum', back: 'Voltar aos clientes',
     loading: 'A carregar…', error: 'Algo correu mal', more: 'Mais',
     spending: 'Gastos por mês', spendTotal: 'Total', month: 'Mês', months: 'meses', figures: 'Valores',
+    notMember: 'Ainda não é membro de nenhum programa de fidelização.', punchesOf: '{punches} de {of} carimbos',
+    cardsCompleted: '{count} cartões completos', toGo: 'faltam {count} para o prémio',
+    points: 'pontos', available: 'disponíveis', pending: 'pendentes', owed: 'em dívida por devoluções',
+    nextExpiry: '{points} pontos expiram a {date}', rewards: 'Prémios', coupons: 'Cupões', code: 'Código',
+    reward: 'Prémio', issued: 'Emitido', expires: 'Expira', affordable: 'pode resgatar',
+    coupon_active: 'ativo', coupon_used: 'usado', coupon_expired: 'expirado',
+    rk_free_item: '{product} grátis', rk_percent_off: '{percent}% de desconto', rk_amount_off: 'desconto em dinheiro', rk_free_month: 'um mês grátis de {product}', rk_gift: 'uma oferta',
     status_active: 'ativa', status_paused: 'em pausa', status_cancel_requested: 'pediu cancelamento',
     tl_subscribed: 'subscreveu {subject}', tl_paused: 'pausou {subject}', tl_cancel_requested: 'pediu para cancelar {subject}',
     tl_cancelled: 'cancelou {subject} ({status}{detail})', tl_payment: 'pagamento {amount} {status}{detail}',
@@ -56,6 +70,13 @@ const strings = {
     date: 'Dato', amount: 'Beløb', reason: 'Årsag', none: 'Ingen', back: 'Tilbage til kunder',
     loading: 'Indlæser…', error: 'Noget gik galt', more: 'Flere',
     spending: 'Forbrug pr. måned', spendTotal: 'I alt', month: 'Måned', months: 'måneder', figures: 'Tal',
+    notMember: 'Endnu ikke medlem af et loyalitetsprogram.', punchesOf: '{punches} af {of} stempler',
+    cardsCompleted: '{count} fulde kort', toGo: '{count} mere til belønningen',
+    points: 'point', available: 'til rådighed', pending: 'afventer', owed: 'skyldes for returneringer',
+    nextExpiry: '{points} point udløber {date}', rewards: 'Belønninger', coupons: 'Kuponer', code: 'Kode',
+    reward: 'Belønning', issued: 'Udstedt', expires: 'Udløber', affordable: 'kan indløses',
+    coupon_active: 'aktiv', coupon_used: 'brugt', coupon_expired: 'udløbet',
+    rk_free_item: 'gratis {product}', rk_percent_off: '{percent}% rabat', rk_amount_off: 'rabat', rk_free_month: 'en gratis måned med {product}', rk_gift: 'en gave',
     status_active: 'aktiv', status_paused: 'på pause', status_cancel_requested: 'ønsker opsigelse',
     tl_subscribed: 'tegnede {subject}', tl_paused: 'satte {subject} på pause', tl_cancel_requested: 'bad om at opsige {subject}',
     tl_cancelled: 'opsagde {subject} ({status}{detail})', tl_payment: 'betaling {amount} {status}{detail}',
@@ -103,7 +124,7 @@ export interface TimelineItem {
   amount_minor?: number; currency?: string; lines?: number; payload?: Record<string, unknown>;
 }
 
-function fill(template: string, values: Record<string, string>): string {
+export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? '');
 }
 

@@ -77,6 +77,34 @@ test('the customer page charts spending by month, and its figures add up to the 
   assert.match(legend, /Payments/);
 });
 
+test('a member\'s page shows their punch card, points and coupons as the API has them', async () => {
+  let member = null;
+  for (let i = 1; i <= 60 && !member; i++) {
+    const id = `C${String(i).padStart(7, '0')}`;
+    const res = await page.request.get(`${url}/v1/customers/${id}/loyalty`);
+    const body = await res.json();
+    if (body.memberships?.some((m) => m.kind === 'punch_card') && body.coupons?.length) member = body;
+  }
+  assert.ok(member, 'the demo world has a member with a card and coupons');
+  await page.goto(`${url}/#/customers/${member.customer}`);
+  await page.locator('[data-testid=loyalty]').waitFor();
+  const card = member.memberships.find((m) => m.kind === 'punch_card');
+  const progress = await page.locator(`[data-testid=card-${card.program}] [data-testid=card-progress]`).textContent();
+  assert.match(progress, new RegExp(`^${card.card.punches} of ${card.card.of} punches`), progress);
+  assert.equal(await page.locator(`[data-testid=card-${card.program}] .punch.done`).count(), card.card.punches);
+  const points = member.memberships.find((m) => m.kind === 'points');
+  if (points) {
+    const shown = await page.locator(`[data-testid=points-${points.program}] [data-testid=points-balance]`).textContent();
+    assert.equal(shown.replace(/[^0-9-]/g, ''), String(points.balance));
+  }
+  const rows = await page.locator('[data-testid=coupons] tbody tr').count();
+  assert.equal(rows, Math.min(member.coupons.length, 20));
+  assert.ok((await page.locator('[data-testid=coupons] tbody tr').first().textContent()).includes(member.coupons[0].code));
+  if (shots) await page.screenshot({ path: `${shots}/customer-loyalty.png`, fullPage: true });
+  await page.goto(`${url}/#/customers/C0000002`);
+  await page.locator('[data-testid=customer] h1').waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
