@@ -225,7 +225,7 @@ TEST_P(LoyaltyTest, PointsArePendingThenSpendableAndReturnsTakeTheirShareBack) {
   Record(Return("P1R", "P1", "C1", "2026-01-26T12:00:00Z", 9750));
   Record(Return("P1R2", "P1", "C1", "2026-01-27T12:00:00Z", 3250));
   EXPECT_EQ(Account("points", "C1").balance, -100);
-  auto reversed = loyalty().SumByRef("points", "P1", LedgerKind::kReverse);
+  auto reversed = loyalty().SumByRef("points", "C1", "P1", LedgerKind::kReverse);
   EXPECT_EQ(*reversed, -130) << "never more than the sale earned";
   // New points pay the debt first.
   Record(Sale("P2", "C1", "2026-02-01T12:00:00Z", 20));
@@ -266,7 +266,7 @@ TEST_P(LoyaltyTest, ACorrectedSaleEarnsTheDifference) {
   EXPECT_EQ(Account("points", "C2").balance, 26);
   Record(Sale("P", "C2", "2026-01-10T12:00:00Z", 6));   // 39
   EXPECT_EQ(Account("points", "C2").balance, 39);
-  EXPECT_EQ(*loyalty().SumByRef("points", "P", LedgerKind::kEarn), 39);
+  EXPECT_EQ(*loyalty().SumByRef("points", "C2", "P", LedgerKind::kEarn), 39);
   ExpectConsistent("points", "C2");
 }
 

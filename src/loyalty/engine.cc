@@ -206,7 +206,7 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
   const std::string ref = sale.external_id;
   int64_t earned_before = 0;
   if (outcome == core::WriteOutcome::kUpdated) {
-    RETAIN_ASSIGN_OR_RETURN(earned_before, loyalty.SumByRef(p.id, ref, LedgerKind::kEarn));
+    RETAIN_ASSIGN_OR_RETURN(earned_before, loyalty.SumByRef(p.id, sale.customer, ref, LedgerKind::kEarn));
   } else if (basket.points <= 0) {
     return Ok();
   }
@@ -292,9 +292,9 @@ Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const 
   if (ret.original.empty()) return Ok();
   LedgerKind given_kind = p.kind == ProgramKind::kPoints ? LedgerKind::kEarn : LedgerKind::kPunch;
   LedgerKind back_kind = p.kind == ProgramKind::kPoints ? LedgerKind::kReverse : LedgerKind::kUnpunch;
-  RETAIN_ASSIGN_OR_RETURN(int64_t given, loyalty.SumByRef(p.id, ret.original, given_kind));
+  RETAIN_ASSIGN_OR_RETURN(int64_t given, loyalty.SumByRef(p.id, ret.customer, ret.original, given_kind));
   if (given <= 0) return Ok();
-  RETAIN_ASSIGN_OR_RETURN(int64_t taken, loyalty.SumByRef(p.id, ret.original, back_kind));
+  RETAIN_ASSIGN_OR_RETURN(int64_t taken, loyalty.SumByRef(p.id, ret.customer, ret.original, back_kind));
   RETAIN_ASSIGN_OR_RETURN(auto sale, records.GetPurchase(ret.original));
   if (!sale || sale->total_minor <= 0) return Ok();
   // The returned share of what the sale gave, rounded to the nearest point, never more than is left.
@@ -372,9 +372,9 @@ Result<Issued> Engine::Redeem(LoyaltyStore& loyalty, const std::string& program,
                               const std::string& reward_id, const std::string& key, const std::string& actor,
                               Timestamp now) {
   std::string source = "redeem:" + key;
-  RETAIN_ASSIGN_OR_RETURN(auto previous, loyalty.CouponBySource(source));
+  RETAIN_ASSIGN_OR_RETURN(auto previous, loyalty.CouponBySource(customer, source));
   if (previous) {
-    if (previous->customer != customer || previous->program != program || previous->reward != reward_id) {
+    if (previous->program != program || previous->reward != reward_id) {
       return Conflict("this idempotency key was used for another redemption", "key");
     }
     return Issued{*previous, true};
@@ -392,7 +392,7 @@ Result<Issued> Engine::Redeem(LoyaltyStore& loyalty, const std::string& program,
   Account account = *locked;
   // Looked at again under the account's lock: a concurrent request with the same key may have
   // booked it meanwhile, and then nothing may be taken twice.
-  RETAIN_ASSIGN_OR_RETURN(previous, loyalty.CouponBySource(source));
+  RETAIN_ASSIGN_OR_RETURN(previous, loyalty.CouponBySource(customer, source));
   if (previous) return Issued{*previous, true};
   RETAIN_RETURN_IF_ERROR(ExpireAccount(loyalty, account, now).map([](int64_t) {}));
   RETAIN_RETURN_IF_ERROR(Take(loyalty, account, reward->cost_points, now, true, false));

@@ -77,7 +77,7 @@ struct LedgerEntry {
   std::string customer;
   LedgerKind kind = LedgerKind::kEarn;
   int64_t points = 0;        // signed; punches count as points on a punch card
-  std::string source;        // unique per program: "purchase:1001", "return:R7", "redeem:<key>"
+  std::string source;        // unique per member and program: "purchase:1001", "return:R7", "redeem:<key>"
   std::string ref;           // what it belongs to: the sale a return reverses, the lot that expired
   std::string reason;        // adjustments, spends: why
   std::string actor;         // "import", "user:ana", "key:…"
@@ -101,7 +101,7 @@ struct Coupon {
   std::string program;
   std::string reward;       // the reward's id in the program
   std::string reward_json;  // the reward as it was when issued
-  std::string source;       // unique: "card:<customer>:<n>", "redeem:<key>"
+  std::string source;       // unique per customer: "card:<program>:<customer>:<n>", "redeem:<key>"
   Timestamp issued_at;
   std::optional<Timestamp> expires_at;
   std::optional<Timestamp> redeemed_at;
@@ -131,9 +131,10 @@ class LoyaltyStore {
   // Appends an entry and returns its id, or nullopt when its source was booked before (then
   // nothing is written).
   virtual Result<std::optional<int64_t>> AppendLedger(const LedgerEntry& entry) = 0;
-  // Sum of the points of entries of `kind` whose ref is `ref` (what a sale earned, what its
-  // returns reversed).
-  virtual Result<int64_t> SumByRef(const std::string& program, const std::string& ref, LedgerKind kind) = 0;
+  // Sum of the points of the member's entries of `kind` whose ref is `ref` (what a sale earned,
+  // what its returns reversed).
+  virtual Result<int64_t> SumByRef(const std::string& program, const std::string& customer, const std::string& ref,
+                                   LedgerKind kind) = 0;
   // Points earned by a member in [from, to).
   virtual Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
                                         Timestamp to) = 0;
@@ -155,7 +156,7 @@ class LoyaltyStore {
   // Conflict when the code or the source exists.
   virtual Status PutCoupon(const Coupon& coupon) = 0;
   virtual Result<std::optional<Coupon>> GetCoupon(const std::string& code) = 0;
-  virtual Result<std::optional<Coupon>> CouponBySource(const std::string& source) = 0;
+  virtual Result<std::optional<Coupon>> CouponBySource(const std::string& customer, const std::string& source) = 0;
   // Marks the coupon used if it is unused and unexpired at `now`; false otherwise (nothing changes).
   virtual Result<bool> BurnCoupon(const std::string& code, const std::string& ref, Timestamp now) = 0;
   virtual Result<std::vector<Coupon>> CouponsOf(const std::string& customer) = 0;

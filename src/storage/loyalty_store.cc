@@ -246,26 +246,28 @@ class SqlLoyalty : public SqlLoyaltyStore {
     return FirstRow<int64_t>(db_,
         "INSERT INTO loyalty_ledger (customer_id, program_id, kind, points, source, ref, reason, actor,"
         " program_version, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (program_id, source) DO NOTHING RETURNING id",
+        " ON CONFLICT (customer_id, program_id, source) DO NOTHING RETURNING id",
         [](Statement* st) { return st->Int(0); }, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points,
         e.source, e.ref, e.reason, e.actor, e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
   }
 
-  Result<int64_t> SumByRef(const std::string& program, const std::string& ref, LedgerKind kind) override {
+  Result<int64_t> SumByRef(const std::string& program, const std::string& customer, const std::string& ref,
+                           LedgerKind kind) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
     if (kind == LedgerKind::kEarn || kind == LedgerKind::kPunch) {
       // What a sale earned is booked under "purchase:ID", corrections under "purchase:ID#n":
       // both found through the unique index on the source.
       std::string exact = "purchase:" + ref;
       return ScalarInt(db_,
-          "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND kind = ?"
+          "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND kind = ?"
           " AND (source = ? OR (source >= ? AND source < ?))",
-          program_id, loyalty::LedgerKindName(kind), exact, exact + "#", exact + "$");
+          customer_id, program_id, loyalty::LedgerKindName(kind), exact, exact + "#", exact + "$");
     }
     return ScalarInt(db_,
-        "SELECT SUM(points) FROM loyalty_ledger WHERE program_id = ? AND ref = ?"
+        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND ref = ?"
         " AND kind IN ('reverse', 'unpunch') AND kind = ?",
-        program_id, ref, loyalty::LedgerKindName(kind));
+        customer_id, program_id, ref, loyalty::LedgerKindName(kind));
   }
 
   Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
@@ -358,8 +360,10 @@ class SqlLoyalty : public SqlLoyaltyStore {
     return FirstRow<Coupon>(db_, std::string(kCouponSelect) + " WHERE x.code = ?", DecodeCoupon, code);
   }
 
-  Result<std::optional<Coupon>> CouponBySource(const std::string& source) override {
-    return FirstRow<Coupon>(db_, std::string(kCouponSelect) + " WHERE x.source = ?", DecodeCoupon, source);
+  Result<std::optional<Coupon>> CouponBySource(const std::string& customer, const std::string& source) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return FirstRow<Coupon>(db_, std::string(kCouponSelect) + " WHERE x.customer_id = ? AND x.source = ?", DecodeCoupon,
+                            customer_id, source);
   }
 
   Result<bool> BurnCoupon(const std::string& code, const std::string& ref, Timestamp now) override {

@@ -36,8 +36,9 @@ CREATE TABLE loyalty_accounts (
   PRIMARY KEY (customer_id, program_id)
 );
 
--- Append-only. source is unique per program: a purchase, a return, a redemption or an
--- adjustment can only ever be booked once, however often it arrives.
+-- Append-only. source is unique per member and program: a purchase, a return, a redemption or
+-- an adjustment can only ever be booked once, however often it arrives. (Every uniqueness
+-- constraint includes customer_id, so the table distributes by customer.)
 CREATE TABLE loyalty_ledger (
   id {{id}},
   customer_id BIGINT NOT NULL REFERENCES customers (id),
@@ -51,12 +52,13 @@ CREATE TABLE loyalty_ledger (
   program_version INTEGER NOT NULL,
   occurred_at BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
-  UNIQUE (program_id, source)
+  UNIQUE (customer_id, program_id, source)
 );
 -- A member's entries by time (listings, sums, caps per day/week/month).
 CREATE INDEX loyalty_ledger_member ON loyalty_ledger (customer_id, program_id, occurred_at);
 -- What returns took back from a sale; earnings are found by their source.
-CREATE INDEX loyalty_ledger_reversals ON loyalty_ledger (program_id, ref) WHERE kind IN ('reverse', 'unpunch');
+CREATE INDEX loyalty_ledger_reversals ON loyalty_ledger (customer_id, program_id, ref)
+  WHERE kind IN ('reverse', 'unpunch');
 
 -- The points of one earning entry, spent soonest-expiring first and expired when their time comes.
 CREATE TABLE loyalty_lots (
@@ -76,15 +78,19 @@ CREATE INDEX loyalty_lots_expiry ON loyalty_lots (expires_at) WHERE remaining > 
 
 CREATE TABLE coupons (
   id {{id}},
-  code TEXT NOT NULL UNIQUE,
+  code TEXT NOT NULL,
   customer_id BIGINT NOT NULL REFERENCES customers (id),
   program_id BIGINT NOT NULL REFERENCES loyalty_programs (id),
   reward TEXT NOT NULL,
   reward_json TEXT NOT NULL,
-  source TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
   issued_at BIGINT NOT NULL,
   expires_at BIGINT,
   redeemed_at BIGINT,
-  redeemed_ref TEXT NOT NULL
+  redeemed_ref TEXT NOT NULL,
+  UNIQUE (customer_id, source)
 );
-CREATE INDEX coupons_customer ON coupons (customer_id);
+-- Codes are looked up alone at the till. On one node they are unique here; distributed by
+-- customer (Citus) this index is per shard, and the 60 random bits of a code (checked before
+-- use) keep them apart.
+CREATE UNIQUE INDEX coupons_code ON coupons (code);
