@@ -4,6 +4,7 @@
 #   make demo    build, generate the demo world and report on it
 #   make bench   build and run the import benchmark (bench/bench_import.cc)
 #   make bench-server  the HTTP benchmark with wrk beside a minimal Beast server
+#   make bench-loyalty purchases through three loyalty programs beside the plain import
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -11,7 +12,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench bench-server asan bootstrap clean
+.PHONY: all build test demo bench bench-server bench-loyalty asan bootstrap clean
 
 all: build
 
@@ -43,6 +44,10 @@ bench: build
 bench-server: build
 	@cmake --build --preset $(PRESET) --target minimal_server
 	@bench/bench_server.sh $(BUILD_DIR) $${SECONDS:-30} $${CONNECTIONS:-256}
+
+bench-loyalty: build
+	@cmake --build --preset $(PRESET) --target bench_loyalty
+	@$(BUILD_DIR)/bench/bench_loyalty --rows $${ROWS:-1000000}
 
 asan:
 	@$(MAKE) test PRESET=asan
