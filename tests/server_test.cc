@@ -459,7 +459,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/loyalty/programs", "loyalty:manage"}, {"POST /v1/loyalty/expire", "loyalty:manage"},
       {"GET /v1/customers/{id}/loyalty", "records:read"}, {"GET /v1/customers/{id}/loyalty/ledger", "records:read"},
       {"POST /v1/loyalty/redemptions", "records:write"}, {"POST /v1/coupons/{id}/use", "records:write"},
-      {"POST /v1/loyalty/adjustments", "loyalty:adjust"},
+      {"POST /v1/loyalty/adjustments", "loyalty:adjust"}, {"POST /v1/loyalty/preview", "records:read"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write", "loyalty:adjust"}},
@@ -635,6 +635,19 @@ TEST_P(ServerTest, LoyaltyOverHttpFromProgramToCoupon) {
   auto again = Post("/v1/coupons/" + code + "/use", {{"ref", "S11"}});
   EXPECT_EQ(again.status, 422);
   EXPECT_EQ(Body(again)["error"]["code"], "failed_precondition");
+
+  // The designer's preview: what would this basket earn, under a draft or a stored program?
+  json basket = {{"currency", "EUR"}, {"lines", {{{"product", "SUB"}, {"quantity", 3}, {"unit_price", "6.50"}}}}};
+  json draft = {{"id", "draft"}, {"kind", "points"}, {"currency", "EUR"},
+                {"earn", {{"per_unit", 1}, {"multipliers", {{{"category", "subs"}, {"factor", 3}}}}}}};
+  auto preview = Post("/v1/loyalty/preview", {{"program", draft}, {"purchase", basket}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(Body(preview)["points"], 58) << "19.50 EUR at 3 points per euro for subs";
+  auto stored = Body(Post("/v1/loyalty/preview", {{"program", "subs"}, {"purchase", basket}}));
+  EXPECT_EQ(stored["punches"], 1);
+  auto broken = Post("/v1/loyalty/preview", {{"program", draft}, {"purchase", {{"currency", "EUR"}, {"total", "x"}}}});
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(Body(broken)["error"]["field"], "purchase.total");
 
   // Points: a redemption needs an Idempotency-Key, spends once however often it is retried,
   // and cannot overspend.

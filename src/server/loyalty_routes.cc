@@ -2,6 +2,7 @@
 // balances, lots, coupons), the ledger, redemptions, adjustments, coupon use and expiry.
 #include <fmt/format.h>
 
+#include "core/parse.h"
 #include "loyalty/engine.h"
 #include "server/api.h"
 #include "staff/roles.h"
@@ -204,6 +205,69 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                 });
                 if (!job) return reply(ErrorResponse(job.error()));
                 workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/preview",
+              {"What a basket would earn: {\"program\": a document or a program's id, \"purchase\": a purchase}",
+               "loyalty", {}, "LoyaltyPreview", "Basket", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto body = Body(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                if (!body->contains("purchase") || !(*body)["purchase"].is_object()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required (a purchase object)", "purchase"}));
+                }
+                json purchase_json = (*body)["purchase"];
+                if (!purchase_json.contains("id")) purchase_json["id"] = "preview";
+                if (!purchase_json.contains("customer")) purchase_json["customer"] = "preview";
+                if (!purchase_json.contains("occurred_at")) purchase_json["occurred_at"] = FormatTimestamp(Now());
+                auto purchase = core::ParsePurchase(SourceRecord::FromJson(std::move(purchase_json)), zone);
+                if (!purchase) {
+                  Error e = purchase.error();
+                  e.field = "purchase." + e.field;
+                  return reply(ErrorResponse(e));
+                }
+                std::optional<loyalty::Program> inline_program;
+                std::string program_id;
+                if (body->contains("program") && (*body)["program"].is_object()) {
+                  auto parsed = loyalty::ParseProgramDocument((*body)["program"]);
+                  if (!parsed) {
+                    Error e = parsed.error();
+                    e.field = e.field.empty() ? "program" : "program." + e.field;
+                    return reply(ErrorResponse(e));
+                  }
+                  inline_program = std::move(*parsed);
+                } else if (body->contains("program") && (*body)["program"].is_string()) {
+                  program_id = (*body)["program"].get<std::string>();
+                } else {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: a program document or id", "program"}));
+                }
+                workers->Read([inline_program, program_id, purchase = std::move(*purchase)](Stores& s) {
+                  loyalty::Program program;
+                  if (inline_program) {
+                    program = *inline_program;
+                  } else {
+                    auto programs = s.loyalty().Programs();
+                    if (!programs) return ErrorResponse(programs.error());
+                    const auto* entry = (*programs)->InEffect(program_id, purchase.occurred_at);
+                    if (!entry) {
+                      return ErrorResponse({ErrorCode::kNotFound, fmt::format("no program '{}' is in effect then", program_id), "program"});
+                    }
+                    program = entry->program;
+                  }
+                  loyalty::Categories categories;
+                  for (const auto& line : purchase.lines) {
+                    if (line.product.empty()) continue;
+                    auto product = s.records().GetProduct(line.product);
+                    if (!product) return ErrorResponse(product.error());
+                    categories[line.product] = *product ? (*product)->category : "";
+                  }
+                  auto b = loyalty::Evaluate(program, purchase, categories);
+                  json out = {{"program", program.id}, {"kind", loyalty::ProgramKindName(program.kind)},
+                              {"qualifying_minor", b.qualifying_minor}, {"items", b.items}};
+                  if (program.kind == loyalty::ProgramKind::kPoints) out["points"] = b.points;
+                  else out["punches"] = b.punches;
+                  return Json(200, out);
+                }, std::move(reply));
               }});
 
   router.Add({"GET", "/v1/customers/{id}/loyalty",

@@ -155,6 +155,11 @@ json Schemas() {
   s["CouponUse"] = Object({{"ref", {{"type", "string"}, {"description", "the purchase or visit the coupon is used on"}}}},
                           {"ref"});
   s["ExpiryRun"] = Object({{"expired_points", Int()}});
+  s["LoyaltyPreview"] = Object({{"program", {{"type", {"object", "string"}}, {"description", "a document, or the id of a stored program"}}},
+                                {"purchase", Ref("Purchase")}},
+                               {"program", "purchase"});
+  s["Basket"] = Object({{"program", Str()}, {"kind", Str()}, {"qualifying_minor", Int()}, {"items", Int()},
+                        {"points", Int()}, {"punches", Int()}});
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;
