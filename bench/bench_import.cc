@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
   };
   // A freshly migrated store at `url` holding the customers.
   auto fresh_store_at = [&](const std::string& url) {
-    auto store = Check(retain::storage::OpenRecordStore(url), "open");
+    // As `retain import` opens it (app/services.cc).
+    auto store = Check(retain::storage::OpenSqlStore(url, {.sqlite_cache_mib = 512}), "open");
     if (import(*store, retain::core::RecordKind::kCustomer, customers_csv).inserted != customers) {
       Die("customers not imported");
     }

@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
     return Check(retain::core::ImportFile(store, o, nullptr), "import");
   };
   auto fresh_store_at = [&](const std::string& url, bool programs) {
-    auto store = Check(retain::storage::OpenSqlStore(url), "open");
+    // As `retain import` opens it (app/services.cc).
+    auto store = Check(retain::storage::OpenSqlStore(url, {.sqlite_cache_mib = 512}), "open");
     import(*store, retain::core::RecordKind::kCustomer, customers_csv, nullptr);
     import(*store, retain::core::RecordKind::kProduct, products_csv, nullptr);
     if (programs) {

@@ -44,7 +44,9 @@ cli::Services MakeServices() {
   cli::Services s;
   s.open_store = [](const std::string& url) { return storage::OpenRecordStore(url); };
   s.open_session = [](const std::string& url) -> Result<std::unique_ptr<cli::StoreSession>> {
-    RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));
+    // Sessions are the bulk writers (import, demo, loyalty): a larger page cache keeps the
+    // indexes they write all over in memory (docs/PERFORMANCE.md, loyalty).
+    RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url, {.sqlite_cache_mib = 512}));
     return std::unique_ptr<cli::StoreSession>(std::make_unique<SqlSession>(std::move(store)));
   };
   s.open_staff = [](const std::string& url) -> Result<std::unique_ptr<staff::StaffStore>> {

@@ -1206,8 +1206,11 @@ std::unique_ptr<SqlStore> MakeSqlStore(std::unique_ptr<Connection> db) {
   return std::make_unique<SqlRecordStore>(std::move(db));
 }
 
-Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url) {
+Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url, const StoreOptions& options) {
   RETAIN_ASSIGN_OR_RETURN(auto db, Connection::Open(url));
+  if (db->dialect() == Dialect::kSqlite && options.sqlite_cache_mib != StoreOptions{}.sqlite_cache_mib) {
+    RETAIN_RETURN_IF_ERROR(db->ExecuteScript(fmt::format("PRAGMA cache_size=-{}", options.sqlite_cache_mib * 1024)));
+  }
   RETAIN_RETURN_IF_ERROR(EnsureSchema(*db));
   return MakeSqlStore(std::move(db));
 }

@@ -22,9 +22,16 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual loyalty::LoyaltyStore& loyalty() = 0;
 };
 
+struct StoreOptions {
+  // SQLite's page cache for this connection, in MiB. Bulk writers (imports, the demo) touch
+  // index pages all over a large file and gain from a larger one; the cache grows only as pages
+  // are used.
+  int sqlite_cache_mib = 64;
+};
+
 // Opens the database at `url` (see Connection::Open), makes sure its schema is current (see
 // EnsureSchema) and returns a store over it.
-Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url);
+Result<std::unique_ptr<SqlStore>> OpenSqlStore(std::string_view url, const StoreOptions& options = {});
 // The same, as the records interface alone.
 Result<std::unique_ptr<core::RecordStore>> OpenRecordStore(std::string_view url);
 
