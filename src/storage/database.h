@@ -67,6 +67,9 @@ class Connection {
   // Runs `insert`, an INSERT into a table whose primary key is `id`, and returns the new row's
   // id. The statement's text must end with ReturningId(). Errors as for Statement::Step.
   virtual Result<int64_t> ExecuteInsert(Statement* insert) = 0;
+  // The same for an INSERT … ON CONFLICT DO NOTHING (text ending with ReturningId()): the new
+  // row's id, or nullopt when a conflicting row kept it out.
+  virtual Result<std::optional<int64_t>> ExecuteInsertIfAbsent(Statement* insert) = 0;
   // " RETURNING id" where the dialect needs it to report the new id; "" for SQLite, whose own
   // last-insert id is cheaper than RETURNING.
   virtual std::string_view ReturningId() const = 0;

@@ -242,13 +242,14 @@ class SqlLoyalty : public SqlLoyaltyStore {
   Result<std::optional<int64_t>> AppendLedger(const LedgerEntry& e) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(e.program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(e.customer));
-    // A source booked before inserts nothing and returns no row.
-    return FirstRow<int64_t>(db_,
+    // A source booked before inserts nothing.
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
         "INSERT INTO loyalty_ledger (customer_id, program_id, kind, points, source, ref, reason, actor,"
         " program_version, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (customer_id, program_id, source) DO NOTHING RETURNING id",
-        [](Statement* st) { return st->Int(0); }, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points,
-        e.source, e.ref, e.reason, e.actor, e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
+        " ON CONFLICT (customer_id, program_id, source) DO NOTHING") + std::string(db_.ReturningId())));
+    Bind(s, customer_id, program_id, loyalty::LedgerKindName(e.kind), e.points, e.source, e.ref, e.reason, e.actor,
+         e.program_version, ToUnixSeconds(e.occurred_at), NowSeconds());
+    return db_.ExecuteInsertIfAbsent(s);
   }
 
   Result<int64_t> SumByRef(const std::string& program, const std::string& customer, const std::string& ref,

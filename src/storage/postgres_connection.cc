@@ -179,6 +179,13 @@ class PgConnection : public Connection {
     insert->Reset();
     return id;
   }
+  Result<std::optional<int64_t>> ExecuteInsertIfAbsent(Statement* insert) override {
+    RETAIN_ASSIGN_OR_RETURN(bool row, insert->Step());
+    std::optional<int64_t> id;
+    if (row) id = insert->Int(0);
+    insert->Reset();
+    return id;
+  }
   std::string_view ReturningId() const override { return " RETURNING id"; }
 
   Status Begin() override { return ExecuteScript("BEGIN"); }

@@ -110,6 +110,14 @@ class SqliteConnection : public Connection {
     insert->Reset();
     return id;
   }
+  Result<std::optional<int64_t>> ExecuteInsertIfAbsent(Statement* insert) override {
+    RETAIN_ASSIGN_OR_RETURN(bool row, insert->Step());
+    (void)row;
+    bool inserted = sqlite3_changes(db_) > 0;
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    insert->Reset();
+    return inserted ? std::optional<int64_t>(id) : std::nullopt;
+  }
   std::string_view ReturningId() const override { return ""; }
 
   Status Begin() override { return Run("BEGIN IMMEDIATE"); }
