@@ -361,6 +361,51 @@ TEST_P(LoyaltyTest, LongRandomSequencesKeepTheLedgerWhole) {
   RecordProperty("debt", static_cast<int>(debt));
 }
 
+TEST_P(LoyaltyTest, TheMonthlyReportCountsInTheBusinessZone) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "point_value_minor": 0.5,
+             "expiry": {"after_days": 40}, "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 50}]})");
+  Define(kSubsCard);
+  auto zone = *BusinessZone::Load("Europe/Copenhagen");
+  loyalty::Engine engine(zone);
+  auto record = [&](const core::Purchase& p) {
+    ASSERT_TRUE(store_->Begin());
+    auto outcome = store_->PutPurchase(p);
+    ASSERT_TRUE(outcome);
+    ASSERT_TRUE(engine.OnPurchase(loyalty(), *store_, p, *outcome, "test"));
+    ASSERT_TRUE(store_->Commit());
+  };
+  // 31 Jan 23:30 UTC is 1 Feb in Copenhagen: February's.
+  record(Sale("A", "C1", "2026-01-31T23:30:00Z", 10));  // 65 points, a punch
+  record(Sale("B", "C2", "2026-01-15T12:00:00Z", 4));   // 26 points, a punch
+  ASSERT_TRUE(store_->Begin());
+  ASSERT_TRUE(engine.Redeem(loyalty(), "points", "C1", "coffee", "k1", "test", At("2026-02-10T12:00:00Z")));
+  ASSERT_TRUE(engine.ExpireDue(loyalty(), At("2026-03-15T00:00:00Z")));
+  ASSERT_TRUE(store_->Commit());
+  auto r = loyalty::Report(loyalty(), "points", At("2025-12-31T23:00:00Z"), At("2026-03-31T22:00:00Z"), zone,
+                           At("2026-04-01T00:00:00Z"));
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->months.size(), 3u);
+  EXPECT_EQ(r->months[0].month, "2026-01");
+  EXPECT_EQ(r->months[0].points_earned, 26);
+  EXPECT_EQ(r->months[1].points_earned, 65);
+  EXPECT_EQ(r->months[1].points_spent, 50);
+  EXPECT_EQ(r->months[1].coupons_issued, 1);
+  EXPECT_EQ(r->months[1].points_expired, 26) << "January's points expired on 24 February";
+  EXPECT_EQ(r->months[2].points_expired, 15) << "what was left of February's 65, on 12 March";
+  EXPECT_EQ(r->months[2].coupons_expired, 0) << "a coupon without an end never expires";
+  EXPECT_EQ(r->outstanding_points, 0);
+  EXPECT_EQ(r->members, 2);
+  ASSERT_TRUE(r->liability_minor);
+  EXPECT_EQ(*r->liability_minor, 0);
+  auto card = loyalty::Report(loyalty(), "subs", At("2025-12-31T23:00:00Z"), At("2026-03-31T22:00:00Z"), zone,
+                              At("2026-04-01T00:00:00Z"));
+  ASSERT_TRUE(card);
+  EXPECT_EQ(card->months[0].punches, 1) << "a punch per purchase";
+  EXPECT_EQ(card->months[1].punches, 1);
+  EXPECT_EQ(card->months[1].cards_completed, 0);
+  EXPECT_EQ(card->members, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& param_info) { return BackendName(param_info.param); });
 

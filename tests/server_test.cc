@@ -460,6 +460,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/customers/{id}/loyalty", "records:read"}, {"GET /v1/customers/{id}/loyalty/ledger", "records:read"},
       {"POST /v1/loyalty/redemptions", "records:write"}, {"POST /v1/coupons/{id}/use", "records:write"},
       {"POST /v1/loyalty/adjustments", "loyalty:adjust"}, {"POST /v1/loyalty/preview", "records:read"},
+      {"GET /v1/loyalty/programs/{id}/report", "records:read"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write", "loyalty:adjust"}},

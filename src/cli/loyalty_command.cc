@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/store_opener.h"
+#include "common/money.h"
 #include "loyalty/engine.h"
 
 namespace retain::cli {
@@ -114,6 +115,11 @@ Result<int> RunLoyalty(Context& ctx) {
   auto* show = app->add_subcommand("show", "A customer's cards, points, lots and coupons");
   show->add_option("customer", customer, "The customer's id")->required();
   auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired now");
+  std::string from_text, to_text, program_id;
+  auto* report = app->add_subcommand("report", "Points and rewards per month, and the points outstanding");
+  report->add_option("program", program_id, "The program's id")->required();
+  report->add_option("--from", from_text, "First day (default: twelve months ago)");
+  report->add_option("--to", to_text, "Day after the last (default: tomorrow)");
   app->footer(
       "\nA punch card in one line (buy 9 subs, the 10th free):\n"
       "  echo '{\"id\":\"subs\",\"kind\":\"punch_card\",\"punches\":9,\"reward\":{\"kind\":\"free_item\",\"product\":\"SUB\"}}' \\\n"
@@ -154,6 +160,35 @@ Result<int> RunLoyalty(Context& ctx) {
     RETAIN_ASSIGN_OR_RETURN(auto c, session->records().GetCustomer(customer));
     if (!c) return NotFound(fmt::format("no customer '{}'", customer), "customer");
     PrintMember(session->loyalty(), *programs, customer, now);
+    return 0;
+  }
+  if (report->parsed()) {
+    Timestamp from = zone.StartOfDay(zone.LocalDate(now - std::chrono::days(365)));
+    Timestamp to = zone.StartOfDay(zone.LocalDate(now + std::chrono::days(1)));
+    if (!from_text.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(from, ParseTimestamp(from_text, zone));
+    }
+    if (!to_text.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(to, ParseTimestamp(to_text, zone));
+    }
+    RETAIN_ASSIGN_OR_RETURN(auto r, loyalty::Report(session->loyalty(), program_id, from, to, zone, now));
+    std::cout << fmt::format("{:<8} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", "month", "earned",
+                             "reversed", "spent", "expired", "adjusted", "punches", "cards", "coupons", "used",
+                             "expired");
+    for (const auto& m : r.months) {
+      std::cout << fmt::format("{:<8} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", m.month,
+                               m.points_earned, m.points_reversed, m.points_spent, m.points_expired,
+                               m.points_adjusted, m.punches, m.cards_completed, m.coupons_issued, m.coupons_used,
+                               m.coupons_expired);
+    }
+    std::cout << fmt::format("{} members", r.members);
+    if (r.outstanding_points) std::cout << fmt::format(", {} points outstanding", r.outstanding_points);
+    if (r.liability_minor) {
+      auto exponent = CurrencyExponent(r.currency);
+      std::cout << fmt::format(" (a liability of {} {})", FormatAmount(*r.liability_minor, exponent ? *exponent : 2),
+                               r.currency);
+    }
+    std::cout << "\n";
     return 0;
   }
   if (expire->parsed()) {

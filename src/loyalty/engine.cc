@@ -165,6 +165,56 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
   return ProgramChange{std::move(program), version, effective_at, std::move(change)};
 }
 
+Result<ProgramReport> Report(LoyaltyStore& loyalty, const std::string& program, Timestamp from, Timestamp to,
+                             const BusinessZone& zone, Timestamp now) {
+  if (!(from < to)) return InvalidArgument("must be after from", "to");
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  auto versions = programs->Versions(program);
+  if (versions.empty()) return NotFound(fmt::format("no loyalty program '{}'", program), "program");
+  const Program& p = versions.back()->program;
+  ProgramReport report;
+  report.currency = p.currency;
+  auto month_of = [&](Timestamp t) {
+    auto d = zone.LocalDate(t);
+    return fmt::format("{:04}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()));
+  };
+  // Every month in the range, so a quiet month shows as zeros.
+  {
+    auto d = zone.LocalDate(from);
+    auto last = zone.LocalDate(to - std::chrono::seconds(1));
+    date::year_month ym = d.year() / d.month(), end = last.year() / last.month();
+    for (; ym <= end; ym += date::months(1)) {
+      report.months.push_back({fmt::format("{:04}-{:02}", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()))});
+    }
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto buckets, loyalty.Buckets(program, from, std::max(from, std::min(to, now + std::chrono::seconds(1)))));
+  for (const auto& b : buckets) {
+    auto key = month_of(b.start);
+    auto it = std::find_if(report.months.begin(), report.months.end(), [&](const MonthReport& m) { return m.month == key; });
+    if (it == report.months.end()) continue;
+    MonthReport& m = *it;
+    if (b.what == "earn") m.points_earned += b.points;
+    else if (b.what == "reverse") m.points_reversed -= b.points;
+    else if (b.what == "spend") m.points_spent -= b.points;
+    else if (b.what == "expire") m.points_expired -= b.points;
+    else if (b.what == "adjust") m.points_adjusted += b.points;
+    else if (b.what == "punch" || b.what == "unpunch") m.punches += b.points;
+    else if (b.what == "card") m.cards_completed += b.count;
+    else if (b.what == "coupon_issued") m.coupons_issued += b.count;
+    else if (b.what == "coupon_used") m.coupons_used += b.count;
+    else if (b.what == "coupon_expired") m.coupons_expired += b.count;
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto outstanding, loyalty.Outstanding(program));
+  report.members = outstanding.second;
+  if (p.kind == ProgramKind::kPoints) {
+    report.outstanding_points = outstanding.first;
+    if (p.points.point_value_milli_minor > 0) {
+      report.liability_minor = static_cast<int64_t>(static_cast<Wide>(outstanding.first) * p.points.point_value_milli_minor / 1000);
+    }
+  }
+  return report;
+}
+
 int Engine::DayNumber(Timestamp t) const {
   return static_cast<int>(date::sys_days(zone_.LocalDate(t)).time_since_epoch().count());
 }

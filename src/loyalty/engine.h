@@ -113,6 +113,34 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
                                     const nlohmann::json& document, Timestamp effective_at, const std::string& actor,
                                     Timestamp now);
 
+// One month of a program, in the business's time zone.
+struct MonthReport {
+  std::string month;  // "2026-03"
+  int64_t points_earned = 0;
+  int64_t points_reversed = 0;   // taken back by returns (positive)
+  int64_t points_spent = 0;      // on rewards (positive)
+  int64_t points_expired = 0;    // (positive)
+  int64_t points_adjusted = 0;   // by hand (signed)
+  int64_t punches = 0;           // given, less those returns took back
+  int64_t cards_completed = 0;
+  int64_t coupons_issued = 0;
+  int64_t coupons_used = 0;
+  int64_t coupons_expired = 0;   // unused when their time ran out
+};
+
+struct ProgramReport {
+  std::vector<MonthReport> months;  // every month from `from` to `to`, empty ones included
+  int64_t outstanding_points = 0;   // held by members now: the liability
+  int64_t members = 0;
+  std::optional<int64_t> liability_minor;  // outstanding points at the program's point value
+  std::string currency;
+};
+
+// Rewards issued, redeemed and expired per month of [from, to) and the points outstanding
+// (events after `now`, such as coupons that will expire, are not counted).
+Result<ProgramReport> Report(LoyaltyStore& loyalty, const std::string& program, Timestamp from, Timestamp to,
+                             const BusinessZone& zone, Timestamp now);
+
 // A new coupon code: 12 characters from an alphabet without look-alikes, as XXXX-XXXX-XXXX.
 Result<std::string> NewCouponCode();
 

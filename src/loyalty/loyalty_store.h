@@ -108,6 +108,15 @@ struct Coupon {
   std::string redeemed_ref;  // the purchase or request that used it
 };
 
+// Totals of one kind of ledger entry, or of coupon events, in a quarter of an hour (UTC), for
+// reports that count months in any time zone.
+struct Bucket {
+  Timestamp start;     // a multiple of 15 minutes
+  std::string what;    // a ledger kind, or "coupon_issued", "coupon_used", "coupon_expired"
+  int64_t points = 0;  // ledger buckets: the points' sum
+  int64_t count = 0;   // entries or coupons
+};
+
 class LoyaltyStore {
  public:
   virtual ~LoyaltyStore() = default;
@@ -152,6 +161,11 @@ class LoyaltyStore {
   // Accounts holding lots past their expiry with points left, at most `limit`.
   virtual Result<std::vector<std::pair<std::string, std::string>>> AccountsWithExpiredLots(Timestamp now,
                                                                                            int limit) = 0;
+
+  // The program's ledger entries and coupon events in [from, to), in quarter-hour buckets.
+  virtual Result<std::vector<Bucket>> Buckets(const std::string& program, Timestamp from, Timestamp to) = 0;
+  // Points held by all members (the sum of balances) and the number of members.
+  virtual Result<std::pair<int64_t, int64_t>> Outstanding(const std::string& program) = 0;
 
   // Conflict when the code or the source exists.
   virtual Status PutCoupon(const Coupon& coupon) = 0;

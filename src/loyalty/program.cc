@@ -312,6 +312,7 @@ Result<Program> ParseProgramDocument(const json& doc) {
       return InvalidArgument("is required when points are earned per currency unit", "currency");
     }
     RETAIN_ASSIGN_OR_RETURN(p.points.expiry, ParseExpiry(r));
+    RETAIN_ASSIGN_OR_RETURN(p.points.point_value_milli_minor, r.Milli("point_value_minor", 1'000'000, 0));
     RETAIN_ASSIGN_OR_RETURN(auto pending, r.Int("pending_days", 0, 365, 0));
     p.points.pending_days = static_cast<int>(pending);
     RETAIN_ASSIGN_OR_RETURN(const json* caps, Object(r, "caps"));

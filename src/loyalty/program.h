@@ -77,6 +77,9 @@ struct PointsRules {
   int64_t cap_day = 0;         // most points a member earns per business day, week, month; 0 = no cap
   int64_t cap_week = 0;
   int64_t cap_month = 0;
+  // What a point is worth to the business, in thousandths of a minor unit (for the liability
+  // report); 0 when not given.
+  int64_t point_value_milli_minor = 0;
 };
 
 struct Program {

@@ -179,6 +179,41 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                 }, std::move(reply));
               }});
 
+  router.Add({"GET", "/v1/loyalty/programs/{id}/report",
+              {"Points earned, spent, expired and rewards issued and used per month; points outstanding", "loyalty",
+               {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
+               "", "LoyaltyReport", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto now = Now();
+                Timestamp from = zone.StartOfDay(zone.LocalDate(now - std::chrono::days(365)));
+                Timestamp to = zone.StartOfDay(zone.LocalDate(now + std::chrono::days(1)));
+                for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+                  if (auto text = req.Query(name); !text.empty()) {
+                    auto t = ParseTimestamp(text, zone);
+                    if (!t) return reply(ErrorResponse({ErrorCode::kInvalidArgument, t.error().message, name}));
+                    *target = *t;
+                  }
+                }
+                workers->Read([id = req.params["id"], from, to, zone, now](Stores& s) {
+                  auto r = loyalty::Report(s.loyalty(), id, from, to, zone, now);
+                  if (!r) return ErrorResponse(r.error());
+                  json months = json::array();
+                  for (const auto& m : r->months) {
+                    months.push_back({{"month", m.month}, {"points_earned", m.points_earned},
+                                      {"points_reversed", m.points_reversed}, {"points_spent", m.points_spent},
+                                      {"points_expired", m.points_expired}, {"points_adjusted", m.points_adjusted},
+                                      {"punches", m.punches}, {"cards_completed", m.cards_completed},
+                                      {"coupons_issued", m.coupons_issued}, {"coupons_used", m.coupons_used},
+                                      {"coupons_expired", m.coupons_expired}});
+                  }
+                  return Json(200, {{"program", id}, {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
+                                    {"months", months}, {"members", r->members},
+                                    {"outstanding_points", r->outstanding_points},
+                                    {"liability_minor", r->liability_minor ? json(*r->liability_minor) : json()},
+                                    {"currency", r->currency}});
+                }, std::move(reply));
+              }});
+
   router.Add({"POST", "/v1/loyalty/programs",
               {"Create a program, or a new version of one, from its document; ?effective_at= schedules it", "loyalty",
                {{"effective_at", "when this version takes effect (default: now); ISO 8601"}}, "LoyaltyProgramDocument",

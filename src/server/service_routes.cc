@@ -155,6 +155,10 @@ json Schemas() {
   s["CouponUse"] = Object({{"ref", {{"type", "string"}, {"description", "the purchase or visit the coupon is used on"}}}},
                           {"ref"});
   s["ExpiryRun"] = Object({{"expired_points", Int()}});
+  s["LoyaltyReport"] = Object({{"program", Str()}, {"from", Time()}, {"to", Time()},
+                               {"months", {{"type", "array"}, {"items", {{"type", "object"}}}}}, {"members", Int()},
+                               {"outstanding_points", Int()}, {"liability_minor", {{"type", {"integer", "null"}}}},
+                               {"currency", Str()}});
   s["LoyaltyPreview"] = Object({{"program", {{"type", {"object", "string"}}, {"description", "a document, or the id of a stored program"}}},
                                 {"purchase", Ref("Purchase")}},
                                {"program", "purchase"});

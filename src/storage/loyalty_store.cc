@@ -347,6 +347,42 @@ class SqlLoyalty : public SqlLoyaltyStore {
         ToUnixSeconds(now), limit);
   }
 
+  Result<std::vector<loyalty::Bucket>> Buckets(const std::string& program, Timestamp from, Timestamp to) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    auto decode = [](Statement* s) {
+      return loyalty::Bucket{FromUnixSeconds(s->Int(0) * 900), std::string(s->Text(1)), s->Int(2), s->Int(3)};
+    };
+    const int64_t f = ToUnixSeconds(from), t = ToUnixSeconds(to);
+    RETAIN_ASSIGN_OR_RETURN(auto out, Rows<loyalty::Bucket>(db_,
+        "SELECT occurred_at / 900, kind, SUM(points), COUNT(*) FROM loyalty_ledger"
+        " WHERE program_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY occurred_at / 900, kind",
+        decode, program_id, f, t));
+    struct Event {
+      const char* column;
+      const char* name;
+    };
+    for (auto [column, name] : {Event{"issued_at", "coupon_issued"}, Event{"redeemed_at", "coupon_used"},
+                                Event{"expires_at", "coupon_expired"}}) {
+      std::string extra = std::string(name) == "coupon_expired" ? " AND redeemed_at IS NULL" : "";
+      RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<loyalty::Bucket>(db_,
+          fmt::format("SELECT {0} / 900, '{1}', 0, COUNT(*) FROM coupons WHERE program_id = ? AND {0} >= ?"
+                      " AND {0} < ?{2} GROUP BY {0} / 900", column, name, extra),
+          decode, program_id, f, t));
+      out.insert(out.end(), rows.begin(), rows.end());
+    }
+    return out;
+  }
+
+  Result<std::pair<int64_t, int64_t>> Outstanding(const std::string& program) override {
+    RETAIN_RETURN_IF_ERROR(Flush());
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    using Totals = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<Totals>(db_,
+        "SELECT COALESCE(SUM(balance), 0), COUNT(*) FROM loyalty_accounts WHERE program_id = ?",
+        [](Statement* s) { return std::make_pair(s->Int(0), s->Int(1)); }, program_id));
+    return row.value_or(std::make_pair(int64_t{0}, int64_t{0}));
+  }
+
   Status PutCoupon(const Coupon& c) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(c.program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(c.customer));
