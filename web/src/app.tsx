@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Payment, type Purchase, type Session,
          type Subscription, type TimelineEntry } from './api';
 import { monthlySpend, SpendChart } from './chart';
-import { LoyaltySection } from './loyalty';
+import { LoyaltyPrograms, LoyaltySection } from './loyalty';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
 
@@ -43,7 +43,8 @@ export function App() {
   return (
     <Frame locale={locale} session={session} onLocale={changeLocale}
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
-      {customerId ? <CustomerPage locale={locale} id={customerId} /> : <Customers locale={locale} />}
+      {customerId ? <CustomerPage locale={locale} id={customerId} />
+        : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} /> : <Customers locale={locale} />}
     </Frame>
   );
 }
@@ -92,7 +93,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 }
 
 const MODULES: { key: Key; href?: string }[] = [
-  { key: 'customers', href: '#/customers' }, { key: 'loyalty' }, { key: 'retentionDesk' }, { key: 'complaints' },
+  { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk' }, { key: 'complaints' },
   { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics' },
 ];
 

@@ -1,7 +1,9 @@
 // A customer's loyalty on the customer page: punch cards as cards, points with what is spendable,
 // pending and about to expire, the rewards within reach, and every coupon with its state.
-import type { Coupon, Loyalty, LoyaltyReward, Membership } from './api';
-import { fill, formatDate, t, type Key, type Locale } from './i18n';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { api, type Coupon, type Loyalty, type LoyaltyReward, type Membership } from './api';
+import { fill, formatDate, formatMoney, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
   return m.name?.[locale] ?? m.name?.en ?? m.program;
@@ -75,5 +77,95 @@ export function LoyaltySection({ locale, loyalty }: { locale: Locale; loyalty: L
       </div>
       <Coupons locale={locale} coupons={loyalty.coupons} />
     </div>
+  );
+}
+
+interface ProgramSummary { id: string; kind: string; name: Record<string, string>; version: number; effective_at: string; }
+interface ReportMonth {
+  month: string; points_earned: number; points_spent: number; points_expired: number; points_reversed: number;
+  punches: number; cards_completed: number; coupons_issued: number; coupons_used: number; coupons_expired: number;
+}
+interface Report { months: ReportMonth[]; members: number; outstanding_points: number; liability_minor: number | null; currency: string; }
+
+function ReportChart({ locale, report, kind }: { locale: Locale; report: Report; kind: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current || report.months.length === 0) return;
+    const xs = report.months.map((_, i) => i);
+    const bars = (align: -1 | 1) => uPlot.paths.bars!({ size: [0.4, 40], align });
+    const series = kind === 'points'
+      ? [{ label: t(locale, 'earnedPoints'), data: report.months.map((m) => m.points_earned), color: '#2f6f9f' },
+         { label: t(locale, 'spentPoints'), data: report.months.map((m) => m.points_spent), color: '#d08a2e' }]
+      : [{ label: t(locale, 'couponsIssued'), data: report.months.map((m) => m.coupons_issued), color: '#2f6f9f' },
+         { label: t(locale, 'couponsUsed'), data: report.months.map((m) => m.coupons_used), color: '#d08a2e' }];
+    const plot = new uPlot({
+      width: Math.max(320, Math.min(900, box.current.clientWidth || 720)), height: 220,
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false, range: () => [-0.5, report.months.length - 0.5] } },
+      axes: [{ splits: () => xs.filter((i) => i % Math.ceil(report.months.length / 12) === 0),
+               values: (_u, ticks) => ticks.map((i) => report.months[i]?.month ?? '') }, { size: 70 }],
+      series: [{ label: t(locale, 'month'), value: (_u, i) => (i == null ? '' : report.months[i]?.month ?? '') },
+        ...series.map((s, i) => ({ label: s.label, fill: s.color, stroke: s.color, paths: bars(i === 0 ? -1 : 1), points: { show: false } }))],
+    }, [xs, ...series.map((s) => s.data)], box.current);
+    return () => plot.destroy();
+  }, [locale, report, kind]);
+  return <div ref={box} />;
+}
+
+// The loyalty module's screen: every program, and for the chosen one what the last twelve
+// months earned, spent and expired, with the points members hold now.
+export function LoyaltyPrograms({ locale }: { locale: Locale }) {
+  const [programs, setPrograms] = useState<ProgramSummary[] | null>(null);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [report, setReport] = useState<Report | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ data: ProgramSummary[] }>('GET', '/v1/loyalty/programs')
+      .then((r) => { setPrograms(r.data); if (r.data.length) setChosen(r.data[0].id); })
+      .catch((e) => setError((e as Error).message));
+  }, []);
+  useEffect(() => {
+    if (!chosen) return;
+    setReport(null);
+    api<Report>('GET', `/v1/loyalty/programs/${encodeURIComponent(chosen)}/report`)
+      .then(setReport).catch((e) => setError((e as Error).message));
+  }, [chosen]);
+  if (error) return <p class="error">{t(locale, 'error')}: {error}</p>;
+  if (!programs) return <p>{t(locale, 'loading')}</p>;
+  if (programs.length === 0) return <p>{t(locale, 'noPrograms')}</p>;
+  const program = programs.find((p) => p.id === chosen);
+  const n = (v: number) => new Intl.NumberFormat({ en: 'en-GB', pt: 'pt-PT', da: 'da-DK' }[locale]).format(v);
+  return (
+    <section data-testid="programs">
+      <h1>{t(locale, 'loyalty')}</h1>
+      <table>
+        <thead><tr><th>{t(locale, 'program')}</th><th>{t(locale, 'kind')}</th><th>{t(locale, 'version')}</th><th>{t(locale, 'inEffectFrom')}</th></tr></thead>
+        <tbody>{programs.map((p) => (
+          <tr class={p.id === chosen ? 'chosen' : ''}>
+            <td><a href="#/loyalty" onClick={(e) => { e.preventDefault(); setChosen(p.id); }}>{programName(locale, { name: p.name, program: p.id })}</a></td>
+            <td>{t(locale, p.kind === 'points' ? 'kindPoints' : 'kindPunchCard')}</td><td>{p.version}</td>
+            <td>{formatDate(locale, p.effective_at)}</td></tr>))}
+        </tbody>
+      </table>
+      {program && report && (
+        <div data-testid="program-report">
+          <h2>{programName(locale, { name: program.name, program: program.id })}</h2>
+          <p data-testid="report-summary">{n(report.members)} {t(locale, 'members')}
+            {program.kind === 'points' ? ` · ${n(report.outstanding_points)} ${t(locale, 'pointsOutstanding')}` : ''}
+            {report.liability_minor != null && report.currency ? ` (${formatMoney(locale, report.liability_minor, report.currency)})` : ''}</p>
+          <ReportChart locale={locale} report={report} kind={program.kind} />
+          <details>
+            <summary>{t(locale, 'figures')}</summary>
+            <table data-testid="report-table">
+              <thead><tr><th>{t(locale, 'month')}</th><th>{t(locale, 'earnedPoints')}</th><th>{t(locale, 'spentPoints')}</th>
+                <th>{t(locale, 'expiredPoints')}</th><th>{t(locale, 'couponsIssued')}</th><th>{t(locale, 'couponsUsed')}</th></tr></thead>
+              <tbody>{report.months.map((m) => (
+                <tr><td>{m.month}</td><td class="num">{n(m.points_earned)}</td><td class="num">{n(m.points_spent)}</td>
+                  <td class="num">{n(m.points_expired)}</td><td class="num">{n(m.coupons_issued)}</td><td class="num">{n(m.coupons_used)}</td></tr>))}
+              </tbody>
+            </table>
+          </details>
+        </div>)}
+    </section>
   );
 }

@@ -105,6 +105,26 @@ test('a member\'s page shows their punch card, points and coupons as the API has
   await page.locator('[data-testid=customer] h1').waitFor();
 });
 
+test('the loyalty screen lists the programs and charts a year of one, with the API\'s figures', async () => {
+  await page.click('[data-testid=nav-loyalty]');
+  await page.locator('[data-testid=programs] tbody tr').first().waitFor();
+  const api = await (await page.request.get(`${url}/v1/loyalty/programs`)).json();
+  assert.equal(await page.locator('[data-testid=programs] > table tbody tr').count(), api.data.length);
+  await page.locator('[data-testid=program-report] canvas').waitFor();
+  const first = api.data[0];
+  const report = await (await page.request.get(`${url}/v1/loyalty/programs/${first.id}/report`)).json();
+  const summary = await page.locator('[data-testid=report-summary]').textContent();
+  assert.ok(summary.startsWith(`${new Intl.NumberFormat('en-GB').format(report.members)} members`), summary);
+  assert.equal(await page.locator('[data-testid=report-table] tbody tr').count(), report.months.length);
+  const cells = await page.locator('[data-testid=report-table] tbody tr td:nth-child(5)').allTextContents();
+  const issued = cells.reduce((sum, c) => sum + Number(c.replace(/[^0-9]/g, '')), 0);
+  assert.equal(issued, report.months.reduce((sum, m) => sum + m.coupons_issued, 0));
+  assert.ok(issued > 0, 'the demo programs issued coupons this year');
+  if (shots) await page.screenshot({ path: `${shots}/loyalty.png`, fullPage: true });
+  await page.goto(`${url}/#/customers/C0000002`);
+  await page.locator('[data-testid=customer] h1').waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
