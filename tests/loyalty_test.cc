@@ -361,6 +361,30 @@ TEST_P(LoyaltyTest, LongRandomSequencesKeepTheLedgerWhole) {
   RecordProperty("debt", static_cast<int>(debt));
 }
 
+TEST_P(LoyaltyTest, BonusesForAFirstPurchaseAndForEventsAreBookedOnce) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+             "bonuses": {"first_purchase": 100, "survey.answered": 25}})");
+  Record(Sale("P1", "C1", "2026-01-10T12:00:00Z", 2));  // 13 + 100
+  Record(Sale("P2", "C1", "2026-01-11T12:00:00Z", 2));  // 13, no second welcome
+  EXPECT_EQ(Account("points", "C1").balance, 126);
+  core::Event survey{"E1", "C2", "survey.answered", At("2026-01-12T12:00:00Z"), R"({"score": 9})"};
+  core::Event other{"E2", "C2", "complaint.opened", At("2026-01-12T13:00:00Z"), "{}"};
+  for (int run = 0; run < 2; ++run) {
+    for (const auto& e : {survey, other}) {
+      ASSERT_TRUE(store_->Begin());
+      auto outcome = store_->PutEvent(e);
+      ASSERT_TRUE(outcome);
+      ASSERT_TRUE(engine_.OnEvent(loyalty(), e, *outcome, "test"));
+      ASSERT_TRUE(store_->Commit());
+    }
+  }
+  EXPECT_EQ(Account("points", "C2").balance, 25) << "one survey, booked once; complaints earn nothing";
+  ExpectConsistent("points", "C1");
+  ExpectConsistent("points", "C2");
+  EXPECT_FALSE(loyalty::ParseProgram(R"({"id": "x", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+                                        "bonuses": {"survey.answered": -5}})"));
+}
+
 TEST_P(LoyaltyTest, TheMonthlyReportCountsInTheBusinessZone) {
   Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "point_value_minor": 0.5,
              "expiry": {"after_days": 40}, "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 50}]})");

@@ -85,6 +85,10 @@ Result<int> RunDemo(Context& ctx) {
     return Ok();
   };
 
+  options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) {
+    return engine.OnEvent(session->loyalty(), e, outcome, "demo");
+  };
+
   ProgressBar bar("generating", !quiet && StderrIsTerminal());
   RETAIN_RETURN_IF_ERROR(demo::GenerateWorld(*store, options, zone, [&](int64_t done, int64_t total) {
     bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total), done);

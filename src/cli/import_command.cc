@@ -96,6 +96,9 @@ Result<int> RunImport(Context& ctx) {
   options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) {
     return engine.OnPurchase(session->loyalty(), *store, p, outcome, "import");
   };
+  options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) {
+    return engine.OnEvent(session->loyalty(), e, outcome, "import");
+  };
   CliObserver observer("importing " + path, !quiet && StderrIsTerminal());
   auto report = core::ImportFile(*store, options, &observer);
   observer.Done();

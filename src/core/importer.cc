@@ -195,13 +195,16 @@ class Run {
   // Stores one record and runs the purchase hook on it.
   Result<WriteOutcome> Store(const AnyRecord& record) {
     RETAIN_ASSIGN_OR_RETURN(WriteOutcome outcome, Put(store_, record));
-    const auto* purchase = std::get_if<Purchase>(&record);
-    if (purchase && options_.after_purchase) {
-      if (auto ok = options_.after_purchase(*purchase, outcome); !ok) {
-        Error e = ok.error();
-        e.field.clear();  // not the row's fault alone: roll back, replay, reject only if it fails alone
-        return tl::unexpected(std::move(e));
-      }
+    Status hooked = Ok();
+    if (const auto* purchase = std::get_if<Purchase>(&record); purchase && options_.after_purchase) {
+      hooked = options_.after_purchase(*purchase, outcome);
+    } else if (const auto* event = std::get_if<Event>(&record); event && options_.after_event) {
+      hooked = options_.after_event(*event, outcome);
+    }
+    if (!hooked) {
+      Error e = hooked.error();
+      e.field.clear();  // not the row's fault alone: roll back, replay, reject only if it fails alone
+      return tl::unexpected(std::move(e));
     }
     return outcome;
   }

@@ -30,6 +30,8 @@ struct ImportOptions {
   // purchase earns there). A failure rolls the batch back like a database error, so the
   // purchase is stored exactly when everything the hook wrote is.
   std::function<Status(const Purchase&, WriteOutcome)> after_purchase;
+  // The same after each event (loyalty's bonus points for events).
+  std::function<Status(const Event&, WriteOutcome)> after_event;
 };
 
 struct ImportReport {

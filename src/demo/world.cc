@@ -200,7 +200,8 @@ class Generator {
 
   Status Event(const core::Customer& c, std::string id, std::string type, Timestamp at, std::string payload) {
     core::Event e{std::move(id), c.external_id, std::move(type), at, std::move(payload)};
-    RETAIN_RETURN_IF_ERROR(store_.PutEvent(e));
+    RETAIN_ASSIGN_OR_RETURN(core::WriteOutcome outcome, store_.PutEvent(e));
+    if (options_.after_event) return options_.after_event(e, outcome);
     return Ok();
   }
 
@@ -382,6 +383,7 @@ std::vector<std::string> DemoProgramDocuments() {
       R"({"id": "sub-points", "kind": "points", "currency": "EUR",
           "name": {"en": "Sandwich points", "pt": "Pontos sandes", "da": "Sandwichpoint"},
           "earn": {"per_unit": 10, "multipliers": [{"category": "drinks", "factor": 2}]},
+          "bonuses": {"first_purchase": 100, "survey.answered": 50},
           "pending_days": 14, "expiry": {"after_days": 365}, "caps": {"day": 500},
           "rewards": [{"id": "cookie", "kind": "free_item", "product": "COOKIE", "points": 150, "valid_days": 30},
                       {"id": "sub", "kind": "free_item", "product": "SUB-CLASSIC", "points": 600, "valid_days": 30},

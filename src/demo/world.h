@@ -31,6 +31,8 @@ struct WorldOptions {
   date::year_month_day end{date::year(2026), date::November, date::day(1)};
   // Run after each purchase is stored, in its transaction (loyalty books what it earns).
   std::function<Status(const core::Purchase&, core::WriteOutcome)> after_purchase;
+  // Run after each event is stored, in its transaction (loyalty's bonus points).
+  std::function<Status(const core::Event&, core::WriteOutcome)> after_event;
 };
 
 // The loyalty programs the demo's sandwich chain runs: a punch card (nine subs, the tenth free)

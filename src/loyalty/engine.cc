@@ -289,6 +289,15 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
                 sale.occurred_at};
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
   if (!id) return Ok();  // booked before
+  if (auto bonus = p.points.bonuses.find("first_purchase");
+      bonus != p.points.bonuses.end() && outcome == core::WriteOutcome::kInserted) {
+    // Once per member: the source names the member, not the purchase.
+    RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
+    RETAIN_RETURN_IF_ERROR(Bonus(loyalty, entry, sale.customer, bonus->second, "first_purchase:" + sale.customer,
+                                 "bonus for a first purchase", sale.occurred_at, actor));
+    RETAIN_ASSIGN_OR_RETURN(auto relocked, loyalty.LockAccount(p.id, sale.customer, false, sale.occurred_at));
+    account = *relocked;
+  }
   account.balance += delta;
   if (delta > 0) {
     int64_t pay = std::min(account.debt, delta);
@@ -300,6 +309,38 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
     RETAIN_RETURN_IF_ERROR(Take(loyalty, account, -delta, sale.occurred_at, false, true));
   }
   return loyalty.SaveAccount(account);
+}
+
+Status Engine::Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const std::string& customer,
+                     int64_t points, const std::string& source, const std::string& reason, Timestamp at,
+                     const std::string& actor) {
+  const Program& p = entry.program;
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, customer, true, at));
+  Account account = *locked;
+  LedgerEntry e{0, p.id, customer, LedgerKind::kEarn, points, source, "", reason, actor, entry.meta.version, at};
+  RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+  if (!id) return Ok();  // booked before
+  account.balance += points;
+  int64_t pay = std::min(account.debt, points);
+  account.debt -= pay;
+  Lot lot{0, points, points - pay, at, at, ExpiresAt(p.points.expiry, at, zone_)};
+  RETAIN_RETURN_IF_ERROR(loyalty.AddLot(p.id, customer, *id, lot).map([](int64_t) {}));
+  return loyalty.SaveAccount(account);
+}
+
+Status Engine::OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::WriteOutcome outcome,
+                       const std::string& actor) {
+  if (outcome != core::WriteOutcome::kInserted) return Ok();
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  for (const auto& id : programs->Ids()) {
+    const ProgramSet::Entry* entry = programs->InEffect(id, event.occurred_at);
+    if (!entry || entry->program.kind != ProgramKind::kPoints) continue;
+    auto it = entry->program.points.bonuses.find(event.type);
+    if (it == entry->program.points.bonuses.end()) continue;
+    RETAIN_RETURN_IF_ERROR(Bonus(loyalty, *entry, event.customer, it->second, "event:" + event.external_id,
+                                 "bonus for " + event.type, event.occurred_at, actor));
+  }
+  return Ok();
 }
 
 Status Engine::Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,

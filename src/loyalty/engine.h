@@ -54,6 +54,10 @@ class Engine {
   Status OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, const core::Purchase& purchase,
                     core::WriteOutcome outcome, const std::string& actor);
 
+  // Books the bonus a points program gives for an event of this type about a member (once per
+  // event, by its id). Events about customers who are not members yet make them members.
+  Status OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::WriteOutcome outcome, const std::string& actor);
+
   // Spends a member's points on a reward of the program and issues its coupon. `key` makes the
   // request idempotent (the same key returns the first coupon). FailedPrecondition when the
   // available points do not cover the price.
@@ -80,6 +84,9 @@ class Engine {
  private:
   Status Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
               const Basket& basket, core::WriteOutcome outcome, const std::string& actor);
+  // Books `points` of bonus under `source` (once), in a lot of its own.
+  Status Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const std::string& customer, int64_t points,
+               const std::string& source, const std::string& reason, Timestamp at, const std::string& actor);
   Status Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
                const Basket& basket, const std::string& actor);
   Status Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,

@@ -313,6 +313,18 @@ Result<Program> ParseProgramDocument(const json& doc) {
     }
     RETAIN_ASSIGN_OR_RETURN(p.points.expiry, ParseExpiry(r));
     RETAIN_ASSIGN_OR_RETURN(p.points.point_value_milli_minor, r.Milli("point_value_minor", 1'000'000, 0));
+    if (r.Has("bonuses")) {
+      const json& b = r.At("bonuses");
+      if (!b.is_object()) return InvalidArgument("must be an object of event type -> points", "bonuses");
+      for (const auto& [type, points] : b.items()) {
+        std::string field = "bonuses." + type;
+        if (type.empty() || type.size() > 64) return InvalidArgument("must name an event type", field);
+        if (!points.is_number_integer() || points.get<int64_t>() <= 0 || points.get<int64_t>() > 1'000'000) {
+          return InvalidArgument("must be a whole number of points between 1 and 1000000", field);
+        }
+        p.points.bonuses[type] = points.get<int64_t>();
+      }
+    }
     RETAIN_ASSIGN_OR_RETURN(auto pending, r.Int("pending_days", 0, 365, 0));
     p.points.pending_days = static_cast<int>(pending);
     RETAIN_ASSIGN_OR_RETURN(const json* caps, Object(r, "caps"));

@@ -80,6 +80,10 @@ struct PointsRules {
   // What a point is worth to the business, in thousandths of a minor unit (for the liability
   // report); 0 when not given.
   int64_t point_value_milli_minor = 0;
+  // Bonus points: "first_purchase" for a member's first qualifying purchase, and any event
+  // type ("survey.answered", "customer.birthday", "referral.qualified", …) for each such event
+  // recorded about a member.
+  std::map<std::string, int64_t> bonuses;
 };
 
 struct Program {

@@ -207,6 +207,8 @@ Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, cor
                   const std::string& actor) {
   if constexpr (std::is_same_v<T, core::Purchase>) {
     return loyalty::Engine(zone).OnPurchase(stores.loyalty(), stores.records(), record, outcome, actor);
+  } else if constexpr (std::is_same_v<T, core::Event>) {
+    return loyalty::Engine(zone).OnEvent(stores.loyalty(), record, outcome, actor);
   } else {
     return Ok();
   }
