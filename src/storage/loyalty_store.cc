@@ -101,6 +101,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
 
   void RolledBack() override {
     accounts_.clear();
+    dirty_.clear();
     programs_.reset();
     program_ids_.clear();
     customer_ids_.clear();
@@ -113,6 +114,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
   }
   void TransactionEnded() override {
     accounts_.clear();
+    dirty_.clear();
     in_transaction_ = false;
     checked_in_transaction_ = false;
   }
@@ -213,22 +215,32 @@ class SqlLoyalty : public SqlLoyaltyStore {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(a.program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(a.customer));
     if (in_transaction_) {
-      accounts_[{customer_id, program_id}] = {a, true};
+      auto& cached = accounts_[{customer_id, program_id}];
+      if (!cached.dirty) dirty_.emplace_back(customer_id, program_id);
+      cached = {a, true};
       return Ok();
     }
     return Write(customer_id, program_id, a);
   }
 
   Status Flush() override {
-    for (auto& [key, cached] : accounts_) {
+    for (const auto& key : dirty_) {
+      auto& cached = accounts_[key];
       if (cached.dirty) RETAIN_RETURN_IF_ERROR(Write(key.first, key.second, cached.account));
       cached.dirty = false;
     }
+    dirty_.clear();
     return Ok();
   }
 
   Result<std::optional<Account>> GetAccount(const std::string& program, const std::string& customer) override {
-    RETAIN_RETURN_IF_ERROR(Flush());
+    if (in_transaction_) {  // as this transaction left it
+      RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+      RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+      if (auto it = accounts_.find({customer_id, program_id}); it != accounts_.end()) {
+        return std::optional<Account>(it->second.account);
+      }
+    }
     return FirstRow<Account>(db_, std::string(kAccountSelect) + " WHERE p.external_id = ? AND c.external_id = ?",
                              DecodeAccount, program, customer);
   }
@@ -480,6 +492,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
   };
   // (customer id, program id) -> the account as this transaction left it.
   std::map<std::pair<int64_t, int64_t>, CachedAccount> accounts_;
+  std::vector<std::pair<int64_t, int64_t>> dirty_;  // keys of accounts_ to write back
   bool in_transaction_ = false;
   bool checked_in_transaction_ = false;
   static constexpr size_t kMaxCachedCustomers = 100'000;
