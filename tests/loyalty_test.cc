@@ -385,6 +385,34 @@ TEST_P(LoyaltyTest, BonusesForAFirstPurchaseAndForEventsAreBookedOnce) {
                                         "bonuses": {"survey.answered": -5}})"));
 }
 
+TEST_P(LoyaltyTest, AFrequentShopperDiscountHoldsWhileEnoughPurchasesFallInTheWindow) {
+  Define(R"({"id": "regulars", "kind": "frequent_shopper", "purchases": 3, "window_days": 30, "percent": 10,
+             "qualifying": {"min_spend": "5.00"}, "currency": "EUR"})");
+  auto status = [&](const std::string& at) {
+    auto programs = *loyalty().Programs();
+    auto st = loyalty::FrequentShopper(loyalty(), programs->Versions("regulars").back()->program, "C1", At(at));
+    EXPECT_TRUE(st);
+    return st ? *st : loyalty::FrequentShopperStatus{};
+  };
+  Record(Sale("F1", "C1", "2026-03-01T12:00:00Z", 1));
+  Record(Sale("F2", "C1", "2026-03-10T12:00:00Z", 1));
+  Record(Sale("SMALL", "C1", "2026-03-11T12:00:00Z", 1, 300));  // under the minimum spend: does not count
+  EXPECT_EQ(status("2026-03-12T12:00:00Z").purchases, 2);
+  EXPECT_EQ(status("2026-03-12T12:00:00Z").discount_percent, 0);
+  Record(Sale("F3", "C1", "2026-03-20T12:00:00Z", 1));
+  EXPECT_EQ(status("2026-03-20T13:00:00Z").discount_percent, 10);
+  EXPECT_EQ(status("2026-03-30T12:00:00Z").discount_percent, 10);
+  EXPECT_EQ(status("2026-04-01T12:00:00Z").discount_percent, 0) << "the 1 March purchase left the window";
+  Record(Sale("F4", "C1", "2026-04-02T12:00:00Z", 1));
+  EXPECT_EQ(status("2026-04-02T13:00:00Z").discount_percent, 10);
+  Record(Return("F4R", "F4", "C1", "2026-04-03T12:00:00Z", 650));
+  EXPECT_EQ(status("2026-04-03T13:00:00Z").purchases, 2) << "a returned purchase does not count";
+  EXPECT_EQ(status("2026-04-03T13:00:00Z").discount_percent, 0);
+  auto bad = loyalty::ParseProgram(R"({"id": "x", "kind": "frequent_shopper", "purchases": 3, "percent": 10})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "window_days");
+}
+
 TEST_P(LoyaltyTest, TheMonthlyReportCountsInTheBusinessZone) {
   Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "point_value_minor": 0.5,
              "expiry": {"after_days": 40}, "rewards": [{"id": "coffee", "kind": "free_item", "product": "COFFEE", "points": 50}]})");

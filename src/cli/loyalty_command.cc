@@ -56,6 +56,16 @@ void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& progra
       auto versions = programs.Versions(a.program);
       if (versions.empty()) continue;
       const loyalty::Program& p = versions.back()->program;
+      if (p.kind == loyalty::ProgramKind::kFrequentShopper) {
+        auto st = loyalty::FrequentShopper(store, p, a.customer, now);
+        if (st) {
+          std::cout << fmt::format("{:<14} {} of {} purchases in {} days: {}\n", a.program, st->purchases, st->needed,
+                                   st->window_days,
+                                   st->discount_percent ? fmt::format("{} % off now", st->discount_percent)
+                                                        : std::string("no discount yet"));
+        }
+        continue;
+      }
       if (p.kind == loyalty::ProgramKind::kPunchCard) {
         std::cout << fmt::format("{:<14} card {} of {} punches, {} card(s) completed\n", a.program, a.punches,
                                  p.card.punches, a.cards_completed);

@@ -95,8 +95,10 @@ Basket Evaluate(const Program& program, const core::Purchase& sale, const Catego
   if (program.kind == ProgramKind::kPoints) {
     // per_unit_milli/1000 points per unit; unit minor units per unit; factor/100.
     b.points = static_cast<int64_t>(micro / (static_cast<Wide>(unit) * 1'000'000)) + item_points;
-  } else {
+  } else if (program.kind == ProgramKind::kPunchCard) {
     b.punches = program.card.per_item ? b.items : 1;
+  } else {
+    b.punches = 1;  // a qualifying visit
   }
   return b;
 }
@@ -163,6 +165,20 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
   json event = {{"type", "program.changed"}, {"created_at", FormatTimestamp(now)}, {"data", change}};
   RETAIN_RETURN_IF_ERROR(outbox.AppendOutbox({0, "program.changed", program.id, event.dump(), now}));
   return ProgramChange{std::move(program), version, effective_at, std::move(change)};
+}
+
+Result<FrequentShopperStatus> FrequentShopper(LoyaltyStore& loyalty, const Program& program,
+                                              const std::string& customer, Timestamp now) {
+  FrequentShopperStatus st;
+  st.needed = program.frequent.purchases;
+  st.window_days = program.frequent.window_days;
+  RETAIN_ASSIGN_OR_RETURN(st.purchases, loyalty.SumBetween(program.id, customer, LedgerKind::kPunch,
+                                                           now - std::chrono::days(st.window_days), now + std::chrono::seconds(1)));
+  RETAIN_ASSIGN_OR_RETURN(int64_t returned, loyalty.SumBetween(program.id, customer, LedgerKind::kUnpunch,
+                                                               now - std::chrono::days(st.window_days), now + std::chrono::seconds(1)));
+  st.purchases += returned;  // returns' entries are negative
+  st.discount_percent = st.purchases >= st.needed ? program.frequent.percent : 0;
+  return st;
 }
 
 Result<ProgramReport> Report(LoyaltyStore& loyalty, const std::string& program, Timestamp from, Timestamp to,
@@ -269,7 +285,7 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
     Windows w = WindowsOf(zone_, sale.occurred_at);
     auto room = [&](int64_t cap, Timestamp from) -> Result<int64_t> {
       if (cap == 0) return target;
-      RETAIN_ASSIGN_OR_RETURN(int64_t earned, loyalty.EarnedBetween(p.id, sale.customer, from, sale.occurred_at + std::chrono::seconds(1)));
+      RETAIN_ASSIGN_OR_RETURN(int64_t earned, loyalty.SumBetween(p.id, sale.customer, LedgerKind::kEarn, from, sale.occurred_at + std::chrono::seconds(1)));
       return std::max<int64_t>(0, cap - (earned - earned_before));
     };
     RETAIN_ASSIGN_OR_RETURN(int64_t d, room(p.points.cap_day, w.day));
@@ -362,7 +378,8 @@ Status Engine::Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, cons
   account.punches += static_cast<int>(punches);
   account.balance += punches;
   const Reward* reward = p.FindReward(p.card.reward);
-  while (account.punches >= p.card.punches) {
+  // A frequent-shopper program counts visits and completes no card.
+  while (p.kind == ProgramKind::kPunchCard && account.punches >= p.card.punches) {
     account.punches -= p.card.punches;
     account.balance -= p.card.punches;
     ++account.cards_completed;
@@ -396,7 +413,7 @@ Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const 
   RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, ret.customer, false, ret.occurred_at));
   if (!locked) return Ok();
   Account account = *locked;
-  if (p.kind == ProgramKind::kPunchCard) {
+  if (p.kind != ProgramKind::kPoints) {
     // Punches come off the current card only: a card already completed stays completed.
     points = std::min<int64_t>(points, account.punches);
     if (points <= 0) return Ok();
@@ -406,7 +423,7 @@ Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const 
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
   if (!id) return Ok();
   account.balance -= points;
-  if (p.kind == ProgramKind::kPunchCard) {
+  if (p.kind != ProgramKind::kPoints) {
     account.punches -= static_cast<int>(points);
   } else {
     RETAIN_RETURN_IF_ERROR(Take(loyalty, account, points, ret.occurred_at, false, true));
@@ -474,7 +491,7 @@ Result<Issued> Engine::Redeem(LoyaltyStore& loyalty, const std::string& program,
   const ProgramSet::Entry* entry = programs->InEffect(program, now);
   if (!entry) return NotFound(fmt::format("no program '{}' is in effect", program), "program");
   const Program& p = entry->program;
-  if (p.kind != ProgramKind::kPoints) return InvalidArgument("a punch card's reward comes with a full card", "program");
+  if (p.kind != ProgramKind::kPoints) return InvalidArgument("only a points program's rewards are bought with points", "program");
   const Reward* reward = p.FindReward(reward_id);
   if (!reward) return NotFound(fmt::format("program '{}' has no reward '{}'", program, reward_id), "reward");
   if (reward->cost_points <= 0) return InvalidArgument("this reward is not offered for points", "reward");

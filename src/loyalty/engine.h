@@ -120,6 +120,16 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
                                     const nlohmann::json& document, Timestamp effective_at, const std::string& actor,
                                     Timestamp now);
 
+// Where a member stands in a frequent-shopper program now.
+struct FrequentShopperStatus {
+  int64_t purchases = 0;  // qualifying purchases in the window, less returned ones
+  int needed = 0;
+  int window_days = 0;
+  int discount_percent = 0;  // the program's percent once purchases >= needed, else 0
+};
+Result<FrequentShopperStatus> FrequentShopper(LoyaltyStore& loyalty, const Program& program,
+                                              const std::string& customer, Timestamp now);
+
 // One month of a program, in the business's time zone.
 struct MonthReport {
   std::string month;  // "2026-03"

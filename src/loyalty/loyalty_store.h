@@ -144,9 +144,10 @@ class LoyaltyStore {
   // what its returns reversed).
   virtual Result<int64_t> SumByRef(const std::string& program, const std::string& customer, const std::string& ref,
                                    LedgerKind kind) = 0;
-  // Points earned by a member in [from, to).
-  virtual Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
-                                        Timestamp to) = 0;
+  // The points of a member's entries of `kind` in [from, to) (earned points for caps, punches
+  // for frequent-shopper windows).
+  virtual Result<int64_t> SumBetween(const std::string& program, const std::string& customer, LedgerKind kind,
+                                     Timestamp from, Timestamp to) = 0;
   // The member's entries, newest first.
   virtual Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,
                                                  const std::string& cursor, int limit) = 0;

@@ -213,7 +213,12 @@ Result<std::vector<Multiplier>> ParseMultipliers(Reader& r) {
 }  // namespace
 
 std::string_view ProgramKindName(ProgramKind kind) {
-  return kind == ProgramKind::kPunchCard ? "punch_card" : "points";
+  switch (kind) {
+    case ProgramKind::kPunchCard: return "punch_card";
+    case ProgramKind::kPoints: return "points";
+    case ProgramKind::kFrequentShopper: return "frequent_shopper";
+  }
+  return "?";
 }
 
 std::string_view RewardKindName(RewardKind kind) {
@@ -245,7 +250,8 @@ Result<Program> ParseProgramDocument(const json& doc) {
   RETAIN_ASSIGN_OR_RETURN(auto kind, r.String("kind", true));
   if (kind == "punch_card") p.kind = ProgramKind::kPunchCard;
   else if (kind == "points") p.kind = ProgramKind::kPoints;
-  else return InvalidArgument("must be punch_card or points", "kind");
+  else if (kind == "frequent_shopper") p.kind = ProgramKind::kFrequentShopper;
+  else return InvalidArgument("must be punch_card, points or frequent_shopper", "kind");
 
   if (r.Has("name")) {
     const json& n = r.At("name");
@@ -280,7 +286,15 @@ Result<Program> ParseProgramDocument(const json& doc) {
     }
   }
 
-  if (p.kind == ProgramKind::kPunchCard) {
+  if (p.kind == ProgramKind::kFrequentShopper) {
+    RETAIN_ASSIGN_OR_RETURN(auto purchases, r.Int("purchases", 1, 1000, 0));
+    if (purchases == 0) return InvalidArgument("is required: the purchases that earn the discount", "purchases");
+    RETAIN_ASSIGN_OR_RETURN(auto window, r.Int("window_days", 1, 3660, 0));
+    if (window == 0) return InvalidArgument("is required: the days the purchases are counted over", "window_days");
+    RETAIN_ASSIGN_OR_RETURN(auto percent, r.Int("percent", 1, 100, 0));
+    if (percent == 0) return InvalidArgument("is required: the discount in percent", "percent");
+    p.frequent = {static_cast<int>(purchases), static_cast<int>(window), static_cast<int>(percent)};
+  } else if (p.kind == ProgramKind::kPunchCard) {
     RETAIN_ASSIGN_OR_RETURN(auto punches, r.Int("punches", 1, 1000, 0));
     if (punches == 0) return InvalidArgument("is required: the punches that complete a card", "punches");
     p.card.punches = static_cast<int>(punches);

@@ -21,7 +21,7 @@
 
 namespace retain::loyalty {
 
-enum class ProgramKind { kPunchCard, kPoints };
+enum class ProgramKind { kPunchCard, kPoints, kFrequentShopper };
 std::string_view ProgramKindName(ProgramKind kind);
 
 // Which purchase lines count towards a program. Empty lists mean every line.
@@ -86,6 +86,14 @@ struct PointsRules {
   std::map<std::string, int64_t> bonuses;
 };
 
+// A percentage off every purchase for as long as a member has made enough qualifying purchases
+// in a rolling window ("10 % off while you come five times a month").
+struct FrequentShopperRules {
+  int purchases = 0;    // qualifying purchases needed in the window
+  int window_days = 0;  // the rolling window, ending now
+  int percent = 0;      // the discount, 1..100
+};
+
 struct Program {
   std::string id;
   ProgramKind kind = ProgramKind::kPunchCard;
@@ -94,6 +102,7 @@ struct Program {
   Qualifier qualifying;
   PunchCardRules card;
   PointsRules points;
+  FrequentShopperRules frequent;
   std::vector<Reward> rewards;
 
   const Reward* FindReward(std::string_view reward_id) const;

@@ -79,6 +79,12 @@ Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account
                    {"to_go", p.card.punches - a.punches}};
     return out;
   }
+  if (p.kind == loyalty::ProgramKind::kFrequentShopper) {
+    RETAIN_ASSIGN_OR_RETURN(auto st, loyalty::FrequentShopper(store, p, a.customer, now));
+    out["frequent"] = {{"purchases", st.purchases}, {"of", st.needed}, {"window_days", st.window_days},
+                       {"discount_percent", st.discount_percent}};
+    return out;
+  }
   RETAIN_ASSIGN_OR_RETURN(auto lots, store.OpenLots(a.program, a.customer));
   int64_t available = 0, pending = 0, expired = 0;
   json lots_json = json::array();
@@ -300,6 +306,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                   json out = {{"program", program.id}, {"kind", loyalty::ProgramKindName(program.kind)},
                               {"qualifying_minor", b.qualifying_minor}, {"items", b.items}};
                   if (program.kind == loyalty::ProgramKind::kPoints) out["points"] = b.points;
+                  else if (program.kind == loyalty::ProgramKind::kFrequentShopper) out["counts"] = b.punches > 0;
                   else out["punches"] = b.punches;
                   return Json(200, out);
                 }, std::move(reply));

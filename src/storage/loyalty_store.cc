@@ -283,14 +283,14 @@ class SqlLoyalty : public SqlLoyaltyStore {
         customer_id, program_id, ref, loyalty::LedgerKindName(kind));
   }
 
-  Result<int64_t> EarnedBetween(const std::string& program, const std::string& customer, Timestamp from,
-                                Timestamp to) override {
+  Result<int64_t> SumBetween(const std::string& program, const std::string& customer, LedgerKind kind,
+                             Timestamp from, Timestamp to) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
     return ScalarInt(db_,
-        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND kind = 'earn'"
+        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND kind = ?"
         " AND occurred_at >= ? AND occurred_at < ?",
-        customer_id, program_id, ToUnixSeconds(from), ToUnixSeconds(to));
+        customer_id, program_id, loyalty::LedgerKindName(kind), ToUnixSeconds(from), ToUnixSeconds(to));
   }
 
   Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,

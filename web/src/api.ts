@@ -50,8 +50,8 @@ export interface TimelineEntry {
 export interface CardProgress { punches: number; of: number; cards_completed: number; to_go: number; }
 export interface LoyaltyReward { id: string; kind: string; product?: string; percent?: number; points?: number; affordable?: boolean; }
 export interface Membership {
-  program: string; kind: 'punch_card' | 'points'; name: Record<string, string>; joined_at: string; balance: number;
-  card?: CardProgress; available?: number; pending?: number; debt?: number;
+  program: string; kind: 'punch_card' | 'points' | 'frequent_shopper'; name: Record<string, string>; joined_at: string; balance: number;
+  card?: CardProgress; frequent?: { purchases: number; of: number; window_days: number; discount_percent: number }; available?: number; pending?: number; debt?: number;
   next_expiry?: { points: number; at: string } | null; rewards?: LoyaltyReward[];
 }
 export interface Coupon {

@@ -31,6 +31,17 @@ function PunchCard({ locale, m }: { locale: Locale; m: Membership }) {
   );
 }
 
+function Frequent({ locale, m }: { locale: Locale; m: Membership }) {
+  const f = m.frequent!;
+  return (
+    <div class="points" data-testid={`frequent-${m.program}`}>
+      <h3>{programName(locale, m)}</h3>
+      <p>{fill(t(locale, 'frequentProgress'), { purchases: String(f.purchases), of: String(f.of), days: String(f.window_days) })}</p>
+      <p><strong>{f.discount_percent ? fill(t(locale, 'discountNow'), { percent: String(f.discount_percent) }) : t(locale, 'noDiscountYet')}</strong></p>
+    </div>
+  );
+}
+
 function Points({ locale, m }: { locale: Locale; m: Membership }) {
   const n = (v: number) => new Intl.NumberFormat({ en: 'en-GB', pt: 'pt-PT', da: 'da-DK' }[locale]).format(v);
   return (
@@ -73,7 +84,8 @@ export function LoyaltySection({ locale, loyalty }: { locale: Locale; loyalty: L
   return (
     <div class="loyalty" data-testid="loyalty">
       <div class="memberships">
-        {loyalty.memberships.map((m) => (m.kind === 'punch_card' ? <PunchCard locale={locale} m={m} /> : <Points locale={locale} m={m} />))}
+        {loyalty.memberships.map((m) => (m.kind === 'punch_card' ? <PunchCard locale={locale} m={m} />
+          : m.kind === 'frequent_shopper' ? <Frequent locale={locale} m={m} /> : <Points locale={locale} m={m} />))}
       </div>
       <Coupons locale={locale} coupons={loyalty.coupons} />
     </div>
@@ -143,7 +155,7 @@ export function LoyaltyPrograms({ locale }: { locale: Locale }) {
         <tbody>{programs.map((p) => (
           <tr class={p.id === chosen ? 'chosen' : ''}>
             <td><a href="#/loyalty" onClick={(e) => { e.preventDefault(); setChosen(p.id); }}>{programName(locale, { name: p.name, program: p.id })}</a></td>
-            <td>{t(locale, p.kind === 'points' ? 'kindPoints' : 'kindPunchCard')}</td><td>{p.version}</td>
+            <td>{t(locale, p.kind === 'points' ? 'kindPoints' : p.kind === 'frequent_shopper' ? 'kindFrequent' : 'kindPunchCard')}</td><td>{p.version}</td>
             <td>{formatDate(locale, p.effective_at)}</td></tr>))}
         </tbody>
       </table>

@@ -4,7 +4,7 @@
 CREATE TABLE loyalty_programs (
   id {{id}},
   external_id TEXT NOT NULL UNIQUE,
-  kind TEXT NOT NULL CHECK (kind IN ('punch_card', 'points')),
+  kind TEXT NOT NULL CHECK (kind IN ('punch_card', 'points', 'frequent_shopper')),
   current_version INTEGER NOT NULL,
   created_at BIGINT NOT NULL
 );
