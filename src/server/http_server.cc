@@ -304,7 +304,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   beast::error_code ec;
   auto address = net::ip::make_address(options.host, ec);
   if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", options.host), "host");
-  tcp::acceptor acceptor(io);
+  // On a strand of its own, so closing it at SIGTERM cannot race an accept starting on another
+  // I/O thread (that race crashed the server in epoll_reactor::start_op under load).
+  tcp::acceptor acceptor(net::make_strand(io));
   tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
