@@ -70,9 +70,9 @@ Result<int> RunDemo(Context& ctx) {
     RETAIN_RETURN_IF_ERROR(engine.OnPurchase(session->loyalty(), *store, p, outcome, "demo"));
     if (p.kind != core::PurchaseKind::kSale || outcome == core::WriteOutcome::kUnchanged) return Ok();
     // A member holding a coupon uses it on the next visit.
-    RETAIN_ASSIGN_OR_RETURN(auto coupons, session->loyalty().CouponsOf(p.customer));
+    RETAIN_ASSIGN_OR_RETURN(auto coupons, session->loyalty().UsableCoupons(p.customer, p.occurred_at));
     for (const auto& c : coupons) {
-      if (c.redeemed_at || c.issued_at >= p.occurred_at || (c.expires_at && *c.expires_at <= p.occurred_at)) continue;
+      if (c.issued_at >= p.occurred_at) continue;
       RETAIN_RETURN_IF_ERROR(engine.UseCoupon(session->loyalty(), c.code, p.external_id, p.occurred_at).map([](auto&&) {}));
       break;
     }

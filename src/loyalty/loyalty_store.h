@@ -175,6 +175,8 @@ class LoyaltyStore {
   // Marks the coupon used if it is unused and unexpired at `now`; false otherwise (nothing changes).
   virtual Result<bool> BurnCoupon(const std::string& code, const std::string& ref, Timestamp now) = 0;
   virtual Result<std::vector<Coupon>> CouponsOf(const std::string& customer) = 0;
+  // The customer's coupons not used yet and not expired at `at`, oldest first.
+  virtual Result<std::vector<Coupon>> UsableCoupons(const std::string& customer, Timestamp at) = 0;
 };
 
 }  // namespace retain::loyalty

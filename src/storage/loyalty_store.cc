@@ -424,6 +424,14 @@ class SqlLoyalty : public SqlLoyaltyStore {
     return burnt.has_value();
   }
 
+  Result<std::vector<Coupon>> UsableCoupons(const std::string& customer, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return Rows<Coupon>(db_, std::string(kCouponSelect) +
+                                 " WHERE x.customer_id = ? AND x.redeemed_at IS NULL"
+                                 " AND (x.expires_at IS NULL OR x.expires_at > ?) ORDER BY x.issued_at, x.id",
+                        DecodeCoupon, customer_id, ToUnixSeconds(at));
+  }
+
   Result<std::vector<Coupon>> CouponsOf(const std::string& customer) override {
     return Rows<Coupon>(db_, std::string(kCouponSelect) + " WHERE c.external_id = ? ORDER BY x.issued_at DESC, x.id DESC",
                         DecodeCoupon, customer);
