@@ -56,14 +56,10 @@ Result<int> RunDemo(Context& ctx) {
     auto doc = nlohmann::json::parse(text);
     auto versions = programs->Versions(doc["id"].get<std::string>());
     if (!versions.empty() && nlohmann::json::parse(versions.back()->meta.document) == doc) continue;
-    RETAIN_RETURN_IF_ERROR(store->Begin());
-    auto change = loyalty::DefineProgram(session->loyalty(), *store, session->outbox(), doc, world_start, "demo",
-                                         world_start);
-    if (!change) {
-      store->Rollback();
-      return tl::unexpected(change.error());
-    }
-    RETAIN_RETURN_IF_ERROR(store->Commit());
+    RETAIN_RETURN_IF_ERROR(InTransaction(*store, [&] {
+      return loyalty::DefineProgram(session->loyalty(), *store, session->outbox(), doc, world_start, "demo",
+                                    world_start);
+    }));
   }
   loyalty::Engine engine(zone);
   options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) -> Status {
@@ -96,14 +92,9 @@ Result<int> RunDemo(Context& ctx) {
   bar.Clear();
   // Points older than a year expire as the world ends.
   for (int64_t n = 1; n > 0;) {
-    RETAIN_RETURN_IF_ERROR(store->Begin());
-    auto expired = engine.ExpireDue(session->loyalty(), zone.StartOfDay(options.end), 1000);
-    if (!expired) {
-      store->Rollback();
-      return tl::unexpected(expired.error());
-    }
-    RETAIN_RETURN_IF_ERROR(store->Commit());
-    n = *expired;
+    RETAIN_ASSIGN_OR_RETURN(n, InTransaction(*store, [&] {
+      return engine.ExpireDue(session->loyalty(), zone.StartOfDay(options.end), 1000);
+    }));
   }
   RETAIN_ASSIGN_OR_RETURN(auto counts, store->Counts());
   std::cout << fmt::format(

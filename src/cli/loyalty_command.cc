@@ -28,22 +28,11 @@ Result<json> ReadDocument(const std::string& path) {
     if (!in) return NotFound(fmt::format("cannot read {}", path), "file");
     text << in.rdbuf();
   }
-  json doc = json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded()) return InvalidArgument(fmt::format("{}: not valid JSON", path), "file");
-  return doc;
-}
-
-// Runs `body` in one transaction on the session's store.
-template <typename F>
-auto InTransaction(StoreSession& s, F body) -> decltype(body()) {
-  RETAIN_RETURN_IF_ERROR(s.records().Begin());
-  auto result = body();
-  if (!result) {
-    s.records().Rollback();
-    return result;
+  try {
+    return json::parse(text.str());
+  } catch (const json::parse_error& e) {  // the library's message names the line and column
+    return InvalidArgument(fmt::format("{}: not valid JSON: {}", path, e.what()), "file");
   }
-  RETAIN_RETURN_IF_ERROR(s.records().Commit());
-  return result;
 }
 
 void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& programs, const std::string& customer,
@@ -72,13 +61,9 @@ void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& progra
         continue;
       }
       auto lots = store.OpenLots(a.program, a.customer);
-      int64_t available = 0, pending = 0;
-      for (const auto& lot : lots ? *lots : std::vector<loyalty::Lot>{}) {
-        if (lot.expires_at && *lot.expires_at <= now) continue;
-        (lot.available_at > now ? pending : available) += lot.remaining;
-      }
+      auto st = loyalty::StandingAt(lots ? *lots : std::vector<loyalty::Lot>{}, a.debt, now);
       std::cout << fmt::format("{:<14} balance {} points: {} available, {} pending{}\n", a.program, a.balance,
-                               std::max<int64_t>(0, available - a.debt), pending,
+                               st.available, st.pending,
                                a.debt ? fmt::format(", {} owed by returns", a.debt) : "");
       int shown = 0, more = 0;
       for (const auto& lot : lots ? *lots : std::vector<loyalty::Lot>{}) {
@@ -149,7 +134,7 @@ Result<int> RunLoyalty(Context& ctx) {
       if (!parsed) return InvalidArgument(parsed.error().message, "effective-at");
       at = *parsed;
     }
-    RETAIN_ASSIGN_OR_RETURN(auto change, InTransaction(*session, [&] {
+    RETAIN_ASSIGN_OR_RETURN(auto change, InTransaction(session->records(), [&] {
       return loyalty::DefineProgram(session->loyalty(), session->records(), session->outbox(), doc, at, "cli", now);
     }));
     std::cout << fmt::format("program {} ({}) version {}, in effect from {}\n", change.program.id,
@@ -205,7 +190,7 @@ Result<int> RunLoyalty(Context& ctx) {
     loyalty::Engine engine(zone);
     int64_t total = 0;
     while (true) {
-      RETAIN_ASSIGN_OR_RETURN(int64_t n, InTransaction(*session, [&] { return engine.ExpireDue(session->loyalty(), now, 1000); }));
+      RETAIN_ASSIGN_OR_RETURN(int64_t n, InTransaction(session->records(), [&] { return engine.ExpireDue(session->loyalty(), now, 1000); }));
       total += n;
       if (n == 0) break;
     }

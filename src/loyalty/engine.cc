@@ -167,6 +167,26 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
   return ProgramChange{std::move(program), version, effective_at, std::move(change)};
 }
 
+Standing StandingAt(const std::vector<Lot>& lots, int64_t debt, Timestamp now) {
+  Standing st;
+  int64_t available = 0;
+  for (const auto& lot : lots) {
+    bool gone = lot.expires_at && *lot.expires_at <= now;
+    if (gone) st.expired_not_booked += lot.remaining;
+    else if (lot.available_at > now) st.pending += lot.remaining;
+    else available += lot.remaining;
+    if (!gone && lot.expires_at) {
+      if (!st.next_expiry || *lot.expires_at < *st.next_expiry) {
+        st.next_expiry = lot.expires_at;
+        st.next_expiry_points = 0;
+      }
+      if (*lot.expires_at == *st.next_expiry) st.next_expiry_points += lot.remaining;
+    }
+  }
+  st.available = std::max<int64_t>(0, available - debt);
+  return st;
+}
+
 Result<FrequentShopperStatus> FrequentShopper(LoyaltyStore& loyalty, const Program& program,
                                               const std::string& customer, Timestamp now) {
   FrequentShopperStatus st;
@@ -434,14 +454,11 @@ Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const 
 Status Engine::Take(LoyaltyStore& loyalty, Account& account, int64_t points, Timestamp now, bool only_available,
                     bool allow_debt) {
   RETAIN_ASSIGN_OR_RETURN(auto lots, loyalty.OpenLots(account.program, account.customer));
-  int64_t available = -account.debt;
-  for (const auto& lot : lots) {
-    if (only_available && lot.available_at > now) continue;
-    if (lot.expires_at && *lot.expires_at <= now) continue;
-    available += lot.remaining;
-  }
-  if (!allow_debt && available < points) {
-    return FailedPrecondition(fmt::format("not enough points: {} available, {} needed", std::max<int64_t>(available, 0), points));
+  if (!allow_debt) {  // only spends refuse; they take available points alone
+    int64_t available = StandingAt(lots, account.debt, now).available;
+    if (available < points) {
+      return FailedPrecondition(fmt::format("not enough points: {} available, {} needed", available, points));
+    }
   }
   int64_t left = points;
   for (const auto& lot : lots) {

@@ -120,6 +120,17 @@ Result<ProgramChange> DefineProgram(LoyaltyStore& loyalty, core::RecordStore& re
                                     const nlohmann::json& document, Timestamp effective_at, const std::string& actor,
                                     Timestamp now);
 
+// A points member's lots seen at one instant: what can be spent, what waits out its pending
+// days, what has expired but is not booked yet, and the next expiry.
+struct Standing {
+  int64_t available = 0;  // spendable now, less any debt (never below zero)
+  int64_t pending = 0;
+  int64_t expired_not_booked = 0;
+  std::optional<Timestamp> next_expiry;
+  int64_t next_expiry_points = 0;
+};
+Standing StandingAt(const std::vector<Lot>& lots, int64_t debt, Timestamp now);
+
 // Where a member stands in a frequent-shopper program now.
 struct FrequentShopperStatus {
   int64_t purchases = 0;  // qualifying purchases in the window, less returned ones

@@ -355,8 +355,12 @@ Result<Program> ParseProgramDocument(const json& doc) {
 }
 
 Result<Program> ParseProgram(std::string_view text) {
-  auto doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return InvalidArgument("the program document is not valid JSON");
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {  // the library's message names the line and column
+    return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
+  }
   return ParseProgramDocument(doc);
 }
 

@@ -22,6 +22,9 @@ struct ApiContext {
 // another body is a 409. InvalidArgument for a key too long.
 Result<WriteJob> Idempotent(const Request& req, WriteJob job);
 
+// The request's body as a JSON object, or InvalidArgument saying what is wrong with it.
+Result<nlohmann::json> ParseBody(const Request& req);
+
 // An error the request caused (the store names a field, or refused for a reason of the data)
 // becomes its response; anything else means the database failed and goes back to the writer.
 Result<Response> RowError(const Error& e);
@@ -40,6 +43,10 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx);
 // Loyalty: programs (/v1/loyalty/programs), a customer's membership (/v1/customers/{id}/loyalty),
 // redemptions, adjustments, coupons and expiry.
 void AddLoyaltyRoutes(Router& router, const ApiContext& ctx);
+
+// The write that books every loyalty point past its expiry as expired (a thousand accounts at a
+// time): behind POST /v1/loyalty/expire and the server's hourly run.
+WriteJob ExpireLoyaltyPoints(BusinessZone zone);
 
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);

@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "common/crypto.h"
-#include "loyalty/engine.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/metrics.h"
@@ -326,12 +325,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
     expiry_timer.expires_after(delay);
     expiry_timer.async_wait([&](beast::error_code e) {
       if (e || shared.draining) return;
-      workers->Write([zone = ctx.zone](Stores& s) -> Result<Response> {
-        auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-        auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), now, 1000);
-        if (!expired) return RowError(expired.error());
-        return Json(200, {{"expired_points", *expired}});
-      }, [](Response r) {
+      workers->Write(ExpireLoyaltyPoints(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: expiring loyalty points failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));

@@ -63,11 +63,9 @@ json LedgerJson(const loyalty::LedgerEntry& e) {
 Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account& a,
                             const loyalty::ProgramSet& programs, Timestamp now) {
   const auto* entry = programs.InEffect(a.program, now);
-  if (!entry) {
-    auto latest = programs.Latest();
-    for (const auto* e : latest) {
-      if (e->meta.program == a.program) entry = e;
-    }
+  if (!entry) {  // a version not yet in effect is all there is
+    auto versions = programs.Versions(a.program);
+    if (!versions.empty()) entry = versions.back();
   }
   json out = {{"program", a.program}, {"joined_at", FormatTimestamp(a.joined_at)}, {"balance", a.balance}};
   if (!entry) return out;
@@ -86,47 +84,28 @@ Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account
     return out;
   }
   RETAIN_ASSIGN_OR_RETURN(auto lots, store.OpenLots(a.program, a.customer));
-  int64_t available = 0, pending = 0, expired = 0;
+  loyalty::Standing st = loyalty::StandingAt(lots, a.debt, now);
   json lots_json = json::array();
-  std::optional<Timestamp> next_expiry;
-  int64_t next_expiry_points = 0;
   for (const auto& lot : lots) {
-    bool gone = lot.expires_at && *lot.expires_at <= now;
-    if (gone) expired += lot.remaining;
-    else if (lot.available_at > now) pending += lot.remaining;
-    else available += lot.remaining;
-    if (!gone && lot.expires_at) {
-      if (!next_expiry || *lot.expires_at < *next_expiry) {
-        next_expiry = lot.expires_at;
-        next_expiry_points = 0;
-      }
-      if (*lot.expires_at == *next_expiry) next_expiry_points += lot.remaining;
-    }
     lots_json.push_back({{"points", lot.points}, {"remaining", lot.remaining}, {"earned_at", FormatTimestamp(lot.earned_at)},
                          {"available_at", FormatTimestamp(lot.available_at)}, {"expires_at", OptionalTime(lot.expires_at)}});
   }
   out["debt"] = a.debt;
-  out["available"] = std::max<int64_t>(0, available - a.debt);
-  out["pending"] = pending;
-  out["expired_not_booked"] = expired;
+  out["available"] = st.available;
+  out["pending"] = st.pending;
+  out["expired_not_booked"] = st.expired_not_booked;
   out["lots"] = lots_json;
-  out["next_expiry"] = next_expiry ? json{{"points", next_expiry_points}, {"at", FormatTimestamp(*next_expiry)}} : json();
+  out["next_expiry"] =
+      st.next_expiry ? json{{"points", st.next_expiry_points}, {"at", FormatTimestamp(*st.next_expiry)}} : json();
   json rewards = json::array();
   for (const auto& r : p.rewards) {
     if (r.cost_points <= 0) continue;
     json rj = loyalty::RewardJson(r, p.currency);
-    rj["affordable"] = available - a.debt >= r.cost_points;
+    rj["affordable"] = st.available >= r.cost_points;
     rewards.push_back(std::move(rj));
   }
   out["rewards"] = rewards;
   return out;
-}
-
-Result<json> Body(const Request& req) {
-  if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return InvalidArgument("the body must be a JSON object");
-  return body;
 }
 
 Result<std::string> Text(const json& body, const char* field) {
@@ -225,7 +204,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                {{"effective_at", "when this version takes effect (default: now); ISO 8601"}}, "LoyaltyProgramDocument",
                "LoyaltyProgram", false, manage},
               [workers, zone](Request req, Reply reply) {
-                auto body = Body(req);
+                auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 // Checked here so a bad document is answered without a trip through the writer.
                 if (auto program = loyalty::ParseProgramDocument(*body); !program) {
@@ -252,7 +231,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               {"What a basket would earn: {\"program\": a document or a program's id, \"purchase\": a purchase}",
                "loyalty", {}, "LoyaltyPreview", "Basket", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto body = Body(req);
+                auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 if (!body->contains("purchase") || !(*body)["purchase"].is_object()) {
                   return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required (a purchase object)", "purchase"}));
@@ -364,7 +343,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               {"Spend a member's points on a reward; issues its coupon. Needs an Idempotency-Key", "loyalty", {},
                "NewRedemption", "Coupon", false, write},
               [workers, zone](Request req, Reply reply) {
-                auto body = Body(req);
+                auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 auto program = Text(*body, "program");
                 auto customer = Text(*body, "customer");
@@ -388,7 +367,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               {"Correct a member's points by hand, with a reason (audited). Needs an Idempotency-Key", "loyalty", {},
                "NewAdjustment", "LedgerEntry", false, adjust},
               [workers, zone](Request req, Reply reply) {
-                auto body = Body(req);
+                auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 auto program = Text(*body, "program");
                 auto customer = Text(*body, "customer");
@@ -421,7 +400,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               {"Use a coupon (at a till or the desk); fails if it was used or has expired", "loyalty", {}, "CouponUse",
                "Coupon", false, write},
               [workers](Request req, Reply reply) {
-                auto body = Body(req);
+                auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 auto ref = Text(*body, "ref");
                 if (!ref) return reply(ErrorResponse(ref.error()));
@@ -438,13 +417,15 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"POST", "/v1/loyalty/expire",
               {"Expire every lot past its time now (the server also does this every hour)", "loyalty", {}, "",
                "ExpiryRun", false, manage},
-              [workers, zone](Request, Reply reply) {
-                workers->Write([zone](Stores& s) -> Result<Response> {
-                  auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), Now(), 1000);
-                  if (!expired) return RowError(expired.error());
-                  return Json(200, {{"expired_points", *expired}});
-                }, std::move(reply));
-              }});
+              [workers, zone](Request, Reply reply) { workers->Write(ExpireLoyaltyPoints(zone), std::move(reply)); }});
+}
+
+WriteJob ExpireLoyaltyPoints(BusinessZone zone) {
+  return [zone](Stores& s) -> Result<Response> {
+    auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), Now(), 1000);
+    if (!expired) return RowError(expired.error());
+    return Json(200, {{"expired_points", *expired}});
+  };
 }
 
 }  // namespace retain::server

@@ -14,6 +14,14 @@
 
 namespace retain::server {
 
+Result<nlohmann::json> ParseBody(const Request& req) {
+  if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return InvalidArgument("the body is not valid JSON");
+  if (!body.is_object()) return InvalidArgument("the body must be a JSON object");
+  return body;
+}
+
 constexpr size_t kMaxIdempotencyKey = 255;
 
 // An error the request caused (the store names a field, or refused for a reason of the data)
@@ -212,14 +220,6 @@ Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, cor
   } else {
     return Ok();
   }
-}
-
-Result<json> ParseBody(const Request& req) {
-  if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
-  auto body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return InvalidArgument("the body is not valid JSON");
-  if (!body.is_object()) return InvalidArgument("the body must be a JSON object");
-  return body;
 }
 
 bool IsNdjson(const Request& req) {

@@ -1,9 +1,9 @@
 // A customer's spending by month as a bar chart (uPlot), with the figures behind it in a table.
-import { useEffect, useRef } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TimelineEntry } from './api';
-import { formatMoney, t, intlLocale, type Locale } from './i18n';
+import { formatMoney, intlLocale, t, type Locale } from './i18n';
 
 export interface MonthSpend {
   month: string;           // "2025-03", the month in the business's time zone
@@ -56,47 +56,61 @@ function monthLabel(locale: Locale, month: string): string {
     .format(new Date(Date.UTC(y, m - 1, 15)));
 }
 
-export function SpendChart({ locale, spend }: { locale: Locale; spend: Spend }) {
+export interface BarSeries { label: string; color: string; values: number[]; }
+
+// Two series of bars side by side, one pair per month, with at most a dozen month labels;
+// `format` writes the values on the axis and in the legend.
+export function MonthBars({ locale, labels, series, format }: {
+  locale: Locale; labels: string[]; series: BarSeries[]; format?: (v: number | null) => string;
+}) {
   const box = useRef<HTMLDivElement>(null);
-  const digits = spend.currency
-    ? new Intl.NumberFormat('en', { style: 'currency', currency: spend.currency }).resolvedOptions().maximumFractionDigits ?? 2
-    : 2;
   useEffect(() => {
-    if (!box.current || spend.months.length === 0) return;
-    const xs = spend.months.map((_, i) => i);
-    const step = Math.ceil(spend.months.length / 12);  // at most a dozen month labels
-    const scale = 10 ** digits;
-    const bars = uPlot.paths.bars!({ size: [0.4, 40], align: -1 });
-    const barsRight = uPlot.paths.bars!({ size: [0.4, 40], align: 1 });
-    const money = (v: number | null) => (v == null ? '' : formatMoney(locale, Math.round(v * scale), spend.currency));
+    if (!box.current || labels.length === 0) return;
+    const xs = labels.map((_, i) => i);
+    const step = Math.ceil(labels.length / 12);
+    const show = format ?? ((v: number | null) => (v == null ? '' : String(v)));
     const plot = new uPlot({
       width: Math.max(320, Math.min(900, box.current.clientWidth || 720)),
       height: 220,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: () => [-0.5, spend.months.length - 0.5] } },
+      scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] } },
       axes: [
-        { splits: () => xs.filter((i) => i % step === 0),
-          values: (_u, ticks) => ticks.map((i) => (spend.months[i] ? monthLabel(locale, spend.months[i].month) : '')) },
-        { values: (_u, ticks) => ticks.map((v) => money(v)), size: 80 },
+        { splits: () => xs.filter((i) => i % step === 0), values: (_u, ticks) => ticks.map((i) => labels[i] ?? '') },
+        { values: (_u, ticks) => ticks.map((v) => show(v)), size: 80 },
       ],
       series: [
-        { label: t(locale, 'month'), value: (_u, i) => (i == null || !spend.months[i] ? '' : monthLabel(locale, spend.months[i].month)) },
-        { label: t(locale, 'purchases'), fill: '#2f6f9f', stroke: '#2f6f9f', paths: bars, points: { show: false },
-          value: (_u, v) => money(v) },
-        { label: t(locale, 'payments'), fill: '#d08a2e', stroke: '#d08a2e', paths: barsRight, points: { show: false },
-          value: (_u, v) => money(v) },
+        { label: t(locale, 'month'), value: (_u, i) => (i == null ? '' : labels[i] ?? '') },
+        ...series.map((s, i) => ({
+          label: s.label, fill: s.color, stroke: s.color, points: { show: false },
+          paths: uPlot.paths.bars!({ size: [0.4, 40], align: i === 0 ? -1 : 1 }), value: (_u: uPlot, v: number | null) => show(v),
+        })),
       ],
-    }, [xs, spend.months.map((m) => m.purchases_minor / scale), spend.months.map((m) => m.payments_minor / scale)],
-    box.current);
+    }, [xs, ...series.map((s) => s.values)], box.current);
     return () => plot.destroy();
-  }, [locale, spend, digits]);
+  }, [locale, labels, series, format]);
+  return <div ref={box} />;
+}
+
+export function SpendChart({ locale, spend }: { locale: Locale; spend: Spend }) {
+  const digits = spend.currency
+    ? new Intl.NumberFormat('en', { style: 'currency', currency: spend.currency }).resolvedOptions().maximumFractionDigits ?? 2
+    : 2;
+  const scale = 10 ** digits;
+  // Built once per spend and locale, so the chart is not redrawn on every render of the page.
+  const money = useCallback((v: number | null) => (v == null ? '' : formatMoney(locale, Math.round(v * scale), spend.currency)),
+    [locale, scale, spend.currency]);
+  const labels = useMemo(() => spend.months.map((m) => monthLabel(locale, m.month)), [locale, spend]);
+  const series = useMemo<BarSeries[]>(() => [
+    { label: t(locale, 'purchases'), color: '#2f6f9f', values: spend.months.map((m) => m.purchases_minor / scale) },
+    { label: t(locale, 'payments'), color: '#d08a2e', values: spend.months.map((m) => m.payments_minor / scale) },
+  ], [locale, spend, scale]);
 
   if (spend.months.length === 0) return <p>{t(locale, 'none')}</p>;
   const total = spend.months.reduce((s, m) => s + m.purchases_minor + m.payments_minor, 0);
   return (
     <figure class="chart" data-testid="spend-chart">
-      <div ref={box} />
+      <MonthBars locale={locale} labels={labels} series={series} format={money} />
       <figcaption data-testid="spend-total">
         {t(locale, 'spendTotal')}: {formatMoney(locale, total, spend.currency)} · {spend.months.length} {t(locale, 'months')}
       </figcaption>

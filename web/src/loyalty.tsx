@@ -1,9 +1,9 @@
 // A customer's loyalty on the customer page: punch cards as cards, points with what is spendable,
 // pending and about to expire, the rewards within reach, and every coupon with its state.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { type BarSeries, MonthBars } from './chart';
 import { api, type Coupon, type Loyalty, type LoyaltyReward, type Membership } from './api';
-import { fill, formatDate, formatMoney, t, type Key, type Locale } from './i18n';
+import { fill, formatDate, formatMoney, intlLocale, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
   return m.name?.[locale] ?? m.name?.en ?? m.program;
@@ -43,7 +43,7 @@ function Frequent({ locale, m }: { locale: Locale; m: Membership }) {
 }
 
 function Points({ locale, m }: { locale: Locale; m: Membership }) {
-  const n = (v: number) => new Intl.NumberFormat({ en: 'en-GB', pt: 'pt-PT', da: 'da-DK' }[locale]).format(v);
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
   return (
     <div class="points" data-testid={`points-${m.program}`}>
       <h3>{programName(locale, m)}</h3>
@@ -100,28 +100,15 @@ interface ReportMonth {
 interface Report { months: ReportMonth[]; members: number; outstanding_points: number; liability_minor: number | null; currency: string; }
 
 function ReportChart({ locale, report, kind }: { locale: Locale; report: Report; kind: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!box.current || report.months.length === 0) return;
-    const xs = report.months.map((_, i) => i);
-    const bars = (align: -1 | 1) => uPlot.paths.bars!({ size: [0.4, 40], align });
-    const series = kind === 'points'
-      ? [{ label: t(locale, 'earnedPoints'), data: report.months.map((m) => m.points_earned), color: '#2f6f9f' },
-         { label: t(locale, 'spentPoints'), data: report.months.map((m) => m.points_spent), color: '#d08a2e' }]
-      : [{ label: t(locale, 'couponsIssued'), data: report.months.map((m) => m.coupons_issued), color: '#2f6f9f' },
-         { label: t(locale, 'couponsUsed'), data: report.months.map((m) => m.coupons_used), color: '#d08a2e' }];
-    const plot = new uPlot({
-      width: Math.max(320, Math.min(900, box.current.clientWidth || 720)), height: 220,
-      cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: () => [-0.5, report.months.length - 0.5] } },
-      axes: [{ splits: () => xs.filter((i) => i % Math.ceil(report.months.length / 12) === 0),
-               values: (_u, ticks) => ticks.map((i) => report.months[i]?.month ?? '') }, { size: 70 }],
-      series: [{ label: t(locale, 'month'), value: (_u, i) => (i == null ? '' : report.months[i]?.month ?? '') },
-        ...series.map((s, i) => ({ label: s.label, fill: s.color, stroke: s.color, paths: bars(i === 0 ? -1 : 1), points: { show: false } }))],
-    }, [xs, ...series.map((s) => s.data)], box.current);
-    return () => plot.destroy();
-  }, [locale, report, kind]);
-  return <div ref={box} />;
+  const months = report.months;
+  const labels = useMemo(() => months.map((m) => m.month), [months]);
+  const series = useMemo<BarSeries[]>(() => kind === 'points'
+    ? [{ label: t(locale, 'earnedPoints'), color: '#2f6f9f', values: months.map((m) => m.points_earned) },
+       { label: t(locale, 'spentPoints'), color: '#d08a2e', values: months.map((m) => m.points_spent) }]
+    : [{ label: t(locale, 'couponsIssued'), color: '#2f6f9f', values: months.map((m) => m.coupons_issued) },
+       { label: t(locale, 'couponsUsed'), color: '#d08a2e', values: months.map((m) => m.coupons_used) }],
+  [locale, months, kind]);
+  return <MonthBars locale={locale} labels={labels} series={series} />;
 }
 
 // The loyalty module's screen: every program, and for the chosen one what the last twelve
@@ -146,7 +133,7 @@ export function LoyaltyPrograms({ locale }: { locale: Locale }) {
   if (!programs) return <p>{t(locale, 'loading')}</p>;
   if (programs.length === 0) return <p>{t(locale, 'noPrograms')}</p>;
   const program = programs.find((p) => p.id === chosen);
-  const n = (v: number) => new Intl.NumberFormat({ en: 'en-GB', pt: 'pt-PT', da: 'da-DK' }[locale]).format(v);
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
   return (
     <section data-testid="programs">
       <h1>{t(locale, 'loyalty')}</h1>
