@@ -32,10 +32,11 @@
 #include "core/importer.h"
 #include "storage/database.h"
 #include "storage/record_store.h"
+#include "bench_util.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace retain::bench;  // NOLINT(google-build-using-namespace)
 
 struct Row {
   std::string id;
@@ -45,38 +46,16 @@ struct Row {
   int64_t total;
 };
 
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_import: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(retain::Result<T> r, const char* what) {
-  if (!r) Die(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-
 // The floor's statement: the same purchases table, every value already known.
 constexpr const char* kFloorInsert =
     "INSERT INTO purchases (customer_id, external_id, kind, original_id, occurred_at, store,"
     " total_minor, currency, line_count, content_hash, created_at, updated_at)"
     " VALUES (?, ?, 'sale', NULL, ?, ?, ?, 'EUR', 0, 0, 0, 0)";
 
-void Check(retain::Status s, const char* what) {
-  if (!s) Die(std::string(what) + ": " + s.error().message);
-}
-
-void RemoveDb(const std::string& path) {
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  retain::bench::program_name = "bench_import";
   int64_t rows = 1'000'000;
   int64_t customers = 10'000;
   size_t batch = retain::core::ImportOptions{}.batch_size;

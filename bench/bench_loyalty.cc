@@ -25,31 +25,11 @@
 #include "loyalty/engine.h"
 #include "storage/database.h"
 #include "storage/record_store.h"
+#include "bench_util.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_loyalty: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(retain::Result<T> r, const char* what) {
-  if (!r) Die(std::string(what) + ": " + r.error().ToString());
-  return std::move(*r);
-}
-
-void Check(retain::Status s, const char* what) {
-  if (!s) Die(std::string(what) + ": " + s.error().ToString());
-}
-
-void RemoveDb(const std::string& path) {
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
-}
+using namespace retain::bench;  // NOLINT(google-build-using-namespace)
 
 constexpr const char* kPrograms[] = {
     R"({"id": "sub-club", "kind": "punch_card", "qualifying": {"categories": ["subs"]}, "punches": 9,
@@ -73,6 +53,7 @@ constexpr Item kMenu[] = {{"SUB-CLASSIC", "subs", 650}, {"SUB-VEGGIE", "subs", 6
 }  // namespace
 
 int main(int argc, char** argv) {
+  retain::bench::program_name = "bench_loyalty";
   int64_t rows = 1'000'000;
   int64_t customers = 10'000;
   std::string postgres;
