@@ -461,6 +461,9 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/loyalty/redemptions", "records:write"}, {"POST /v1/coupons/{id}/use", "records:write"},
       {"POST /v1/loyalty/adjustments", "loyalty:adjust"}, {"POST /v1/loyalty/preview", "records:read"},
       {"GET /v1/loyalty/programs/{id}/report", "records:read"},
+      {"PUT /v1/customers/{id}/loyalty/tier", "loyalty:adjust"}, {"POST /v1/loyalty/promotions/claims", "records:write"},
+      {"POST /v1/customers/{id}/referral-code", "records:write"}, {"GET /v1/customers/{id}/referrals", "records:read"},
+      {"POST /v1/referrals/invitations", "records:write"}, {"POST /v1/referrals", "records:write"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write", "loyalty:adjust"}},

@@ -62,6 +62,7 @@ Result<int> RunDemo(Context& ctx) {
     }));
   }
   loyalty::Engine engine(zone);
+  engine.set_outbox(&session->outbox());
   options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) -> Status {
     RETAIN_RETURN_IF_ERROR(engine.OnPurchase(session->loyalty(), *store, p, outcome, "demo"));
     if (p.kind != core::PurchaseKind::kSale || outcome == core::WriteOutcome::kUnchanged) return Ok();

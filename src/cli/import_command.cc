@@ -93,6 +93,7 @@ Result<int> RunImport(Context& ctx) {
   RETAIN_ASSIGN_OR_RETURN(options.zone, LoadZone(*store));
   // Purchases earn loyalty points and punches as they are imported, in the same transaction.
   loyalty::Engine engine(options.zone);
+  engine.set_outbox(&session->outbox());
   options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) {
     return engine.OnPurchase(session->loyalty(), *store, p, outcome, "import");
   };

@@ -109,7 +109,7 @@ Result<int> RunLoyalty(Context& ctx) {
   auto* list = program->add_subcommand("list", "List programs in their newest version");
   auto* show = app->add_subcommand("show", "A customer's cards, points, lots and coupons");
   show->add_option("customer", customer, "The customer's id")->required();
-  auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired now");
+  auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired, and review tiers for downgrades, now");
   std::string from_text, to_text, program_id;
   auto* report = app->add_subcommand("report", "Points and rewards per month, and the points outstanding");
   report->add_option("program", program_id, "The program's id")->required();
@@ -194,7 +194,9 @@ Result<int> RunLoyalty(Context& ctx) {
       total += n;
       if (n == 0) break;
     }
-    std::cout << fmt::format("expired {} points\n", total);
+    engine.set_outbox(&session->outbox());
+    RETAIN_ASSIGN_OR_RETURN(int64_t moved, InTransaction(session->records(), [&] { return engine.ReviewTiers(session->loyalty(), now); }));
+    std::cout << fmt::format("expired {} points; {} members changed tier\n", total, moved);
     return 0;
   }
   return 0;

@@ -278,7 +278,11 @@ Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, con
     }
     Basket basket = Evaluate(entry->program, purchase, categories_);
     if (entry->program.kind == ProgramKind::kPoints) {
-      RETAIN_RETURN_IF_ERROR(Earn(loyalty, *entry, purchase, basket, outcome, actor));
+      RETAIN_RETURN_IF_ERROR(Earn(loyalty, records, *entry, purchase, basket, outcome, actor));
+      if (entry->program.referral.enabled() && outcome == core::WriteOutcome::kInserted &&
+          basket.qualifying_minor > 0 && basket.qualifying_minor >= entry->program.referral.min_spend_minor) {
+        RETAIN_RETURN_IF_ERROR(Qualify(loyalty, *entry, purchase, actor));
+      }
     } else if (basket.punches > 0 && outcome == core::WriteOutcome::kInserted) {
       RETAIN_RETURN_IF_ERROR(Punch(loyalty, *entry, purchase, basket, actor));
     }
@@ -286,14 +290,28 @@ Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, con
   return Ok();
 }
 
-Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
-                    const Basket& basket, core::WriteOutcome outcome, const std::string& actor) {
+Status Engine::Earn(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
+                    const core::Purchase& sale, const Basket& basket, core::WriteOutcome outcome,
+                    const std::string& actor) {
   const Program& p = entry.program;
   const std::string ref = sale.external_id;
+  const bool tiered = !p.tiers.levels.empty();
   int64_t earned_before = 0;
   if (outcome == core::WriteOutcome::kUpdated) {
     RETAIN_ASSIGN_OR_RETURN(earned_before, loyalty.SumByRef(p.id, sale.customer, ref, LedgerKind::kEarn));
+    // Promotions are booked once, on the sale as first recorded; a correction leaves them be.
+    RETAIN_ASSIGN_OR_RETURN(int64_t promoted, loyalty.SumBySourcePrefix(p.id, sale.customer, "purchase:" + ref + "#promo-"));
+    earned_before -= promoted;
   } else if (basket.points <= 0) {
+    // No points, but money spent still moves a member's tier when tiers follow spend.
+    if (tiered && p.tiers.measure == TierMeasure::kSpend) {
+      RETAIN_ASSIGN_OR_RETURN(auto member, loyalty.LockAccount(p.id, sale.customer, false, sale.occurred_at));
+      if (member) {
+        Account account = *member;
+        RETAIN_RETURN_IF_ERROR(ReviewTier(loyalty, entry, account, sale.occurred_at, actor));
+        return loyalty.SaveAccount(account);
+      }
+    }
     return Ok();
   }
   RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, basket.points > 0, sale.occurred_at));
@@ -301,6 +319,9 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
   Account account = *locked;
 
   int64_t target = basket.points;
+  if (int tier = EffectiveTier(p.tiers, account); tier >= 0) {
+    target = static_cast<int64_t>(static_cast<Wide>(target) * p.tiers.levels[static_cast<size_t>(tier)].factor_percent / 100);
+  }
   if (target > 0 && (p.points.cap_day || p.points.cap_week || p.points.cap_month)) {
     Windows w = WindowsOf(zone_, sale.occurred_at);
     auto room = [&](int64_t cap, Timestamp from) -> Result<int64_t> {
@@ -314,7 +335,13 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
     target = std::min({target, d, wk, m});
   }
   int64_t delta = target - earned_before;
-  if (delta == 0) return Ok();
+  if (delta > 0) {
+    RETAIN_ASSIGN_OR_RETURN(delta, Budgeted(loyalty, p, delta, sale.occurred_at));
+  }
+  if (delta == 0) {
+    if (tiered) RETAIN_RETURN_IF_ERROR(ReviewTier(loyalty, entry, account, sale.occurred_at, actor));
+    return loyalty.SaveAccount(account);
+  }
   std::string source = "purchase:" + ref;
   if (outcome == core::WriteOutcome::kUpdated) {
     // A correction: numbered after the entries already booked for the sale.
@@ -334,17 +361,27 @@ Status Engine::Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const
     RETAIN_ASSIGN_OR_RETURN(auto relocked, loyalty.LockAccount(p.id, sale.customer, false, sale.occurred_at));
     account = *relocked;
   }
-  account.balance += delta;
   if (delta > 0) {
-    int64_t pay = std::min(account.debt, delta);
-    account.debt -= pay;
-    Lot lot{0, delta, delta - pay, sale.occurred_at, sale.occurred_at + std::chrono::days(p.points.pending_days),
-            ExpiresAt(p.points.expiry, sale.occurred_at, zone_)};
-    RETAIN_RETURN_IF_ERROR(loyalty.AddLot(p.id, sale.customer, *id, lot).map([](int64_t) {}));
+    RETAIN_RETURN_IF_ERROR(AddPoints(loyalty, p, account, *id, delta, sale.occurred_at,
+                                     sale.occurred_at + std::chrono::days(p.points.pending_days)));
   } else {
+    account.balance += delta;
     RETAIN_RETURN_IF_ERROR(Take(loyalty, account, -delta, sale.occurred_at, false, true));
   }
+  if (outcome == core::WriteOutcome::kInserted && !p.promotions.empty()) {
+    RETAIN_RETURN_IF_ERROR(Promote(loyalty, records, entry, sale, account, actor));
+  }
+  if (tiered) RETAIN_RETURN_IF_ERROR(ReviewTier(loyalty, entry, account, sale.occurred_at, actor));
   return loyalty.SaveAccount(account);
+}
+
+Status Engine::AddPoints(LoyaltyStore& loyalty, const Program& p, Account& account, int64_t ledger_id, int64_t points,
+                         Timestamp at, Timestamp available_at) {
+  account.balance += points;
+  int64_t pay = std::min(account.debt, points);
+  account.debt -= pay;
+  Lot lot{0, points, points - pay, at, available_at, ExpiresAt(p.points.expiry, at, zone_)};
+  return loyalty.AddLot(p.id, account.customer, ledger_id, lot).map([](int64_t) {});
 }
 
 Status Engine::Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const std::string& customer,
@@ -353,14 +390,13 @@ Status Engine::Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, cons
   const Program& p = entry.program;
   RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, customer, true, at));
   Account account = *locked;
+  RETAIN_ASSIGN_OR_RETURN(points, Budgeted(loyalty, p, points, at));
+  if (points <= 0) return Ok();  // the budget is spent
   LedgerEntry e{0, p.id, customer, LedgerKind::kEarn, points, source, "", reason, actor, entry.meta.version, at};
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
   if (!id) return Ok();  // booked before
-  account.balance += points;
-  int64_t pay = std::min(account.debt, points);
-  account.debt -= pay;
-  Lot lot{0, points, points - pay, at, at, ExpiresAt(p.points.expiry, at, zone_)};
-  RETAIN_RETURN_IF_ERROR(loyalty.AddLot(p.id, customer, *id, lot).map([](int64_t) {}));
+  RETAIN_RETURN_IF_ERROR(AddPoints(loyalty, p, account, *id, points, at, at));
+  if (!p.tiers.levels.empty()) RETAIN_RETURN_IF_ERROR(ReviewTier(loyalty, entry, account, at, actor));
   return loyalty.SaveAccount(account);
 }
 
@@ -447,6 +483,7 @@ Status Engine::Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const 
     account.punches -= static_cast<int>(points);
   } else {
     RETAIN_RETURN_IF_ERROR(Take(loyalty, account, points, ret.occurred_at, false, true));
+    if (!p.tiers.levels.empty()) RETAIN_RETURN_IF_ERROR(ReviewTier(loyalty, entry, account, ret.occurred_at, actor));
   }
   return loyalty.SaveAccount(account);
 }
@@ -547,13 +584,10 @@ Result<LedgerEntry> Engine::Adjust(LoyaltyStore& loyalty, const std::string& pro
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
   if (!id) return Conflict("this idempotency key was used for another adjustment", "key");
   e.id = *id;
-  account.balance += points;
   if (points > 0) {
-    int64_t pay = std::min(account.debt, points);
-    account.debt -= pay;
-    Lot lot{0, points, points - pay, now, now, ExpiresAt(entry->program.points.expiry, now, zone_)};
-    RETAIN_RETURN_IF_ERROR(loyalty.AddLot(program, customer, *id, lot).map([](int64_t) {}));
+    RETAIN_RETURN_IF_ERROR(AddPoints(loyalty, entry->program, account, *id, points, now, now));
   } else {
+    account.balance += points;
     RETAIN_RETURN_IF_ERROR(Take(loyalty, account, -points, now, false, true));
   }
   RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));

@@ -43,9 +43,34 @@ struct Issued {
   bool replayed = false;  // the same request was booked before; this is its coupon
 };
 
+// Where a member stands in a program's tiers.
+struct TierStatus {
+  std::string tier;      // in effect: the higher of the level reached and the one set by hand
+  std::string reached;   // by the measure
+  std::string manual;    // set by staff (a floor); empty = none
+  std::string measure;   // "points" or "spend"
+  int64_t value = 0;     // points earned, or minor units spent, in the window ending now
+  int window_days = 0;
+  std::string next;      // the next level up; empty at the top
+  int64_t to_next = 0;   // how much more reaches it
+  std::optional<Timestamp> below_since;   // the member has been below their tier since then
+  std::optional<Timestamp> downgrade_at;  // the member drops then unless the measure recovers
+  std::string downgrade_to;
+};
+
+// A referral after Register: registered, or refused with the reason.
+struct ReferralOutcome {
+  Referral referral;
+  bool replayed = false;  // the same referee and code were registered before
+};
+
 class Engine {
  public:
   explicit Engine(BusinessZone zone) : zone_(std::move(zone)) {}
+
+  // Where tier changes are announced (`tier.changed` events for webhooks and outreach); none
+  // when not set.
+  void set_outbox(core::WebhookStore* outbox) { outbox_ = outbox; }
 
   // Books what a stored purchase means to every program in effect at its time: a sale earns
   // points or punches (a completed card issues its reward), a return takes back the returned
@@ -81,9 +106,40 @@ class Engine {
   // The account's lots that have expired are booked as expired (inside the account's lock).
   Result<int64_t> ExpireAccount(LoyaltyStore& loyalty, Account& account, Timestamp now);
 
+  // --- Tiers (tiers.cc) ---
+  // Looks at every member holding a tier in a program with tiers and applies the downgrade
+  // policy as of `now` (a member whose window emptied drops without buying anything). Returns
+  // the number of members whose tier changed.
+  Result<int64_t> ReviewTiers(LoyaltyStore& loyalty, Timestamp now);
+  // Sets (or with an empty tier, clears) the tier staff give a member by hand; it is a floor
+  // under the tier reached. Audited.
+  Result<TierStatus> SetManualTier(LoyaltyStore& loyalty, core::RecordStore& records, const std::string& program,
+                                   const std::string& customer, const std::string& tier, const std::string& reason,
+                                   const std::string& actor, Timestamp now);
+  Result<TierStatus> Tier(LoyaltyStore& loyalty, const Program& program, const Account& account, Timestamp now);
+
+  // --- Members-only promotions (promotions.cc) ---
+  // Claims a reward promotion for a member: checks the window, membership, tier, segment, the
+  // limits per member and in all and the budget, then issues the reward's coupon. `key` makes
+  // the claim idempotent. FailedPrecondition saying which rule refused it.
+  Result<Issued> ClaimPromotion(LoyaltyStore& loyalty, core::RecordStore& records, const std::string& program,
+                                const std::string& promotion, const std::string& customer, const std::string& key,
+                                const std::string& actor, Timestamp now);
+
+  // --- Referrals (referrals.cc) ---
+  // Records that `referrer` sent their code to `email`; returns the referral (invited).
+  Result<Referral> Invite(LoyaltyStore& loyalty, core::RecordStore& records, const std::string& referrer,
+                          const std::string& email, Timestamp now);
+  // A customer signed up with a referral code. Refusals (self-referral, a shared e-mail, phone or
+  // payment fingerprint, a ring, a customer who had bought before) are stored with the reason
+  // and returned with the status refused (the caller commits them and tells the customer why);
+  // a customer referred by someone else already is a Conflict.
+  Result<ReferralOutcome> Register(LoyaltyStore& loyalty, core::RecordStore& records, const std::string& code,
+                                   const std::string& referee, Timestamp now);
+
  private:
-  Status Earn(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
-              const Basket& basket, core::WriteOutcome outcome, const std::string& actor);
+  Status Earn(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
+              const core::Purchase& sale, const Basket& basket, core::WriteOutcome outcome, const std::string& actor);
   // Books `points` of bonus under `source` (once), in a lot of its own.
   Status Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const std::string& customer, int64_t points,
                const std::string& source, const std::string& reason, Timestamp at, const std::string& actor);
@@ -99,7 +155,33 @@ class Engine {
                              const std::string& customer, const std::string& source, Timestamp now);
   int DayNumber(Timestamp t) const;
 
+  // Tiers: the member's measure now, and the review after anything that moved it.
+  Result<int64_t> TierMeasureOf(LoyaltyStore& loyalty, const Program& program, const std::string& customer,
+                                Timestamp now);
+  Status ReviewTier(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, Account& account, Timestamp now,
+                    const std::string& actor);
+  Status AnnounceTier(LoyaltyStore& loyalty, const Program& program, const Account& account, const std::string& from,
+                      const std::string& reason, const std::string& actor, Timestamp at);
+  // Budgets: how much of `points` the program's budget still allows, booked against it.
+  Result<int64_t> Budgeted(LoyaltyStore& loyalty, const Program& program, int64_t points, Timestamp at);
+  // Promotions on a sale just booked (points programs), after its own earning.
+  Status Promote(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
+                 const core::Purchase& sale, Account& account, const std::string& actor);
+  // FailedPrecondition naming the rule when the member cannot take the promotion at `at`.
+  Status Eligible(LoyaltyStore& loyalty, core::RecordStore& records, const Program& program,
+                  const Promotion& promotion, const Account& account, Timestamp at);
+  // A referee's first qualifying purchase: rewards both sides (once).
+  Status Qualify(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
+                 const std::string& actor);
+  // Books points into a new lot of the account (paying any debt first).
+  Status AddPoints(LoyaltyStore& loyalty, const Program& program, Account& account, int64_t ledger_id, int64_t points,
+                   Timestamp at, Timestamp available_at);
+
   BusinessZone zone_;
+  core::WebhookStore* outbox_ = nullptr;
+  // Customers looked up for promotions' segments; an engine lives for one import or request.
+  std::map<std::string, std::vector<std::string>> segments_;
+
   // Product categories read so far. An engine lives for one import or one request, so a
   // category changed meanwhile is seen by the next one.
   Categories categories_;
@@ -168,6 +250,9 @@ struct ProgramReport {
 // (events after `now`, such as coupons that will expire, are not counted).
 Result<ProgramReport> Report(LoyaltyStore& loyalty, const std::string& program, Timestamp from, Timestamp to,
                              const BusinessZone& zone, Timestamp now);
+
+// The index of the member's tier in effect (the higher of reached and manual), -1 for none.
+int EffectiveTier(const TierRules& tiers, const Account& account);
 
 // A new coupon code: 12 characters from an alphabet without look-alikes, as XXXX-XXXX-XXXX.
 Result<std::string> NewCouponCode();

@@ -43,4 +43,14 @@ std::vector<std::string> ProgramSet::Ids() const {
   return out;
 }
 
+std::string_view ReferralStatusName(ReferralStatus status) {
+  switch (status) {
+    case ReferralStatus::kInvited: return "invited";
+    case ReferralStatus::kRegistered: return "registered";
+    case ReferralStatus::kQualified: return "qualified";
+    case ReferralStatus::kRefused: return "refused";
+  }
+  return "?";
+}
+
 }  // namespace retain::loyalty

@@ -65,6 +65,55 @@ struct Account {
   int cards_completed = 0;
   int last_punch_day = 0;   // days since 1970-01-01 in the business's zone; 0 = never
   Timestamp joined_at;
+  std::string tier;         // the level reached; empty = none
+  std::optional<Timestamp> tier_since;
+  std::optional<Timestamp> below_since;  // since when the member's measure is below the tier
+  std::string manual_tier;  // set by staff; a floor
+};
+
+// A member's move from one tier to another.
+struct TierChange {
+  std::string program;
+  std::string customer;
+  std::string from;
+  std::string to;
+  std::string reason;  // "reached", "fell below", "set by hand: ..."
+  std::string actor;
+  Timestamp occurred_at;
+};
+
+// What a promotion or a budget has used so far.
+struct Counter {
+  int64_t uses = 0;
+  int64_t points = 0;
+  int64_t cost_minor = 0;
+};
+
+struct PromotionUse {
+  std::string program;
+  std::string customer;
+  std::string promotion;
+  std::string source;  // "purchase:<id>" or "claim:<key>"
+  int64_t points = 0;
+  int64_t cost_minor = 0;
+  std::string coupon;
+  Timestamp occurred_at;
+};
+
+enum class ReferralStatus { kInvited, kRegistered, kQualified, kRefused };
+std::string_view ReferralStatusName(ReferralStatus status);
+
+struct Referral {
+  int64_t id = 0;
+  std::string referrer;  // customer external ids
+  std::string referee;   // empty while only invited
+  std::string email;     // the invited address
+  ReferralStatus status = ReferralStatus::kInvited;
+  std::string reason;    // why refused
+  std::string program;   // the program that rewarded the qualification
+  Timestamp created_at;
+  std::optional<Timestamp> registered_at;
+  std::optional<Timestamp> qualified_at;
 };
 
 enum class LedgerKind { kEarn, kReverse, kSpend, kExpire, kAdjust, kPunch, kUnpunch, kCard };
@@ -177,6 +226,45 @@ class LoyaltyStore {
   virtual Result<std::vector<Coupon>> CouponsOf(const std::string& customer) = 0;
   // The customer's coupons not used yet and not expired at `at`, oldest first.
   virtual Result<std::vector<Coupon>> UsableCoupons(const std::string& customer, Timestamp at) = 0;
+
+  // Sum of the member's entries whose source starts with `prefix` (a sale's promotion points).
+  virtual Result<int64_t> SumBySourcePrefix(const std::string& program, const std::string& customer,
+                                            const std::string& prefix) = 0;
+  // The customer's sales less returns in `currency` over [from, to), in minor units.
+  virtual Result<int64_t> SpendBetween(const std::string& customer, const std::string& currency, Timestamp from,
+                                       Timestamp to) = 0;
+
+  virtual Status AppendTierChange(const TierChange& change) = 0;
+  // The member's tier changes, newest first.
+  virtual Result<std::vector<TierChange>> TierChanges(const std::string& program, const std::string& customer,
+                                                      int limit) = 0;
+  // Customers holding a tier in the program, in id order after `after` (empty: from the start).
+  virtual Result<std::vector<std::string>> TieredMembers(const std::string& program, const std::string& after,
+                                                         int limit) = 0;
+
+  // Locks a counter for the rest of the transaction (creating it at zero) and returns it.
+  virtual Result<Counter> LockCounter(const std::string& program, const std::string& name) = 0;
+  virtual Status SaveCounter(const std::string& program, const std::string& name, const Counter& counter) = 0;
+  virtual Result<Counter> GetCounter(const std::string& program, const std::string& name) = 0;
+  // False when this use (promotion, customer, source) was recorded before.
+  virtual Result<bool> AddPromotionUse(const PromotionUse& use) = 0;
+  virtual Result<int64_t> PromotionUses(const std::string& program, const std::string& promotion,
+                                        const std::string& customer) = 0;
+  virtual Result<std::optional<PromotionUse>> PromotionUseBySource(const std::string& program,
+                                                                   const std::string& promotion,
+                                                                   const std::string& customer,
+                                                                   const std::string& source) = 0;
+
+  // The customer's referral code; made (and stored) first when `create`.
+  virtual Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) = 0;
+  virtual Result<std::optional<std::string>> CustomerByReferralCode(const std::string& code) = 0;
+  // Stores a new referral and returns its id. Conflict when the referee is already referred.
+  virtual Result<int64_t> PutReferral(const Referral& referral) = 0;
+  virtual Status UpdateReferral(const Referral& referral) = 0;
+  // The referral that registered `referee` (registered or qualified), if any.
+  virtual Result<std::optional<Referral>> ReferralOf(const std::string& referee) = 0;
+  // Referrals made by `referrer`, newest first.
+  virtual Result<std::vector<Referral>> ReferralsBy(const std::string& referrer) = 0;
 };
 
 }  // namespace retain::loyalty

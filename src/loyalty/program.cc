@@ -210,7 +210,266 @@ Result<std::vector<Multiplier>> ParseMultipliers(Reader& r) {
   return out;
 }
 
+Result<Localised> ParseLocalised(const json& v, const std::string& field) {
+  Localised out;
+  if (v.is_string()) {
+    out["en"] = v.get<std::string>();
+  } else if (v.is_object()) {
+    for (const auto& [locale, text] : v.items()) {
+      if (locale != "en" && locale != "pt" && locale != "da") return InvalidArgument("must be en, pt or da", field + "." + locale);
+      if (!text.is_string()) return InvalidArgument("must be a string", field + "." + locale);
+      out[locale] = text.get<std::string>();
+    }
+  } else {
+    return InvalidArgument("must be a string or an object of en, pt and da texts", field);
+  }
+  return out;
+}
+
+Result<Period> ParsePeriod(Reader& r, std::string_view key, Period fallback) {
+  RETAIN_ASSIGN_OR_RETURN(auto s, r.String(key, false));
+  if (s.empty()) return fallback;
+  if (s == "month") return Period::kMonth;
+  if (s == "quarter") return Period::kQuarter;
+  if (s == "year") return Period::kYear;
+  return InvalidArgument("must be month, quarter or year", r.Field(key));
+}
+
+Result<TierRules> ParseTiers(const json& obj, const std::string& currency) {
+  Reader r(obj, "tiers");
+  TierRules t;
+  RETAIN_ASSIGN_OR_RETURN(auto measure, r.String("measure", false, "points"));
+  if (measure == "points") t.measure = TierMeasure::kPoints;
+  else if (measure == "spend") t.measure = TierMeasure::kSpend;
+  else return InvalidArgument("must be points or spend", r.Field("measure"));
+  if (t.measure == TierMeasure::kSpend && currency.empty()) {
+    return InvalidArgument("tiers on money spent need the program's currency", r.Field("measure"));
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto window, r.Int("window_days", 1, 3660, 365));
+  t.window_days = static_cast<int>(window);
+  if (r.Has("downgrade")) {
+    const json& d = r.At("downgrade");
+    const std::string field = r.Field("downgrade");
+    const char* kHelp = "must be \"never\", \"period_end\" or {\"after_days_below\": N}";
+    if (d.is_string() && d.get<std::string>() == "never") {
+      t.downgrade = Downgrade::kNever;
+    } else if (d.is_string() && d.get<std::string>() == "period_end") {
+      t.downgrade = Downgrade::kPeriodEnd;
+    } else if (d.is_object()) {
+      Reader dr(d, field);
+      RETAIN_ASSIGN_OR_RETURN(auto days, dr.Int("after_days_below", 1, 3660, 0));
+      RETAIN_RETURN_IF_ERROR(dr.NoOthers());
+      if (days == 0) return InvalidArgument("is required", dr.Field("after_days_below"));
+      t.downgrade = Downgrade::kAfterDaysBelow;
+      t.days_below = static_cast<int>(days);
+    } else {
+      return InvalidArgument(kHelp, field);
+    }
+  }
+  RETAIN_ASSIGN_OR_RETURN(t.period, ParsePeriod(r, "period", Period::kYear));
+  if (!r.Has("levels") || !r.At("levels").is_array() || r.At("levels").empty()) {
+    return InvalidArgument("is required: a list of at least one level", r.Field("levels"));
+  }
+  for (size_t i = 0; i < r.At("levels").size(); ++i) {
+    const json& l = r.At("levels")[i];
+    std::string path = fmt::format("tiers.levels[{}]", i);
+    if (!l.is_object()) return InvalidArgument("must be an object", path);
+    Reader lr(l, path);
+    TierLevel level;
+    RETAIN_ASSIGN_OR_RETURN(level.id, lr.String("id", true));
+    if (level.id.empty() || t.Index(level.id) >= 0) return InvalidArgument("must be a new, non-empty id", lr.Field("id"));
+    if (lr.Has("name")) {
+      RETAIN_ASSIGN_OR_RETURN(level.name, ParseLocalised(lr.At("name"), lr.Field("name")));
+    }
+    if (!level.name.contains("en")) level.name["en"] = level.id;
+    if (t.measure == TierMeasure::kPoints) {
+      RETAIN_ASSIGN_OR_RETURN(level.threshold, lr.Int("threshold", 0, int64_t{1} << 50, -1));
+    } else {
+      if (!lr.Has("threshold") && !lr.Has("threshold_minor")) level.threshold = -1;
+      else {
+        RETAIN_ASSIGN_OR_RETURN(level.threshold, lr.Money("threshold", currency));
+      }
+    }
+    if (level.threshold < 0) {
+      return InvalidArgument(t.measure == TierMeasure::kPoints ? "is required: the points that reach the tier"
+                                                               : "is required: the spend that reaches the tier, such as \"500.00\"",
+                             lr.Field("threshold"));
+    }
+    if (!t.levels.empty() && level.threshold <= t.levels.back().threshold) {
+      return InvalidArgument("must be above the previous level's threshold", lr.Field("threshold"));
+    }
+    RETAIN_ASSIGN_OR_RETURN(auto factor, lr.Milli("multiplier", 100, 1000));
+    level.factor_percent = factor / 10;
+    RETAIN_ASSIGN_OR_RETURN(auto discount, lr.Int("discount_percent", 0, 100, 0));
+    level.discount_percent = static_cast<int>(discount);
+    if (lr.Has("benefits")) {
+      if (!lr.At("benefits").is_array()) return InvalidArgument("must be a list", lr.Field("benefits"));
+      for (size_t b = 0; b < lr.At("benefits").size(); ++b) {
+        RETAIN_ASSIGN_OR_RETURN(auto text, ParseLocalised(lr.At("benefits")[b], fmt::format("{}[{}]", lr.Field("benefits"), b)));
+        level.benefits.push_back(std::move(text));
+      }
+    }
+    RETAIN_RETURN_IF_ERROR(lr.NoOthers());
+    t.levels.push_back(std::move(level));
+  }
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  return t;
+}
+
+Result<ReferralRules> ParseReferral(const json& obj, const std::string& currency) {
+  Reader r(obj, "referral");
+  ReferralRules rr;
+  RETAIN_ASSIGN_OR_RETURN(rr.referrer_points, r.Int("referrer_points", 0, 1'000'000, 0));
+  RETAIN_ASSIGN_OR_RETURN(rr.referee_points, r.Int("referee_points", 0, 1'000'000, 0));
+  RETAIN_ASSIGN_OR_RETURN(rr.min_spend_minor, r.Money("min_spend", currency));
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  if (!rr.enabled()) return InvalidArgument("gives nothing: set referrer_points or referee_points", "referral");
+  return rr;
+}
+
+Result<Promotion> ParsePromotion(const json& obj, const std::string& path, const Program& p) {
+  if (!obj.is_object()) return InvalidArgument("must be an object", path);
+  Reader r(obj, path);
+  Promotion x;
+  RETAIN_ASSIGN_OR_RETURN(x.id, r.String("id", true));
+  if (x.id.empty() || p.FindPromotion(x.id)) return InvalidArgument("must be a new, non-empty id", r.Field("id"));
+  if (r.Has("name")) {
+    RETAIN_ASSIGN_OR_RETURN(x.name, ParseLocalised(r.At("name"), r.Field("name")));
+  }
+  if (!x.name.contains("en")) x.name["en"] = x.id;
+  RETAIN_ASSIGN_OR_RETURN(auto kind, r.String("kind", true));
+  if (kind == "multiplier") x.kind = PromotionKind::kMultiplier;
+  else if (kind == "bonus") x.kind = PromotionKind::kBonus;
+  else if (kind == "reward") x.kind = PromotionKind::kReward;
+  else return InvalidArgument("must be multiplier, bonus or reward", r.Field("kind"));
+  BusinessZone utc;
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"starts", &x.starts}, {"ends", &x.ends}}) {
+    RETAIN_ASSIGN_OR_RETURN(*out, r.String(key, false));
+    if (!out->empty()) {
+      if (auto t = ParseTimestamp(*out, utc); !t) return InvalidArgument(t.error().message, r.Field(key));
+    }
+  }
+  if (!x.starts.empty() && !x.ends.empty() && !(*ParseTimestamp(x.starts, utc) < *ParseTimestamp(x.ends, utc))) {
+    return InvalidArgument("must be after starts", r.Field("ends"));
+  }
+  RETAIN_ASSIGN_OR_RETURN(x.tiers, r.Strings("tiers"));
+  for (size_t i = 0; i < x.tiers.size(); ++i) {
+    if (p.tiers.Index(x.tiers[i]) < 0) return InvalidArgument("names no level in tiers", fmt::format("{}[{}]", r.Field("tiers"), i));
+  }
+  RETAIN_ASSIGN_OR_RETURN(x.segments, r.Strings("segments"));
+  RETAIN_ASSIGN_OR_RETURN(const json* qualifying, Object(r, "qualifying"));
+  if (qualifying) {
+    RETAIN_ASSIGN_OR_RETURN(x.qualifying, ParseQualifier(*qualifying, r.Field("qualifying"), p.currency));
+  }
+  RETAIN_ASSIGN_OR_RETURN(x.per_member, r.Int("per_member", 0, 1'000'000, 0));
+  RETAIN_ASSIGN_OR_RETURN(x.total, r.Int("total", 0, int64_t{1} << 40, 0));
+  switch (x.kind) {
+    case PromotionKind::kMultiplier: {
+      RETAIN_ASSIGN_OR_RETURN(auto factor, r.Milli("factor", 100, 0));
+      if (factor <= 1000) return InvalidArgument("is required and above 1: 2 doubles the points", r.Field("factor"));
+      x.factor_percent = factor / 10;
+      RETAIN_ASSIGN_OR_RETURN(x.budget_points, r.Int("budget_points", 0, int64_t{1} << 50, 0));
+      break;
+    }
+    case PromotionKind::kBonus: {
+      RETAIN_ASSIGN_OR_RETURN(x.points, r.Int("points", 0, 1'000'000, 0));
+      if (x.points == 0) return InvalidArgument("is required: the bonus points per qualifying purchase", r.Field("points"));
+      RETAIN_ASSIGN_OR_RETURN(x.budget_points, r.Int("budget_points", 0, int64_t{1} << 50, 0));
+      break;
+    }
+    case PromotionKind::kReward: {
+      RETAIN_ASSIGN_OR_RETURN(x.reward, r.String("reward", true));
+      const Reward* reward = p.FindReward(x.reward);
+      if (!reward) return InvalidArgument("names no reward in rewards", r.Field("reward"));
+      RETAIN_ASSIGN_OR_RETURN(x.cost_minor, r.Money("cost", p.currency));
+      if (x.cost_minor == 0 && reward->kind == RewardKind::kAmountOff) x.cost_minor = reward->amount_minor;
+      RETAIN_ASSIGN_OR_RETURN(x.budget_minor, r.Money("budget", p.currency));
+      if (x.budget_minor > 0 && x.cost_minor == 0) {
+        return InvalidArgument("a budget in money needs what one use costs", r.Field("cost"));
+      }
+      break;
+    }
+  }
+  RETAIN_RETURN_IF_ERROR(r.NoOthers());
+  return x;
+}
+
 }  // namespace
+
+std::string_view PeriodName(Period period) {
+  switch (period) {
+    case Period::kMonth: return "month";
+    case Period::kQuarter: return "quarter";
+    case Period::kYear: return "year";
+    case Period::kNone: return "all";
+  }
+  return "?";
+}
+
+std::optional<Timestamp> PeriodEnd(Period period, Timestamp t, const BusinessZone& zone) {
+  using namespace date;
+  year_month_day d = zone.LocalDate(t);
+  switch (period) {
+    case Period::kMonth: return zone.StartOfDay((year_month(d.year(), d.month()) + months(1)) / day(1));
+    case Period::kQuarter: {
+      unsigned m = static_cast<unsigned>(d.month());
+      unsigned first = (m - 1) / 3 * 3 + 1;
+      return zone.StartOfDay((year_month(d.year(), month(first)) + months(3)) / day(1));
+    }
+    case Period::kYear: return zone.StartOfDay((d.year() + years(1)) / January / day(1));
+    case Period::kNone: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string PeriodKey(Period period, Timestamp t, const BusinessZone& zone) {
+  auto d = zone.LocalDate(t);
+  int y = static_cast<int>(d.year());
+  unsigned m = static_cast<unsigned>(d.month());
+  switch (period) {
+    case Period::kMonth: return fmt::format("{:04}-{:02}", y, m);
+    case Period::kQuarter: return fmt::format("{:04}-Q{}", y, (m - 1) / 3 + 1);
+    case Period::kYear: return fmt::format("{:04}", y);
+    case Period::kNone: return "all";
+  }
+  return "all";
+}
+
+int TierRules::Index(std::string_view id) const {
+  if (id.empty()) return -1;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (levels[i].id == id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string_view PromotionKindName(PromotionKind kind) {
+  switch (kind) {
+    case PromotionKind::kMultiplier: return "multiplier";
+    case PromotionKind::kBonus: return "bonus";
+    case PromotionKind::kReward: return "reward";
+  }
+  return "?";
+}
+
+bool Promotion::ActiveAt(Timestamp t, const BusinessZone& zone) const {
+  if (!starts.empty()) {
+    auto s = ParseTimestamp(starts, zone);
+    if (!s || t < *s) return false;
+  }
+  if (!ends.empty()) {
+    auto e = ParseTimestamp(ends, zone);
+    if (!e || !(t < *e)) return false;
+  }
+  return true;
+}
+
+const Promotion* Program::FindPromotion(std::string_view promotion_id) const {
+  for (const auto& x : promotions) {
+    if (x.id == promotion_id) return &x;
+  }
+  return nullptr;
+}
 
 std::string_view ProgramKindName(ProgramKind kind) {
   switch (kind) {
@@ -254,18 +513,7 @@ Result<Program> ParseProgramDocument(const json& doc) {
   else return InvalidArgument("must be punch_card, points or frequent_shopper", "kind");
 
   if (r.Has("name")) {
-    const json& n = r.At("name");
-    if (n.is_string()) {
-      p.name["en"] = n.get<std::string>();
-    } else if (n.is_object()) {
-      for (const auto& [locale, text] : n.items()) {
-        if (locale != "en" && locale != "pt" && locale != "da") return InvalidArgument("must be en, pt or da", "name." + locale);
-        if (!text.is_string()) return InvalidArgument("must be a string", "name." + locale);
-        p.name[locale] = text.get<std::string>();
-      }
-    } else {
-      return InvalidArgument("must be a string or an object of en, pt and da names", "name");
-    }
+    RETAIN_ASSIGN_OR_RETURN(p.name, ParseLocalised(r.At("name"), "name"));
   }
   if (!p.name.contains("en")) p.name["en"] = p.id;
   RETAIN_ASSIGN_OR_RETURN(p.currency, r.String("currency", false));
@@ -348,6 +596,29 @@ Result<Program> ParseProgramDocument(const json& doc) {
       RETAIN_ASSIGN_OR_RETURN(p.points.cap_week, cr.Int("week", 1, int64_t{1} << 40, 0));
       RETAIN_ASSIGN_OR_RETURN(p.points.cap_month, cr.Int("month", 1, int64_t{1} << 40, 0));
       RETAIN_RETURN_IF_ERROR(cr.NoOthers());
+    }
+    RETAIN_ASSIGN_OR_RETURN(const json* tiers, Object(r, "tiers"));
+    if (tiers) {
+      RETAIN_ASSIGN_OR_RETURN(p.tiers, ParseTiers(*tiers, p.currency));
+    }
+    RETAIN_ASSIGN_OR_RETURN(const json* referral, Object(r, "referral"));
+    if (referral) {
+      RETAIN_ASSIGN_OR_RETURN(p.referral, ParseReferral(*referral, p.currency));
+    }
+    RETAIN_ASSIGN_OR_RETURN(const json* budget, Object(r, "budget"));
+    if (budget) {
+      Reader br(*budget, "budget");
+      RETAIN_ASSIGN_OR_RETURN(p.budget.points, br.Int("points", 1, int64_t{1} << 50, 0));
+      if (p.budget.points == 0) return InvalidArgument("is required: the most points the program gives", "budget.points");
+      RETAIN_ASSIGN_OR_RETURN(p.budget.period, ParsePeriod(br, "period", Period::kNone));
+      RETAIN_RETURN_IF_ERROR(br.NoOthers());
+    }
+    if (r.Has("promotions")) {
+      if (!r.At("promotions").is_array()) return InvalidArgument("must be a list", "promotions");
+      for (size_t i = 0; i < r.At("promotions").size(); ++i) {
+        RETAIN_ASSIGN_OR_RETURN(auto x, ParsePromotion(r.At("promotions")[i], fmt::format("promotions[{}]", i), p));
+        p.promotions.push_back(std::move(x));
+      }
     }
   }
   RETAIN_RETURN_IF_ERROR(r.NoOthers());

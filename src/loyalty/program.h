@@ -94,6 +94,85 @@ struct FrequentShopperRules {
   int percent = 0;      // the discount, 1..100
 };
 
+// A text in each of Retain's languages; "en" at least.
+using Localised = std::map<std::string, std::string>;
+
+// Calendar periods in the business's time zone (tier reviews, budgets).
+enum class Period { kMonth, kQuarter, kYear, kNone };
+std::string_view PeriodName(Period period);
+// The first instant of the period after the one holding `t` (never for kNone).
+std::optional<Timestamp> PeriodEnd(Period period, Timestamp t, const BusinessZone& zone);
+// "2026-11", "2026-Q4", "2026" or "all": the key of the period holding `t`.
+std::string PeriodKey(Period period, Timestamp t, const BusinessZone& zone);
+
+enum class TierMeasure { kPoints, kSpend };
+enum class Downgrade { kNever, kPeriodEnd, kAfterDaysBelow };
+
+struct TierLevel {
+  std::string id;
+  Localised name;
+  int64_t threshold = 0;         // points earned, or minor units spent, in the window
+  int64_t factor_percent = 100;  // points earned while in the tier are multiplied (150 = half again)
+  int discount_percent = 0;      // off every purchase, applied at the till
+  std::vector<Localised> benefits;
+};
+
+// Tiers: a member's tier follows what they earned (points) or spent (money, net of returns)
+// over a rolling window; upgrades are immediate, downgrades follow the policy.
+struct TierRules {
+  TierMeasure measure = TierMeasure::kPoints;
+  int window_days = 365;
+  Downgrade downgrade = Downgrade::kNever;
+  int days_below = 0;             // kAfterDaysBelow
+  Period period = Period::kYear;  // kPeriodEnd: a member who falls below keeps the tier to the period's end
+  std::vector<TierLevel> levels;  // by threshold, lowest first
+  // The level's index, or -1 for none and unknown ids.
+  int Index(std::string_view id) const;
+};
+
+// Referrals: a referee's first qualifying purchase (at least min_spend) rewards both sides.
+struct ReferralRules {
+  int64_t referrer_points = 0;
+  int64_t referee_points = 0;
+  int64_t min_spend_minor = 0;
+  bool enabled() const { return referrer_points > 0 || referee_points > 0; }
+};
+
+enum class PromotionKind { kMultiplier, kBonus, kReward };
+std::string_view PromotionKindName(PromotionKind kind);
+
+// A members-only promotion: extra points on qualifying purchases (a multiplier or a flat bonus)
+// or a reward members claim, limited to tiers or segments and to a time window, with limits per
+// member and in all, and a budget.
+struct Promotion {
+  std::string id;
+  Localised name;
+  PromotionKind kind = PromotionKind::kMultiplier;
+  // [starts, ends) as written ("2026-12-01" is local midnight in the business's zone, or with
+  // an offset); empty = open.
+  std::string starts;
+  std::string ends;
+  std::vector<std::string> tiers;     // members in one of these tiers; empty = every member
+  std::vector<std::string> segments;  // customers whose attribute "segment" is one of these; empty = any
+  Qualifier qualifying;               // the lines that count (multiplier, bonus)
+  int64_t factor_percent = 100;       // kMultiplier: 200 = double points on qualifying lines
+  int64_t points = 0;                 // kBonus: points per qualifying purchase
+  std::string reward;                 // kReward: an id in the program's rewards
+  int64_t cost_minor = 0;             // kReward: what one use costs the business
+  int64_t per_member = 0;             // uses per member; 0 = no limit
+  int64_t total = 0;                  // uses in all; 0 = no limit
+  int64_t budget_points = 0;          // points it may give in all; 0 = no budget
+  int64_t budget_minor = 0;           // kReward: money its rewards may cost in all; 0 = no budget
+  bool ActiveAt(Timestamp t, const BusinessZone& zone) const;
+};
+
+// The most points a program gives per period (earnings, bonuses, referrals and promotions;
+// adjustments by hand are not counted). 0 = no budget.
+struct Budget {
+  int64_t points = 0;
+  Period period = Period::kNone;
+};
+
 struct Program {
   std::string id;
   ProgramKind kind = ProgramKind::kPunchCard;
@@ -104,8 +183,14 @@ struct Program {
   PointsRules points;
   FrequentShopperRules frequent;
   std::vector<Reward> rewards;
+  // Points programs only:
+  TierRules tiers;  // no levels = no tiers
+  ReferralRules referral;
+  std::vector<Promotion> promotions;
+  Budget budget;
 
   const Reward* FindReward(std::string_view reward_id) const;
+  const Promotion* FindPromotion(std::string_view promotion_id) const;
 };
 
 // Parses and checks a program document. Money is written as in imports ("6.50", in `currency`)

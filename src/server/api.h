@@ -46,7 +46,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx);
 
 // The write that books every loyalty point past its expiry as expired (a thousand accounts at a
 // time): behind POST /v1/loyalty/expire and the server's hourly run.
-WriteJob ExpireLoyaltyPoints(BusinessZone zone);
+WriteJob LoyaltyUpkeep(BusinessZone zone);
 
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);

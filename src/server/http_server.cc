@@ -325,7 +325,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
     expiry_timer.expires_after(delay);
     expiry_timer.async_wait([&](beast::error_code e) {
       if (e || shared.draining) return;
-      workers->Write(ExpireLoyaltyPoints(ctx.zone), [](Response r) {
+      workers->Write(LoyaltyUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: expiring loyalty points failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));

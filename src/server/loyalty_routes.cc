@@ -1,5 +1,6 @@
 // Loyalty over HTTP: program documents and their versions, a customer's membership (cards,
-// balances, lots, coupons), the ledger, redemptions, adjustments, coupon use and expiry.
+// balances, lots, tiers, coupons), the ledger, redemptions, adjustments, coupon use, tiers set
+// by hand, promotions claimed, referrals, and the expiry and tier-review job.
 #include <fmt/format.h>
 
 #include "core/parse.h"
@@ -60,8 +61,29 @@ json LedgerJson(const loyalty::LedgerEntry& e) {
 
 // A member's standing in one program as staff and member see it: the card's progress, or the
 // balance split into spendable and pending points with the lots and when they expire.
+json TierStatusJson(const loyalty::TierStatus& t) {
+  return {{"tier", t.tier.empty() ? json() : json(t.tier)},
+          {"reached", t.reached.empty() ? json() : json(t.reached)},
+          {"manual", t.manual.empty() ? json() : json(t.manual)},
+          {"measure", t.measure},
+          {"value", t.value},
+          {"window_days", t.window_days},
+          {"next", t.next.empty() ? json() : json(t.next)},
+          {"to_next", t.to_next},
+          {"below_since", OptionalTime(t.below_since)},
+          {"downgrade_at", OptionalTime(t.downgrade_at)},
+          {"downgrade_to", t.downgrade_at ? (t.downgrade_to.empty() ? json() : json(t.downgrade_to)) : json()}};
+}
+
+json LevelJson(const loyalty::TierLevel& l, const std::string& currency, loyalty::TierMeasure measure) {
+  json j = {{"id", l.id}, {"name", l.name}, {"threshold", l.threshold}, {"multiplier", l.factor_percent / 100.0},
+            {"discount_percent", l.discount_percent}, {"benefits", l.benefits}};
+  if (measure == loyalty::TierMeasure::kSpend) j["currency"] = currency;
+  return j;
+}
+
 Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account& a,
-                            const loyalty::ProgramSet& programs, Timestamp now) {
+                            const loyalty::ProgramSet& programs, Timestamp now, const BusinessZone& zone) {
   const auto* entry = programs.InEffect(a.program, now);
   if (!entry) {  // a version not yet in effect is all there is
     auto versions = programs.Versions(a.program);
@@ -105,7 +127,63 @@ Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account
     rewards.push_back(std::move(rj));
   }
   out["rewards"] = rewards;
+  if (!p.tiers.levels.empty()) {
+    RETAIN_ASSIGN_OR_RETURN(auto tier, loyalty::Engine(zone).Tier(store, p, a, now));
+    json t = TierStatusJson(tier);
+    json levels = json::array();
+    for (const auto& l : p.tiers.levels) levels.push_back(LevelJson(l, p.currency, p.tiers.measure));
+    t["levels"] = levels;
+    if (int i = p.tiers.Index(tier.tier); i >= 0) {
+      const auto& level = p.tiers.levels[static_cast<size_t>(i)];
+      t["discount_percent"] = level.discount_percent;
+      t["multiplier"] = level.factor_percent / 100.0;
+    }
+    if (p.tiers.measure == loyalty::TierMeasure::kSpend) t["currency"] = p.currency;
+    RETAIN_ASSIGN_OR_RETURN(auto history, store.TierChanges(a.program, a.customer, 10));
+    json h = json::array();
+    for (const auto& c : history) {
+      h.push_back({{"from", c.from.empty() ? json() : json(c.from)}, {"to", c.to.empty() ? json() : json(c.to)},
+                   {"reason", c.reason}, {"actor", c.actor}, {"at", FormatTimestamp(c.occurred_at)}});
+    }
+    t["history"] = h;
+    out["tier"] = t;
+  }
+  json promotions = json::array();
+  for (const auto& x : p.promotions) {
+    if (!x.ActiveAt(now, zone)) continue;
+    if (!x.tiers.empty()) {
+      int i = loyalty::EffectiveTier(p.tiers, a);
+      if (i < 0 || std::find(x.tiers.begin(), x.tiers.end(), p.tiers.levels[static_cast<size_t>(i)].id) == x.tiers.end()) continue;
+    }
+    json pj = {{"id", x.id}, {"name", x.name}, {"kind", loyalty::PromotionKindName(x.kind)},
+               {"starts", x.starts.empty() ? json() : json(x.starts)}, {"ends", x.ends.empty() ? json() : json(x.ends)}};
+    if (x.kind == loyalty::PromotionKind::kMultiplier) pj["multiplier"] = x.factor_percent / 100.0;
+    if (x.kind == loyalty::PromotionKind::kBonus) pj["points"] = x.points;
+    if (x.kind == loyalty::PromotionKind::kReward) {
+      if (const auto* r = p.FindReward(x.reward)) pj["reward"] = loyalty::RewardJson(*r, p.currency);
+    }
+    if (x.per_member > 0) {
+      RETAIN_ASSIGN_OR_RETURN(int64_t used, store.PromotionUses(p.id, x.id, a.customer));
+      pj["used"] = used;
+      pj["per_member"] = x.per_member;
+    }
+    promotions.push_back(std::move(pj));
+  }
+  out["promotions"] = promotions;
   return out;
+}
+
+json ReferralJson(const loyalty::Referral& r) {
+  return {{"id", r.id},
+          {"referrer", r.referrer},
+          {"referee", r.referee.empty() ? json() : json(r.referee)},
+          {"email", r.email},
+          {"status", loyalty::ReferralStatusName(r.status)},
+          {"reason", r.reason.empty() ? json() : json(r.reason)},
+          {"program", r.program.empty() ? json() : json(r.program)},
+          {"created_at", FormatTimestamp(r.created_at)},
+          {"registered_at", OptionalTime(r.registered_at)},
+          {"qualified_at", OptionalTime(r.qualified_at)}};
 }
 
 Result<std::string> Text(const json& body, const char* field) {
@@ -294,8 +372,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/v1/customers/{id}/loyalty",
               {"A customer's loyalty: cards, balances, lots and expiries, affordable rewards, coupons", "loyalty", {}, "",
                "Membership", false, read},
-              [workers](Request req, Reply reply) {
-                workers->Read([id = req.params["id"]](Stores& s) {
+              [workers, zone](Request req, Reply reply) {
+                workers->Read([id = req.params["id"], zone](Stores& s) {
                   auto customer = s.records().GetCustomer(id);
                   if (!customer) return ErrorResponse(customer.error());
                   if (!*customer) return ErrorResponse({ErrorCode::kNotFound, fmt::format("no customer '{}'", id), "id"});
@@ -306,7 +384,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                   auto now = Now();
                   json memberships = json::array();
                   for (const auto& a : *accounts) {
-                    auto m = MembershipJson(s.loyalty(), a, **programs, now);
+                    auto m = MembershipJson(s.loyalty(), a, **programs, now, zone);
                     if (!m) return ErrorResponse(m.error());
                     memberships.push_back(std::move(*m));
                   }
@@ -314,7 +392,19 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                   if (!coupons) return ErrorResponse(coupons.error());
                   json cj = json::array();
                   for (const auto& c : *coupons) cj.push_back(CouponJson(c, now));
-                  return Json(200, {{"customer", id}, {"memberships", memberships}, {"coupons", cj}});
+                  auto code = s.loyalty().ReferralCode(id, false);
+                  if (!code) return ErrorResponse(code.error());
+                  auto referred = s.loyalty().ReferralOf(id);
+                  if (!referred) return ErrorResponse(referred.error());
+                  auto made = s.loyalty().ReferralsBy(id);
+                  if (!made) return ErrorResponse(made.error());
+                  json counts = {{"invited", 0}, {"registered", 0}, {"qualified", 0}, {"refused", 0}};
+                  for (const auto& r : *made) counts[std::string(loyalty::ReferralStatusName(r.status))] = counts[std::string(loyalty::ReferralStatusName(r.status))].get<int>() + 1;
+                  json referral = {{"code", *code ? json(**code) : json()},
+                                   {"referred_by", *referred ? json((*referred)->referrer) : json()},
+                                   {"referrals", counts}};
+                  return Json(200, {{"customer", id}, {"memberships", memberships}, {"coupons", cj},
+                                    {"referral", referral}});
                 }, std::move(reply));
               }});
 
@@ -415,16 +505,145 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"POST", "/v1/loyalty/expire",
-              {"Expire every lot past its time now (the server also does this every hour)", "loyalty", {}, "",
-               "ExpiryRun", false, manage},
-              [workers, zone](Request, Reply reply) { workers->Write(ExpireLoyaltyPoints(zone), std::move(reply)); }});
+              {"Expire every lot past its time and review tiers for downgrades now (the server also does this every "
+               "hour)", "loyalty", {}, "", "ExpiryRun", false, manage},
+              [workers, zone](Request, Reply reply) { workers->Write(LoyaltyUpkeep(zone), std::move(reply)); }});
+
+  router.Add({"PUT", "/v1/customers/{id}/loyalty/tier",
+              {"Give a member a tier by hand (a floor under the tier reached), or clear it with tier null; needs a "
+               "reason; audited", "loyalty", {}, "ManualTier", "TierStatus", false, adjust},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto program = Text(*body, "program");
+                auto reason = Text(*body, "reason");
+                for (const auto* r : {&program, &reason}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                if (!body->contains("tier") || !((*body)["tier"].is_string() || (*body)["tier"].is_null())) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: a tier's id, or null to clear", "tier"}));
+                }
+                std::string tier = (*body)["tier"].is_null() ? "" : (*body)["tier"].get<std::string>();
+                auto job = Idempotent(req, [customer = req.params["id"], program = *program, reason = *reason, tier, zone,
+                                            actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  loyalty::Engine engine(zone);
+                  engine.set_outbox(&s.webhooks());
+                  auto st = engine.SetManualTier(s.loyalty(), s.records(), program, customer, tier, reason, actor, Now());
+                  if (!st) return RowError(st.error());
+                  return Json(200, TierStatusJson(*st));
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/loyalty/promotions/claims",
+              {"Claim a members-only reward promotion for a member; issues its coupon. Needs an Idempotency-Key",
+               "loyalty", {}, "PromotionClaim", "Coupon", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto program = Text(*body, "program");
+                auto promotion = Text(*body, "promotion");
+                auto customer = Text(*body, "customer");
+                auto key = RequiredKey(req);
+                for (const auto* r : {&program, &promotion, &customer, &key}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                auto job = Idempotent(req, [program = *program, promotion = *promotion, customer = *customer, key = *key,
+                                            zone, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  auto issued = loyalty::Engine(zone).ClaimPromotion(s.loyalty(), s.records(), program, promotion,
+                                                                      customer, key, actor, now);
+                  if (!issued) return RowError(issued.error());
+                  return Json(issued->replayed ? 200 : 201, CouponJson(issued->coupon, now));
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/customers/{id}/referral-code",
+              {"The customer's referral code, made the first time it is asked for", "loyalty", {}, "",
+               "ReferralCode", false, write},
+              [workers](Request req, Reply reply) {
+                workers->Write([customer = req.params["id"]](Stores& s) -> Result<Response> {
+                  auto code = s.loyalty().ReferralCode(customer, true);
+                  if (!code) return RowError(code.error());
+                  return Json(200, {{"customer", customer}, {"code", **code}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/customers/{id}/referrals",
+              {"The referrals a customer made, newest first, with their status", "loyalty", {}, "", "Referrals", false,
+               read},
+              [workers](Request req, Reply reply) {
+                workers->Read([customer = req.params["id"]](Stores& s) {
+                  auto made = s.loyalty().ReferralsBy(customer);
+                  if (!made) return ErrorResponse(made.error());
+                  json data = json::array();
+                  for (const auto& r : *made) data.push_back(ReferralJson(r));
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/referrals/invitations",
+              {"Record that a member sent their referral code to an address (status invited)", "loyalty", {},
+               "ReferralInvitation", "Referral", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto referrer = Text(*body, "referrer");
+                auto email = Text(*body, "email");
+                for (const auto* r : {&referrer, &email}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                auto job = Idempotent(req, [referrer = *referrer, email = *email, zone](Stores& s) -> Result<Response> {
+                  auto r = loyalty::Engine(zone).Invite(s.loyalty(), s.records(), referrer, email, Now());
+                  if (!r) return RowError(r.error());
+                  return Json(201, ReferralJson(*r));
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/referrals",
+              {"A customer signed up with a referral code: registered, or refused (422) with the reason, which is "
+               "kept", "loyalty", {}, "ReferralSignUp", "Referral", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto code = Text(*body, "code");
+                auto customer = Text(*body, "customer");
+                for (const auto* r : {&code, &customer}) {
+                  if (!*r) return reply(ErrorResponse(r->error()));
+                }
+                auto job = Idempotent(req, [code = *code, customer = *customer, zone](Stores& s) -> Result<Response> {
+                  auto outcome = loyalty::Engine(zone).Register(s.loyalty(), s.records(), code, customer, Now());
+                  if (!outcome) return RowError(outcome.error());
+                  json out = ReferralJson(outcome->referral);
+                  if (outcome->referral.status == loyalty::ReferralStatus::kRefused) {
+                    // The refusal is kept (this reply commits it) and said plainly.
+                    return Json(422, {{"error", {{"code", "failed_precondition"},
+                                                 {"message", "referral refused: " + outcome->referral.reason},
+                                                 {"field", "code"}}},
+                                      {"referral", out}});
+                  }
+                  return Json(outcome->replayed ? 200 : 201, out);
+                });
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
 }
 
-WriteJob ExpireLoyaltyPoints(BusinessZone zone) {
+WriteJob LoyaltyUpkeep(BusinessZone zone) {
   return [zone](Stores& s) -> Result<Response> {
-    auto expired = loyalty::Engine(zone).ExpireDue(s.loyalty(), Now(), 1000);
+    auto now = Now();
+    loyalty::Engine engine(zone);
+    engine.set_outbox(&s.webhooks());
+    auto expired = engine.ExpireDue(s.loyalty(), now, 1000);
     if (!expired) return RowError(expired.error());
-    return Json(200, {{"expired_points", *expired}});
+    auto tiers = engine.ReviewTiers(s.loyalty(), now);
+    if (!tiers) return RowError(tiers.error());
+    return Json(200, {{"expired_points", *expired}, {"tier_changes", *tiers}});
   };
 }
 

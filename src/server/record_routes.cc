@@ -214,9 +214,13 @@ template <typename T>
 Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, core::WriteOutcome outcome,
                   const std::string& actor) {
   if constexpr (std::is_same_v<T, core::Purchase>) {
-    return loyalty::Engine(zone).OnPurchase(stores.loyalty(), stores.records(), record, outcome, actor);
+    loyalty::Engine engine(zone);
+    engine.set_outbox(&stores.webhooks());
+    return engine.OnPurchase(stores.loyalty(), stores.records(), record, outcome, actor);
   } else if constexpr (std::is_same_v<T, core::Event>) {
-    return loyalty::Engine(zone).OnEvent(stores.loyalty(), record, outcome, actor);
+    loyalty::Engine engine(zone);
+    engine.set_outbox(&stores.webhooks());
+    return engine.OnEvent(stores.loyalty(), record, outcome, actor);
   } else {
     return Ok();
   }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "loyalty/engine.h"
 #include "storage/query.h"
 
 namespace retain::storage {
@@ -27,9 +28,46 @@ std::optional<Timestamp> OptionalTime(Statement* s, int column) {
   return FromUnixSeconds(s->Int(column));
 }
 
+// Tier columns (tier, tier_since, below_since, manual_tier) from `column` on; times of 0 mean none.
+void DecodeTier(Statement* s, int column, Account& a) {
+  a.tier = std::string(s->Text(column));
+  if (int64_t t = s->Int(column + 1)) a.tier_since = FromUnixSeconds(t);
+  if (int64_t t = s->Int(column + 2)) a.below_since = FromUnixSeconds(t);
+  a.manual_tier = std::string(s->Text(column + 3));
+}
+
+int64_t SecondsOrZero(const std::optional<Timestamp>& t) { return t ? ToUnixSeconds(*t) : 0; }
+
+constexpr std::string_view kReferralSelect =
+    "SELECT r.id, a.external_id, COALESCE(b.external_id, ''), r.email, r.status, r.reason, r.program, r.created_at,"
+    " r.registered_at, r.qualified_at FROM referrals r JOIN customers a ON a.id = r.referrer_id"
+    " LEFT JOIN customers b ON b.id = r.referee_id";
+
+loyalty::ReferralStatus ParseReferralStatus(std::string_view s) {
+  if (s == "registered") return loyalty::ReferralStatus::kRegistered;
+  if (s == "qualified") return loyalty::ReferralStatus::kQualified;
+  if (s == "refused") return loyalty::ReferralStatus::kRefused;
+  return loyalty::ReferralStatus::kInvited;
+}
+
+loyalty::Referral DecodeReferral(Statement* s) {
+  loyalty::Referral r;
+  r.id = s->Int(0);
+  r.referrer = std::string(s->Text(1));
+  r.referee = std::string(s->Text(2));
+  r.email = std::string(s->Text(3));
+  r.status = ParseReferralStatus(s->Text(4));
+  r.reason = std::string(s->Text(5));
+  r.program = std::string(s->Text(6));
+  r.created_at = FromUnixSeconds(s->Int(7));
+  r.registered_at = OptionalTime(s, 8);
+  r.qualified_at = OptionalTime(s, 9);
+  return r;
+}
+
 constexpr std::string_view kAccountSelect =
     "SELECT p.external_id, c.external_id, a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day,"
-    " a.joined_at FROM loyalty_accounts a JOIN loyalty_programs p ON p.id = a.program_id"
+    " a.joined_at, a.tier, a.tier_since, a.below_since, a.manual_tier FROM loyalty_accounts a JOIN loyalty_programs p ON p.id = a.program_id"
     " JOIN customers c ON c.id = a.customer_id";
 
 Account DecodeAccount(Statement* s) {
@@ -42,6 +80,7 @@ Account DecodeAccount(Statement* s) {
   a.cards_completed = static_cast<int>(s->Int(5));
   a.last_punch_day = static_cast<int>(s->Int(6));
   a.joined_at = FromUnixSeconds(s->Int(7));
+  DecodeTier(s, 8, a);
   return a;
 }
 
@@ -437,6 +476,196 @@ class SqlLoyalty : public SqlLoyaltyStore {
                         DecodeCoupon, customer);
   }
 
+  Result<int64_t> SumBySourcePrefix(const std::string& program, const std::string& customer,
+                                    const std::string& prefix) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    // A range on the unique (customer, program, source) index; prefixes end in a character
+    // below '~', so prefix + '~' bounds them.
+    return ScalarInt(db_,
+        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND source >= ? AND source < ?",
+        customer_id, program_id, prefix, prefix + "~");
+  }
+
+  Result<int64_t> SpendBetween(const std::string& customer, const std::string& currency, Timestamp from,
+                               Timestamp to) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return ScalarInt(db_,
+        "SELECT SUM(CASE WHEN kind = 'sale' THEN total_minor ELSE -total_minor END) FROM purchases"
+        " WHERE customer_id = ? AND occurred_at >= ? AND occurred_at < ? AND currency = ?",
+        customer_id, ToUnixSeconds(from), ToUnixSeconds(to), currency);
+  }
+
+  Status AppendTierChange(const loyalty::TierChange& c) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(c.program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(c.customer));
+    return Execute(db_,
+        "INSERT INTO loyalty_tier_changes (customer_id, program_id, from_tier, to_tier, reason, actor, occurred_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        customer_id, program_id, c.from, c.to, c.reason, c.actor, ToUnixSeconds(c.occurred_at));
+  }
+
+  Result<std::vector<loyalty::TierChange>> TierChanges(const std::string& program, const std::string& customer,
+                                                       int limit) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return Rows<loyalty::TierChange>(db_,
+        "SELECT from_tier, to_tier, reason, actor, occurred_at FROM loyalty_tier_changes"
+        " WHERE customer_id = ? AND program_id = ? ORDER BY id DESC LIMIT ?",
+        [&](Statement* s) {
+          return loyalty::TierChange{program, customer, std::string(s->Text(0)), std::string(s->Text(1)),
+                                     std::string(s->Text(2)), std::string(s->Text(3)), FromUnixSeconds(s->Int(4))};
+        },
+        customer_id, program_id, limit);
+  }
+
+  Result<std::vector<std::string>> TieredMembers(const std::string& program, const std::string& after,
+                                                 int limit) override {
+    RETAIN_RETURN_IF_ERROR(Flush());
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    int64_t after_id = 0;
+    if (!after.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(after_id, CustomerId(after));
+    }
+    return Rows<std::string>(db_,
+        "SELECT c.external_id FROM loyalty_accounts a JOIN customers c ON c.id = a.customer_id"
+        " WHERE a.program_id = ? AND a.tier <> '' AND a.customer_id > ? ORDER BY a.customer_id LIMIT ?",
+        [](Statement* s) { return std::string(s->Text(0)); }, program_id, after_id, limit);
+  }
+
+  Result<loyalty::Counter> LockCounter(const std::string& program, const std::string& name) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_RETURN_IF_ERROR(Execute(db_,
+        "INSERT INTO loyalty_counters (program_id, name, uses, points, cost_minor) VALUES (?, ?, 0, 0, 0)"
+        " ON CONFLICT (program_id, name) DO NOTHING",
+        program_id, name));
+    // The UPDATE takes PostgreSQL's row lock; SQLite's writers are serial already.
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<loyalty::Counter>(db_,
+        "UPDATE loyalty_counters SET uses = uses WHERE program_id = ? AND name = ? RETURNING uses, points, cost_minor",
+        [](Statement* s) { return loyalty::Counter{s->Int(0), s->Int(1), s->Int(2)}; }, program_id, name));
+    if (!row) return Internal("a counter row vanished");
+    return *row;
+  }
+
+  Status SaveCounter(const std::string& program, const std::string& name, const loyalty::Counter& c) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    return Execute(db_, "UPDATE loyalty_counters SET uses = ?, points = ?, cost_minor = ? WHERE program_id = ? AND name = ?",
+                   c.uses, c.points, c.cost_minor, program_id, name);
+  }
+
+  Result<loyalty::Counter> GetCounter(const std::string& program, const std::string& name) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<loyalty::Counter>(db_,
+        "SELECT uses, points, cost_minor FROM loyalty_counters WHERE program_id = ? AND name = ?",
+        [](Statement* s) { return loyalty::Counter{s->Int(0), s->Int(1), s->Int(2)}; }, program_id, name));
+    return row.value_or(loyalty::Counter{});
+  }
+
+  Result<bool> AddPromotionUse(const loyalty::PromotionUse& u) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(u.program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(u.customer));
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO loyalty_promotion_uses (customer_id, program_id, promotion, source, points, cost_minor, coupon,"
+        " occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, program_id, promotion, source)"
+        " DO NOTHING") + std::string(db_.ReturningId())));
+    Bind(s, customer_id, program_id, u.promotion, u.source, u.points, u.cost_minor, u.coupon,
+         ToUnixSeconds(u.occurred_at));
+    RETAIN_ASSIGN_OR_RETURN(auto id, db_.ExecuteInsertIfAbsent(s));
+    return id.has_value();
+  }
+
+  Result<int64_t> PromotionUses(const std::string& program, const std::string& promotion,
+                                const std::string& customer) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return ScalarInt(db_,
+        "SELECT COUNT(*) FROM loyalty_promotion_uses WHERE customer_id = ? AND program_id = ? AND promotion = ?",
+        customer_id, program_id, promotion);
+  }
+
+  Result<std::optional<loyalty::PromotionUse>> PromotionUseBySource(const std::string& program,
+                                                                    const std::string& promotion,
+                                                                    const std::string& customer,
+                                                                    const std::string& source) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    return FirstRow<loyalty::PromotionUse>(db_,
+        "SELECT points, cost_minor, coupon, occurred_at FROM loyalty_promotion_uses"
+        " WHERE customer_id = ? AND program_id = ? AND promotion = ? AND source = ?",
+        [&](Statement* s) {
+          return loyalty::PromotionUse{program, customer, promotion, source, s->Int(0), s->Int(1),
+                                       std::string(s->Text(2)), FromUnixSeconds(s->Int(3))};
+        },
+        customer_id, program_id, promotion, source);
+  }
+
+  Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    auto get = [&]() {
+      return FirstRow<std::string>(db_, "SELECT code FROM referral_codes WHERE customer_id = ?",
+                                   [](Statement* s) { return std::string(s->Text(0)); }, customer_id);
+    };
+    RETAIN_ASSIGN_OR_RETURN(auto code, get());
+    if (code || !create) return code;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      RETAIN_ASSIGN_OR_RETURN(auto drawn, loyalty::NewCouponCode());
+      std::string candidate = "R-" + drawn.substr(0, 9);  // "R-XXXX-XXXX": short enough to read out
+      RETAIN_ASSIGN_OR_RETURN(auto taken, CustomerByReferralCode(candidate));
+      if (taken) continue;
+      RETAIN_RETURN_IF_ERROR(Execute(db_,
+          "INSERT INTO referral_codes (customer_id, code, created_at) VALUES (?, ?, ?)"
+          " ON CONFLICT (customer_id) DO NOTHING",
+          customer_id, candidate, NowSeconds()));
+      return get();
+    }
+    return Internal("could not draw an unused referral code");
+  }
+
+  Result<std::optional<std::string>> CustomerByReferralCode(const std::string& code) override {
+    return FirstRow<std::string>(db_,
+        "SELECT c.external_id FROM referral_codes r JOIN customers c ON c.id = r.customer_id WHERE r.code = ?",
+        [](Statement* s) { return std::string(s->Text(0)); }, code);
+  }
+
+  Result<int64_t> PutReferral(const loyalty::Referral& r) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t referrer_id, CustomerId(r.referrer));
+    std::optional<int64_t> referee_id;
+    if (!r.referee.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(referee_id, CustomerId(r.referee));
+    }
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO referrals (referrer_id, referee_id, email, status, reason, program, created_at, registered_at,"
+        " qualified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, referrer_id, referee_id, r.email, loyalty::ReferralStatusName(r.status), r.reason, r.program,
+         ToUnixSeconds(r.created_at), Seconds(r.registered_at), Seconds(r.qualified_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Status UpdateReferral(const loyalty::Referral& r) override {
+    std::optional<int64_t> referee_id;
+    if (!r.referee.empty()) {
+      RETAIN_ASSIGN_OR_RETURN(referee_id, CustomerId(r.referee));
+    }
+    return Execute(db_,
+        "UPDATE referrals SET referee_id = ?, status = ?, reason = ?, program = ?, registered_at = ?, qualified_at = ?"
+        " WHERE id = ?",
+        referee_id, loyalty::ReferralStatusName(r.status), r.reason, r.program, Seconds(r.registered_at),
+        Seconds(r.qualified_at), r.id);
+  }
+
+  Result<std::optional<loyalty::Referral>> ReferralOf(const std::string& referee) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t referee_id, CustomerId(referee));
+    return FirstRow<loyalty::Referral>(db_,
+        std::string(kReferralSelect) + " WHERE r.referee_id = ? AND r.status IN ('registered', 'qualified')",
+        DecodeReferral, referee_id);
+  }
+
+  Result<std::vector<loyalty::Referral>> ReferralsBy(const std::string& referrer) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t referrer_id, CustomerId(referrer));
+    return Rows<loyalty::Referral>(db_, std::string(kReferralSelect) + " WHERE r.referrer_id = ? ORDER BY r.id DESC",
+                                   DecodeReferral, referrer_id);
+  }
+
  private:
   // Programs and customers are never deleted, so their ids are kept (and dropped on rollback,
   // which may undo the insert that made one).
@@ -461,9 +690,10 @@ class SqlLoyalty : public SqlLoyaltyStore {
 
   Status Write(int64_t customer_id, int64_t program_id, const Account& a) {
     return Execute(db_,
-        "UPDATE loyalty_accounts SET balance = ?, debt = ?, punches = ?, cards_completed = ?, last_punch_day = ?"
-        " WHERE customer_id = ? AND program_id = ?",
-        a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day, customer_id, program_id);
+        "UPDATE loyalty_accounts SET balance = ?, debt = ?, punches = ?, cards_completed = ?, last_punch_day = ?,"
+        " tier = ?, tier_since = ?, below_since = ?, manual_tier = ? WHERE customer_id = ? AND program_id = ?",
+        a.balance, a.debt, a.punches, a.cards_completed, a.last_punch_day, a.tier, SecondsOrZero(a.tier_since),
+        SecondsOrZero(a.below_since), a.manual_tier, customer_id, program_id);
   }
 
   Result<std::optional<Account>> Lock(int64_t customer_id, int64_t program_id, const std::string& program,
@@ -471,10 +701,11 @@ class SqlLoyalty : public SqlLoyaltyStore {
     // SQLite's write transactions already exclude each other (BEGIN IMMEDIATE), so a read is
     // enough there; PostgreSQL needs the row lock an UPDATE takes.
     const char* sql = db_.dialect() == Dialect::kSqlite
-        ? "SELECT balance, debt, punches, cards_completed, last_punch_day, joined_at FROM loyalty_accounts"
-          " WHERE customer_id = ? AND program_id = ?"
+        ? "SELECT balance, debt, punches, cards_completed, last_punch_day, joined_at, tier, tier_since, below_since,"
+          " manual_tier FROM loyalty_accounts WHERE customer_id = ? AND program_id = ?"
         : "UPDATE loyalty_accounts SET version = version + 1 WHERE customer_id = ? AND program_id = ?"
-          " RETURNING balance, debt, punches, cards_completed, last_punch_day, joined_at";
+          " RETURNING balance, debt, punches, cards_completed, last_punch_day, joined_at, tier, tier_since, below_since,"
+          " manual_tier";
     return FirstRow<Account>(db_, sql,
         [&](Statement* s) {
           Account a;
@@ -486,6 +717,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
           a.cards_completed = static_cast<int>(s->Int(3));
           a.last_punch_day = static_cast<int>(s->Int(4));
           a.joined_at = FromUnixSeconds(s->Int(5));
+          DecodeTier(s, 6, a);
           return a;
         },
         customer_id, program_id);
