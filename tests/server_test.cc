@@ -696,6 +696,82 @@ TEST_P(ServerTest, LoyaltyOverHttpFromProgramToCoupon) {
   EXPECT_EQ(member["memberships"][0]["available"], 55);
 }
 
+TEST_P(ServerTest, TiersPromotionsAndReferralsOverHttp) {
+  json program = {{"id", "club"}, {"kind", "points"}, {"currency", "EUR"}, {"earn", {{"per_unit", 1}}},
+                  {"tiers", {{"measure", "spend"}, {"window_days", 365},
+                             {"levels", {{{"id", "silver"}, {"threshold", "50.00"}, {"name", {{"en", "Silver"}, {"da", "Sølv"}}}},
+                                         {{"id", "gold"}, {"threshold", "200.00"}, {"discount_percent", 10}}}}}},
+                  {"referral", {{"referrer_points", 300}, {"referee_points", 100}}},
+                  {"rewards", {{{"id", "cake"}, {"kind", "free_item"}, {"product", "CAKE"}}}},
+                  {"promotions", {{{"id", "silver-cake"}, {"kind", "reward"}, {"reward", "cake"}, {"tiers", {"silver", "gold"}},
+                                   {"per_member", 1}}}}};
+  ASSERT_EQ(client_->Request("POST", "/v1/loyalty/programs?effective_at=2020-01-01", program.dump()).status, 201);
+  auto today = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  SeedCustomer("A");
+  SeedCustomer("B");
+  auto buy = [&](const std::string& id, const std::string& customer, const std::string& total, Timestamp at) {
+    auto r = Post("/v1/purchases", {{"id", id}, {"customer", customer}, {"currency", "EUR"},
+                                    {"occurred_at", FormatTimestamp(at)}, {"total", total}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  };
+  buy("A1", "A", "60.00", today - std::chrono::hours(1));
+  auto tier = Body(client_->Request("GET", "/v1/customers/A/loyalty"))["memberships"][0]["tier"];
+  EXPECT_EQ(tier["tier"], "silver") << tier.dump();
+  EXPECT_EQ(tier["next"], "gold");
+  EXPECT_EQ(tier["to_next"], 14000) << "spend 140.00 more to reach Gold";
+  EXPECT_EQ(tier["currency"], "EUR");
+  EXPECT_EQ(tier["levels"][0]["name"]["da"], "Sølv");
+
+  // A supervisor gives Gold by hand; an agent may not.
+  json manual = {{"program", "club"}, {"tier", "gold"}, {"reason", "goodwill after a complaint"}};
+  auto set = client_->Request("PUT", "/v1/customers/A/loyalty/tier", manual.dump());
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(Body(set)["tier"], "gold");
+  EXPECT_EQ(Body(set)["reached"], "silver");
+  auto member = Body(client_->Request("GET", "/v1/customers/A/loyalty"))["memberships"][0];
+  EXPECT_EQ(member["tier"]["discount_percent"], 10);
+  EXPECT_EQ(member["tier"]["history"][0]["reason"], "set by hand: goodwill after a complaint");
+
+  // The members-only promotion is offered to A and claimed once.
+  ASSERT_EQ(member["promotions"].size(), 1u) << member.dump();
+  json claim = {{"program", "club"}, {"promotion", "silver-cake"}, {"customer", "A"}};
+  auto claimed = Post("/v1/loyalty/promotions/claims", claim, "claim-1");
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_EQ(Body(claimed)["reward"]["product"], "CAKE");
+  auto twice = Post("/v1/loyalty/promotions/claims", claim, "claim-2");
+  EXPECT_EQ(twice.status, 422);
+  EXPECT_NE(Body(twice)["error"]["message"].get<std::string>().find("1 of 1"), std::string::npos) << twice.body;
+
+  // Referrals: A's code registers B; B's first purchase rewards both; A cannot use B's code.
+  auto code = Post("/v1/customers/A/referral-code", json::object());
+  ASSERT_EQ(code.status, 200) << code.body;
+  std::string a_code = Body(code)["code"];
+  EXPECT_EQ(Body(Post("/v1/customers/A/referral-code", json::object()))["code"], a_code) << "one code per member";
+  auto self = Post("/v1/referrals", {{"code", a_code}, {"customer", "A"}});
+  EXPECT_EQ(self.status, 422);
+  EXPECT_NE(Body(self)["error"]["message"].get<std::string>().find("self-referral"), std::string::npos);
+  auto registered = Post("/v1/referrals", {{"code", a_code}, {"customer", "B"}});
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  EXPECT_EQ(Body(registered)["status"], "registered");
+  // B buys after signing up (a purchase from before the sign-up would not qualify).
+  buy("B1", "B", "20.00", std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  auto b = Body(client_->Request("GET", "/v1/customers/B/loyalty"));
+  EXPECT_EQ(b["referral"]["referred_by"], "A");
+  EXPECT_EQ(b["memberships"][0]["balance"], 20 + 100);
+  auto a = Body(client_->Request("GET", "/v1/customers/A/loyalty"));
+  EXPECT_EQ(a["memberships"][0]["balance"], 60 + 300);
+  EXPECT_EQ(a["referral"]["code"], a_code);
+  EXPECT_EQ(a["referral"]["referrals"]["qualified"], 1);
+  EXPECT_EQ(a["referral"]["referrals"]["refused"], 1) << "the self-referral was kept with its reason";
+  auto list = Body(client_->Request("GET", "/v1/customers/A/referrals"));
+  ASSERT_EQ(list["data"].size(), 2u);
+  EXPECT_EQ(list["data"][0]["status"], "qualified");
+  EXPECT_EQ(list["data"][1]["status"], "refused");
+  auto upkeep = Post("/v1/loyalty/expire", json::object());
+  ASSERT_EQ(upkeep.status, 200) << upkeep.body;
+  EXPECT_EQ(Body(upkeep)["tier_changes"], 0);
+}
+
 TEST_P(ServerTest, WebhooksAreSignedRetriedAndLogged) {
   server_->Stop();
   server_ = std::make_unique<ServerProcess>(db_->url(), std::vector<std::string>{"--webhook-retry-base", "1"});
