@@ -91,12 +91,15 @@ Result<int> RunDemo(Context& ctx) {
     bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total), done);
   }));
   bar.Clear();
-  // Points older than a year expire as the world ends.
+  // Points older than a year expire as the world ends, and tiers are reviewed then.
   for (int64_t n = 1; n > 0;) {
     RETAIN_ASSIGN_OR_RETURN(n, InTransaction(*store, [&] {
       return engine.ExpireDue(session->loyalty(), zone.StartOfDay(options.end), 1000);
     }));
   }
+  RETAIN_RETURN_IF_ERROR(InTransaction(*store, [&] {
+    return engine.ReviewTiers(session->loyalty(), zone.StartOfDay(options.end));
+  }).map([](int64_t) {}));
   RETAIN_ASSIGN_OR_RETURN(auto counts, store->Counts());
   std::cout << fmt::format(
       "Demo world in {} (seed {}, three years to {}, times in {}):\n"

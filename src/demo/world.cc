@@ -387,7 +387,17 @@ std::vector<std::string> DemoProgramDocuments() {
           "pending_days": 14, "expiry": {"after_days": 365}, "caps": {"day": 500},
           "rewards": [{"id": "cookie", "kind": "free_item", "product": "COOKIE", "points": 150, "valid_days": 30},
                       {"id": "sub", "kind": "free_item", "product": "SUB-CLASSIC", "points": 600, "valid_days": 30},
-                      {"id": "ten-off", "kind": "percent_off", "percent": 10, "points": 400, "valid_days": 30}]})",
+                      {"id": "ten-off", "kind": "percent_off", "percent": 10, "points": 400, "valid_days": 30},
+                      {"id": "gold-coffee", "kind": "free_item", "product": "COFFEE", "valid_days": 14}],
+          "tiers": {"measure": "spend", "window_days": 365, "downgrade": "period_end", "period": "year",
+                    "levels": [{"id": "silver", "name": {"en": "Silver", "pt": "Prata", "da": "Sølv"}, "threshold": "100.00",
+                                "multiplier": 1.25, "benefits": [{"en": "Free refills", "pt": "Refis grátis", "da": "Gratis genopfyldning"}]},
+                               {"id": "gold", "name": {"en": "Gold", "pt": "Ouro", "da": "Guld"}, "threshold": "250.00",
+                                "multiplier": 1.5, "discount_percent": 5,
+                                "benefits": [{"en": "5% off every order", "pt": "5% de desconto em cada pedido", "da": "5% rabat på hver ordre"}]}]},
+          "referral": {"referrer_points": 300, "referee_points": 100, "min_spend": "5.00"},
+          "promotions": [{"id": "gold-coffee", "name": {"en": "A coffee on us", "pt": "Um café por nossa conta", "da": "En kop kaffe på os"},
+                          "kind": "reward", "reward": "gold-coffee", "tiers": ["gold"], "per_member": 1, "cost": "1.20"}]})",
   };
 }
 

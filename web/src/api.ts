@@ -53,9 +53,26 @@ export interface Membership {
   program: string; kind: 'punch_card' | 'points' | 'frequent_shopper'; name: Record<string, string>; joined_at: string; balance: number;
   card?: CardProgress; frequent?: { purchases: number; of: number; window_days: number; discount_percent: number }; available?: number; pending?: number; debt?: number;
   next_expiry?: { points: number; at: string } | null; rewards?: LoyaltyReward[];
+  tier?: TierStatus; promotions?: MemberPromotion[];
+}
+export interface TierLevel {
+  id: string; name: Record<string, string>; threshold: number; multiplier: number; discount_percent: number;
+  benefits: Record<string, string>[];
+}
+export interface TierStatus {
+  tier: string | null; reached: string | null; manual: string | null; measure: 'points' | 'spend'; value: number;
+  window_days: number; next: string | null; to_next: number; downgrade_at: string | null; downgrade_to: string | null;
+  levels: TierLevel[]; currency?: string; discount_percent?: number;
+}
+export interface MemberPromotion {
+  id: string; name: Record<string, string>; kind: 'multiplier' | 'bonus' | 'reward'; ends: string | null;
+  multiplier?: number; points?: number; reward?: LoyaltyReward; used?: number; per_member?: number;
 }
 export interface Coupon {
   code: string; program: string; reward: LoyaltyReward; status: 'active' | 'used' | 'expired';
   issued_at: string; expires_at: string | null; redeemed_at: string | null;
 }
-export interface Loyalty { customer: string; memberships: Membership[]; coupons: Coupon[]; }
+export interface Loyalty {
+  customer: string; memberships: Membership[]; coupons: Coupon[];
+  referral?: { code: string | null; referred_by: string | null; referrals: Record<'invited' | 'registered' | 'qualified' | 'refused', number> };
+}

@@ -2,7 +2,7 @@
 // pending and about to expire, the rewards within reach, and every coupon with its state.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type BarSeries, MonthBars } from './chart';
-import { api, type Coupon, type Loyalty, type LoyaltyReward, type Membership } from './api';
+import { api, type Coupon, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
 import { fill, formatDate, formatMoney, intlLocale, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
@@ -58,7 +58,56 @@ function Points({ locale, m }: { locale: Locale; m: Membership }) {
             <li class={r.affordable ? 'affordable' : ''}>{rewardLabel(locale, r)}: {n(r.points ?? 0)} {t(locale, 'points')}
               {r.affordable ? ` (${t(locale, 'affordable')})` : ''}</li>))}
         </ul>)}
+      {m.tier && <Tier locale={locale} tier={m.tier} />}
+      <Promotions locale={locale} m={m} />
     </div>
+  );
+}
+
+// The member's tier, the levels as a ladder, and what reaches the next one ("spend 40.00 more
+// to reach Gold").
+function Tier({ locale, tier }: { locale: Locale; tier: TierStatus }) {
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
+  const amount = (v: number) => (tier.measure === 'spend' && tier.currency ? formatMoney(locale, v, tier.currency) : `${n(v)} ${t(locale, 'points')}`);
+  const levelName = (id: string | null) => {
+    const level = tier.levels.find((l) => l.id === id);
+    return level ? (level.name[locale] ?? level.name.en ?? level.id) : t(locale, 'noTier');
+  };
+  const current = tier.levels.find((l) => l.id === tier.tier);
+  const top = tier.levels[tier.levels.length - 1];
+  const share = top && top.threshold > 0 ? Math.min(1, tier.value / top.threshold) : 1;
+  return (
+    <div class="tier" data-testid="tier">
+      <p><strong data-testid="tier-name">{levelName(tier.tier)}</strong>
+        {tier.manual ? ` (${t(locale, 'setByHand')})` : ''}
+        {tier.discount_percent ? ` · ${fill(t(locale, 'discountNow'), { percent: String(tier.discount_percent) })}` : ''}
+        {current && current.multiplier !== 1 ? ` · ${fill(t(locale, 'pointsTimes'), { factor: n(current.multiplier) })}` : ''}</p>
+      <div class="tier-ladder" role="img" aria-label={fill(t(locale, 'tierWindow'), { value: amount(tier.value), days: String(tier.window_days) })}>
+        <div class="tier-fill" style={{ width: `${Math.round(share * 100)}%` }} />
+        {tier.levels.map((l) => <span class="tier-mark" style={{ left: `${top.threshold ? Math.round((l.threshold / top.threshold) * 100) : 0}%` }}>{l.name[locale] ?? l.name.en ?? l.id}</span>)}
+      </div>
+      <p data-testid="tier-progress">{fill(t(locale, 'tierWindow'), { value: amount(tier.value), days: String(tier.window_days) })}
+        {tier.next ? ` · ${fill(t(locale, tier.measure === 'spend' ? 'spendMoreFor' : 'earnMoreFor'), { amount: amount(tier.to_next), tier: levelName(tier.next) })}` : ''}</p>
+      {tier.downgrade_at && <p class="warning">{fill(t(locale, 'tierDropsOn'), { date: formatDate(locale, tier.downgrade_at), tier: levelName(tier.downgrade_to) })}</p>}
+      {current && current.benefits.length > 0 && (
+        <ul class="benefits">{current.benefits.map((b) => <li>{b[locale] ?? b.en}</li>)}</ul>)}
+    </div>
+  );
+}
+
+function Promotions({ locale, m }: { locale: Locale; m: Membership }) {
+  if (!m.promotions || m.promotions.length === 0) return null;
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
+  return (
+    <ul class="promotions" data-testid="promotions">
+      {m.promotions.map((p) => (
+        <li><strong>{p.name[locale] ?? p.name.en ?? p.id}</strong>{': '}
+          {p.kind === 'multiplier' ? fill(t(locale, 'pointsTimes'), { factor: n(p.multiplier ?? 1) })
+            : p.kind === 'bonus' ? fill(t(locale, 'bonusPoints'), { points: n(p.points ?? 0) })
+            : p.reward ? rewardLabel(locale, p.reward) : ''}
+          {p.per_member ? ` · ${fill(t(locale, 'usedOf'), { used: String(p.used ?? 0), of: String(p.per_member) })}` : ''}
+          {p.ends ? ` · ${fill(t(locale, 'until'), { date: formatDate(locale, p.ends) })}` : ''}</li>))}
+    </ul>
   );
 }
 
@@ -88,6 +137,12 @@ export function LoyaltySection({ locale, loyalty }: { locale: Locale; loyalty: L
           : m.kind === 'frequent_shopper' ? <Frequent locale={locale} m={m} /> : <Points locale={locale} m={m} />))}
       </div>
       <Coupons locale={locale} coupons={loyalty.coupons} />
+      {loyalty.referral && (loyalty.referral.code || loyalty.referral.referred_by) && (
+        <p data-testid="referral">
+          {loyalty.referral.code ? <>{t(locale, 'referralCode')}: <code>{loyalty.referral.code}</code>
+            {' · '}{fill(t(locale, 'referralCounts'), { qualified: String(loyalty.referral.referrals.qualified), registered: String(loyalty.referral.referrals.registered), refused: String(loyalty.referral.referrals.refused) })}</> : null}
+          {loyalty.referral.referred_by ? <>{loyalty.referral.code ? ' · ' : ''}{fill(t(locale, 'referredBy'), { customer: loyalty.referral.referred_by })}</> : null}
+        </p>)}
     </div>
   );
 }

@@ -96,6 +96,16 @@ test('a member\'s page shows their punch card, points and coupons as the API has
   if (points) {
     const shown = await page.locator(`[data-testid=points-${points.program}] [data-testid=points-balance]`).textContent();
     assert.equal(shown.replace(/[^0-9-]/g, ''), String(points.balance));
+    if (points.tier) {
+      const level = points.tier.levels.find((l) => l.id === points.tier.tier);
+      const name = await page.locator(`[data-testid=points-${points.program}] [data-testid=tier-name]`).textContent();
+      assert.equal(name, level ? level.name.en : 'no tier yet');
+      const progress = await page.locator(`[data-testid=points-${points.program}] [data-testid=tier-progress]`).textContent();
+      if (points.tier.next) {
+        const more = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(points.tier.to_next / 100);
+        assert.ok(progress.includes(`spend ${more} more`), `${progress} says what reaches the next tier (${more})`);
+      }
+    }
   }
   const rows = await page.locator('[data-testid=coupons] tbody tr').count();
   assert.equal(rows, Math.min(member.coupons.length, 20));
