@@ -343,6 +343,41 @@ TEST_P(LoyaltyMembersTest, ReferralsRewardBothSidesOnceAndRefuseSelfReferralsAnd
   ASSERT_TRUE(store_->Commit());
 }
 
+TEST_P(LoyaltyMembersTest, MembersAreWarnedOnceAMonthBeforeTheirPointsExpire) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+             "expiry": "end_of_month", "expiry_warning_days": 7})");
+  Record(Sale("W1", "C1", "2026-03-03T12:00:00Z", 10));  // 65 points, gone on 1 April
+  Record(Sale("W2", "C1", "2026-03-04T12:00:00Z", 2));   // 13 more
+  Record(Sale("W3", "C2", "2026-04-04T12:00:00Z", 2));   // next month's
+  auto warn = [&](const std::string& at) {
+    EXPECT_TRUE(store_->Begin());
+    auto n = engine_.WarnExpiring(loyalty(), At(at));
+    EXPECT_TRUE(n) << n.error().ToString();
+    EXPECT_TRUE(store_->Commit());
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(warn("2026-03-20T00:00:00Z"), 0) << "12 days ahead: too early";
+  EXPECT_EQ(warn("2026-03-25T00:00:00Z"), 1);
+  EXPECT_EQ(warn("2026-03-26T00:00:00Z"), 0) << "once a month";
+  EXPECT_EQ(warn("2026-04-24T00:00:00Z"), 1) << "C2's April points";
+  auto events = store_->OutboxAfter(0, 1000);
+  ASSERT_TRUE(events);
+  std::vector<json> warnings;
+  for (const auto& e : *events) {
+    if (e.type == "points.expiring") warnings.push_back(json::parse(e.payload_json)["data"]);
+  }
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0]["customer"], "C1");
+  EXPECT_EQ(warnings[0]["points"], 78);
+  EXPECT_EQ(warnings[0]["month"], "2026-03");
+  EXPECT_EQ(warnings[0]["first_expiry"], "2026-04-01T00:00:00Z");
+  EXPECT_EQ(warnings[1]["customer"], "C2");
+  auto never = loyalty::ParseProgram(R"({"id": "x", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+                                         "expiry_warning_days": 7})");
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().field, "expiry_warning_days");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyMembersTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& param_info) { return BackendName(param_info.param); });
 

@@ -109,7 +109,7 @@ Result<int> RunLoyalty(Context& ctx) {
   auto* list = program->add_subcommand("list", "List programs in their newest version");
   auto* show = app->add_subcommand("show", "A customer's cards, points, lots and coupons");
   show->add_option("customer", customer, "The customer's id")->required();
-  auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired, and review tiers for downgrades, now");
+  auto* expire = app->add_subcommand("expire", "Book every point past its expiry as expired, review tiers for downgrades and warn members whose points expire soon");
   std::string from_text, to_text, program_id;
   auto* report = app->add_subcommand("report", "Points and rewards per month, and the points outstanding");
   report->add_option("program", program_id, "The program's id")->required();
@@ -196,7 +196,8 @@ Result<int> RunLoyalty(Context& ctx) {
     }
     engine.set_outbox(&session->outbox());
     RETAIN_ASSIGN_OR_RETURN(int64_t moved, InTransaction(session->records(), [&] { return engine.ReviewTiers(session->loyalty(), now); }));
-    std::cout << fmt::format("expired {} points; {} members changed tier\n", total, moved);
+    RETAIN_ASSIGN_OR_RETURN(int64_t warned, InTransaction(session->records(), [&] { return engine.WarnExpiring(session->loyalty(), now); }));
+    std::cout << fmt::format("expired {} points; {} members changed tier; {} warned of points expiring\n", total, moved, warned);
     return 0;
   }
   return 0;

@@ -384,7 +384,7 @@ std::vector<std::string> DemoProgramDocuments() {
           "name": {"en": "Sandwich points", "pt": "Pontos sandes", "da": "Sandwichpoint"},
           "earn": {"per_unit": 10, "multipliers": [{"category": "drinks", "factor": 2}]},
           "bonuses": {"first_purchase": 100, "survey.answered": 50},
-          "pending_days": 14, "expiry": {"after_days": 365}, "caps": {"day": 500},
+          "pending_days": 14, "expiry": {"after_days": 365}, "expiry_warning_days": 30, "caps": {"day": 500},
           "rewards": [{"id": "cookie", "kind": "free_item", "product": "COOKIE", "points": 150, "valid_days": 30},
                       {"id": "sub", "kind": "free_item", "product": "SUB-CLASSIC", "points": 600, "valid_days": 30},
                       {"id": "ten-off", "kind": "percent_off", "percent": 10, "points": 400, "valid_days": 30},

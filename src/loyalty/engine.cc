@@ -629,6 +629,42 @@ Result<int64_t> Engine::ExpireAccount(LoyaltyStore& loyalty, Account& account, T
   return expired;
 }
 
+Result<int64_t> Engine::WarnExpiring(LoyaltyStore& loyalty, Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  int64_t warned = 0;
+  for (const auto& id : programs->Ids()) {
+    const ProgramSet::Entry* entry = programs->InEffect(id, now);
+    if (!entry || entry->program.kind != ProgramKind::kPoints || entry->program.points.warn_days == 0) continue;
+    // Every month the window reaches is warned about whole: "120 points expire in December".
+    Timestamp to = *PeriodEnd(Period::kMonth, now + std::chrono::days(entry->program.points.warn_days), zone_);
+    RETAIN_ASSIGN_OR_RETURN(auto lots, loyalty.ExpiringLots(id, now, to, 1'000'000));
+    struct Due {
+      int64_t points = 0;
+      Timestamp first;
+    };
+    std::map<std::pair<std::string, std::string>, Due> due;  // (customer, month)
+    for (const auto& lot : lots) {
+      // Points that expire at a month's first instant ("end_of_month") belong to the month before.
+      auto& d = due[{lot.customer, PeriodKey(Period::kMonth, lot.expires_at - std::chrono::seconds(1), zone_)}];
+      if (d.points == 0) d.first = lot.expires_at;
+      d.points += lot.points;
+    }
+    for (const auto& [key, d] : due) {
+      // Only once the first of the month's points is within the warning's days.
+      if (d.first > now + std::chrono::days(entry->program.points.warn_days)) continue;
+      RETAIN_ASSIGN_OR_RETURN(bool fresh, loyalty.MarkExpiryWarned(id, key.first, key.second, d.points, d.first, now));
+      if (!fresh) continue;
+      ++warned;
+      if (!outbox_) continue;
+      json data = {{"program", id}, {"customer", key.first}, {"points", d.points}, {"month", key.second},
+                   {"first_expiry", FormatTimestamp(d.first)}};
+      json event = {{"type", "points.expiring"}, {"created_at", FormatTimestamp(now)}, {"data", data}};
+      RETAIN_RETURN_IF_ERROR(outbox_->AppendOutbox({0, "points.expiring", key.first, event.dump(), now}));
+    }
+  }
+  return warned;
+}
+
 Result<int64_t> Engine::ExpireDue(LoyaltyStore& loyalty, Timestamp now, int limit) {
   RETAIN_ASSIGN_OR_RETURN(auto due, loyalty.AccountsWithExpiredLots(now, limit));
   int64_t total = 0;

@@ -106,6 +106,10 @@ class Engine {
   // The account's lots that have expired are booked as expired (inside the account's lock).
   Result<int64_t> ExpireAccount(LoyaltyStore& loyalty, Account& account, Timestamp now);
 
+  // Warns members (a `points.expiring` event for outreach) once per month in which their points
+  // expire, `expiry_warning_days` before the first of them does. Returns the warnings made.
+  Result<int64_t> WarnExpiring(LoyaltyStore& loyalty, Timestamp now);
+
   // --- Tiers (tiers.cc) ---
   // Looks at every member holding a tier in a program with tiers and applies the downgrade
   // policy as of `now` (a member whose window emptied drops without buying anything). Returns

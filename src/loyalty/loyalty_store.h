@@ -255,6 +255,20 @@ class LoyaltyStore {
                                                                    const std::string& customer,
                                                                    const std::string& source) = 0;
 
+  // Open lots of the program expiring in (from, to], as (customer, expires_at, remaining), at most
+  // `limit`, soonest first.
+  struct ExpiringLot {
+    std::string customer;
+    Timestamp expires_at;
+    int64_t points = 0;
+  };
+  virtual Result<std::vector<ExpiringLot>> ExpiringLots(const std::string& program, Timestamp from, Timestamp to,
+                                                        int limit) = 0;
+  // Records the warning for the member's points expiring in `month`; false when it was sent before.
+  virtual Result<bool> MarkExpiryWarned(const std::string& program, const std::string& customer,
+                                        const std::string& month, int64_t points, Timestamp first_expiry,
+                                        Timestamp at) = 0;
+
   // The customer's referral code; made (and stored) first when `create`.
   virtual Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) = 0;
   virtual Result<std::optional<std::string>> CustomerByReferralCode(const std::string& code) = 0;

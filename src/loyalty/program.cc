@@ -587,6 +587,11 @@ Result<Program> ParseProgramDocument(const json& doc) {
         p.points.bonuses[type] = points.get<int64_t>();
       }
     }
+    RETAIN_ASSIGN_OR_RETURN(auto warn, r.Int("expiry_warning_days", 0, 365, 0));
+    p.points.warn_days = static_cast<int>(warn);
+    if (warn > 0 && p.points.expiry.rule == ExpiryRule::kNever) {
+      return InvalidArgument("points that never expire need no warning", "expiry_warning_days");
+    }
     RETAIN_ASSIGN_OR_RETURN(auto pending, r.Int("pending_days", 0, 365, 0));
     p.points.pending_days = static_cast<int>(pending);
     RETAIN_ASSIGN_OR_RETURN(const json* caps, Object(r, "caps"));

@@ -74,6 +74,7 @@ struct PointsRules {
   std::vector<Multiplier> multipliers;
   Expiry expiry;
   int pending_days = 0;        // points wait this long (the return window) before they can be spent
+  int warn_days = 0;           // members are warned this many days before points expire; 0 = never
   int64_t cap_day = 0;         // most points a member earns per business day, week, month; 0 = no cap
   int64_t cap_week = 0;
   int64_t cap_month = 0;

@@ -44,8 +44,9 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx);
 // redemptions, adjustments, coupons and expiry.
 void AddLoyaltyRoutes(Router& router, const ApiContext& ctx);
 
-// The write that books every loyalty point past its expiry as expired (a thousand accounts at a
-// time): behind POST /v1/loyalty/expire and the server's hourly run.
+// Loyalty's upkeep in one write: books points past their expiry as expired (a thousand accounts
+// at a time), reviews tiers for downgrades and warns members whose points expire soon; behind
+// POST /v1/loyalty/expire and the server's hourly run.
 WriteJob LoyaltyUpkeep(BusinessZone zone);
 
 // /healthz, /metrics, /openapi.json and /v1/stats.

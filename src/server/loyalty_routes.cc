@@ -505,8 +505,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"POST", "/v1/loyalty/expire",
-              {"Expire every lot past its time and review tiers for downgrades now (the server also does this every "
-               "hour)", "loyalty", {}, "", "ExpiryRun", false, manage},
+              {"Expire every lot past its time, review tiers for downgrades and warn members whose points expire soon, "
+               "now (the server also does this every hour)", "loyalty", {}, "", "ExpiryRun", false, manage},
               [workers, zone](Request, Reply reply) { workers->Write(LoyaltyUpkeep(zone), std::move(reply)); }});
 
   router.Add({"PUT", "/v1/customers/{id}/loyalty/tier",
@@ -643,7 +643,9 @@ WriteJob LoyaltyUpkeep(BusinessZone zone) {
     if (!expired) return RowError(expired.error());
     auto tiers = engine.ReviewTiers(s.loyalty(), now);
     if (!tiers) return RowError(tiers.error());
-    return Json(200, {{"expired_points", *expired}, {"tier_changes", *tiers}});
+    auto warned = engine.WarnExpiring(s.loyalty(), now);
+    if (!warned) return RowError(warned.error());
+    return Json(200, {{"expired_points", *expired}, {"tier_changes", *tiers}, {"expiry_warnings", *warned}});
   };
 }
 

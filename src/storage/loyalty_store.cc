@@ -599,6 +599,29 @@ class SqlLoyalty : public SqlLoyaltyStore {
         customer_id, program_id, promotion, source);
   }
 
+  Result<std::vector<ExpiringLot>> ExpiringLots(const std::string& program, Timestamp from, Timestamp to,
+                                                int limit) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    return Rows<ExpiringLot>(db_,
+        "SELECT c.external_id, l.expires_at, l.remaining FROM loyalty_lots l JOIN customers c ON c.id = l.customer_id"
+        " WHERE l.expires_at > ? AND l.expires_at <= ? AND l.remaining > 0 AND l.program_id = ?"
+        " ORDER BY l.expires_at, l.id LIMIT ?",
+        [](Statement* s) { return ExpiringLot{std::string(s->Text(0)), FromUnixSeconds(s->Int(1)), s->Int(2)}; },
+        ToUnixSeconds(from), ToUnixSeconds(to), program_id, limit);
+  }
+
+  Result<bool> MarkExpiryWarned(const std::string& program, const std::string& customer, const std::string& month,
+                                int64_t points, Timestamp first_expiry, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    RETAIN_ASSIGN_OR_RETURN(auto inserted, FirstRow<int64_t>(db_,
+        "INSERT INTO loyalty_expiry_warnings (customer_id, program_id, month, points, first_expiry, warned_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, program_id, month) DO NOTHING RETURNING customer_id",
+        [](Statement* s) { return s->Int(0); }, customer_id, program_id, month, points, ToUnixSeconds(first_expiry),
+        ToUnixSeconds(at)));
+    return inserted.has_value();
+  }
+
   Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
     auto get = [&]() {
