@@ -770,6 +770,15 @@ TEST_P(ServerTest, TiersPromotionsAndReferralsOverHttp) {
   auto upkeep = Post("/v1/loyalty/expire", json::object());
   ASSERT_EQ(upkeep.status, 200) << upkeep.body;
   EXPECT_EQ(Body(upkeep)["tier_changes"], 0);
+
+  // A document in TOML, said so by its Content-Type; a syntax error names the line.
+  std::string toml = "id = \"cards\"\nkind = \"punch_card\"\npunches = 5\nreward = { kind = \"gift\", description = \"a mug\" }\n";
+  auto from_toml = client_->Request("POST", "/v1/loyalty/programs", toml, {{"Content-Type", "application/toml"}});
+  ASSERT_EQ(from_toml.status, 201) << from_toml.body;
+  EXPECT_EQ(Body(from_toml)["document"]["punches"], 5);
+  auto bad_toml = client_->Request("POST", "/v1/loyalty/programs", "id = \"x\"\npunches = [", {{"Content-Type", "application/toml"}});
+  EXPECT_EQ(bad_toml.status, 400);
+  EXPECT_NE(Body(bad_toml)["error"]["message"].get<std::string>().find("line 2"), std::string::npos) << bad_toml.body;
 }
 
 TEST_P(ServerTest, WebhooksAreSignedRetriedAndLogged) {

@@ -28,11 +28,9 @@ Result<json> ReadDocument(const std::string& path) {
     if (!in) return NotFound(fmt::format("cannot read {}", path), "file");
     text << in.rdbuf();
   }
-  try {
-    return json::parse(text.str());
-  } catch (const json::parse_error& e) {  // the library's message names the line and column
-    return InvalidArgument(fmt::format("{}: not valid JSON: {}", path, e.what()), "file");
-  }
+  auto doc = loyalty::ProgramDocumentFromText(text.str());
+  if (!doc) return InvalidArgument(fmt::format("{}: {}", path, doc.error().message), "file");
+  return doc;
 }
 
 void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& programs, const std::string& customer,
@@ -103,7 +101,7 @@ Result<int> RunLoyalty(Context& ctx) {
   app->require_subcommand(1);
   auto* program = app->add_subcommand("program", "Define or list programs");
   program->require_subcommand(1);
-  auto* add = program->add_subcommand("add", "Store a program document (JSON) as the program's next version");
+  auto* add = program->add_subcommand("add", "Store a program document (JSON or TOML) as the program's next version");
   add->add_option("file", file, "The document, or - for stdin")->required();
   add->add_option("--effective-at", effective, "When this version takes effect (default: now), e.g. 2026-12-01");
   auto* list = program->add_subcommand("list", "List programs in their newest version");
@@ -119,6 +117,8 @@ Result<int> RunLoyalty(Context& ctx) {
       "\nA punch card in one line (buy 9 subs, the 10th free):\n"
       "  echo '{\"id\":\"subs\",\"kind\":\"punch_card\",\"punches\":9,\"reward\":{\"kind\":\"free_item\",\"product\":\"SUB\"}}' \\\n"
       "    | retain loyalty program add -\n"
+      "The same in TOML (a file such as subs.toml):\n"
+      "  id = \"subs\"\n  kind = \"punch_card\"\n  punches = 9\n  reward = { kind = \"free_item\", product = \"SUB\" }\n"
       "The document format is in docs/LOYALTY.md.");
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include "common/money.h"
 
@@ -638,6 +639,71 @@ Result<Program> ParseProgram(std::string_view text) {
     return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
   }
   return ParseProgramDocument(doc);
+}
+
+namespace {
+
+json TomlToJson(const toml::node& node) {
+  if (const auto* t = node.as_table()) {
+    json out = json::object();
+    for (const auto& [key, value] : *t) out[std::string(key.str())] = TomlToJson(value);
+    return out;
+  }
+  if (const auto* a = node.as_array()) {
+    json out = json::array();
+    for (const auto& value : *a) out.push_back(TomlToJson(value));
+    return out;
+  }
+  if (const auto* v = node.as_string()) return v->get();
+  if (const auto* v = node.as_integer()) return v->get();
+  if (const auto* v = node.as_floating_point()) return v->get();
+  if (const auto* v = node.as_boolean()) return v->get();
+  if (const auto* v = node.as_date()) {
+    return fmt::format("{:04}-{:02}-{:02}", v->get().year, v->get().month, v->get().day);
+  }
+  if (const auto* v = node.as_date_time()) {
+    const auto& d = v->get();
+    std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", d.date.year, d.date.month, d.date.day,
+                                  d.time.hour, d.time.minute, d.time.second);
+    if (d.offset) {
+      int m = d.offset->minutes;
+      out += m == 0 ? std::string("Z") : fmt::format("{}{:02}:{:02}", m < 0 ? '-' : '+', std::abs(m) / 60, std::abs(m) % 60);
+    }
+    return out;
+  }
+  if (const auto* v = node.as_time()) {
+    return fmt::format("{:02}:{:02}:{:02}", v->get().hour, v->get().minute, v->get().second);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<json> ProgramDocumentFromToml(std::string_view text) {
+  try {
+    toml::table table = toml::parse(text);
+    return TomlToJson(table);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return InvalidArgument(fmt::format("the program document is not valid TOML: line {}, column {}: {}", where.line,
+                                       where.column, e.description()));
+  }
+}
+
+Result<json> ProgramDocumentFromText(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') {
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+      try {
+        (void)json::parse(text);
+      } catch (const json::parse_error& e) {  // the library's message names the line and column
+        return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
+      }
+    }
+    return doc;
+  }
+  return ProgramDocumentFromToml(text);
 }
 
 std::optional<Timestamp> ExpiresAt(const Expiry& expiry, Timestamp earned, const BusinessZone& zone) {

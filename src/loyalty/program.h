@@ -200,6 +200,13 @@ struct Program {
 Result<Program> ParseProgramDocument(const nlohmann::json& doc);
 Result<Program> ParseProgram(std::string_view text);
 
+// A program document written in TOML, as the JSON document it means (tables become objects,
+// arrays lists; dates and times become ISO 8601 strings). InvalidArgument naming the line and
+// column of a syntax error. The result goes through ParseProgramDocument like any other.
+Result<nlohmann::json> ProgramDocumentFromToml(std::string_view text);
+// A document that is JSON or TOML: JSON when it starts with '{', TOML otherwise.
+Result<nlohmann::json> ProgramDocumentFromText(std::string_view text);
+
 // The instant points earned at `earned` expire under `expiry`, in the business's time zone
 // (end of month = the first instant of the next month), or nullopt for never.
 std::optional<Timestamp> ExpiresAt(const Expiry& expiry, Timestamp earned, const BusinessZone& zone);

@@ -130,5 +130,59 @@ TEST(ProgramTest, CouponCodesAreReadableAndDiffer) {
   EXPECT_EQ((*a)[4], '-');
 }
 
+TEST(ProgramTest, TomlDocumentsMeanWhatTheJsonOnesDo) {
+  auto toml = ProgramDocumentFromText(R"(
+id = "points"
+kind = "points"
+currency = "EUR"
+name = { en = "Sandwich points", da = "Sandwichpoint" }
+expiry = { after_days = 365 }
+
+[earn]
+per_unit = 1.5
+multipliers = [ { category = "drinks", factor = 2 } ]
+
+[tiers]
+measure = "spend"
+downgrade = { after_days_below = 30 }
+levels = [ { id = "gold", threshold = "250.00", discount_percent = 5 } ]
+
+[[promotions]]
+id = "december"
+kind = "multiplier"
+factor = 2
+starts = 2026-12-01
+ends = 2027-01-01T00:00:00+01:00
+)");
+  ASSERT_TRUE(toml) << toml.error().ToString();
+  auto program = ParseProgramDocument(*toml);
+  ASSERT_TRUE(program) << program.error().ToString();
+  EXPECT_EQ(program->points.per_unit_milli, 1500);
+  EXPECT_EQ(program->name.at("da"), "Sandwichpoint");
+  EXPECT_EQ(program->tiers.levels.at(0).threshold, 25000);
+  EXPECT_EQ(program->tiers.days_below, 30);
+  ASSERT_EQ(program->promotions.size(), 1u);
+  EXPECT_EQ(program->promotions[0].starts, "2026-12-01");
+  EXPECT_EQ(program->promotions[0].ends, "2027-01-01T00:00:00+01:00");
+  auto json_doc = ProgramDocumentFromText(R"({"id": "subs", "kind": "punch_card", "punches": 9,
+                                              "reward": {"kind": "free_item", "product": "SUB"}})");
+  auto toml_doc = ProgramDocumentFromText("id = \"subs\"\nkind = \"punch_card\"\npunches = 9\n"
+                                          "reward = { kind = \"free_item\", product = \"SUB\" }\n");
+  ASSERT_TRUE(json_doc && toml_doc);
+  EXPECT_EQ(*json_doc, *toml_doc);
+
+  auto broken = ProgramDocumentFromText("id = \"x\"\nkind = = \"points\"\n");
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message.find("line 2, column"), std::string::npos) << broken.error().message;
+  auto bad_json = ProgramDocumentFromText("{\"id\": \"x\",\n \"kind\": }");
+  ASSERT_FALSE(bad_json);
+  EXPECT_NE(bad_json.error().message.find("line 2"), std::string::npos) << bad_json.error().message;
+  // A misspelt key in TOML is refused by name, as in JSON.
+  auto typo = ParseProgramDocument(*ProgramDocumentFromText("id = \"x\"\nkind = \"points\"\ncurrency = \"EUR\"\n"
+                                                             "earn = { per_unit = 1 }\nexpirey = \"never\"\n"));
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().field, "expirey");
+}
+
 }  // namespace
 }  // namespace retain::loyalty

@@ -282,7 +282,9 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                {{"effective_at", "when this version takes effect (default: now); ISO 8601"}}, "LoyaltyProgramDocument",
                "LoyaltyProgram", false, manage},
               [workers, zone](Request req, Reply reply) {
-                auto body = ParseBody(req);
+                // JSON, or TOML when the request says so.
+                bool toml = req.Header("content-type").starts_with("application/toml");
+                auto body = toml ? loyalty::ProgramDocumentFromToml(req.body) : ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 // Checked here so a bad document is answered without a trip through the writer.
                 if (auto program = loyalty::ParseProgramDocument(*body); !program) {
