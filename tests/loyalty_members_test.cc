@@ -378,6 +378,48 @@ TEST_P(LoyaltyMembersTest, MembersAreWarnedOnceAMonthBeforeTheirPointsExpire) {
   EXPECT_EQ(never.error().field, "expiry_warning_days");
 }
 
+TEST_P(LoyaltyMembersTest, TheReportComparesMembersWithNonMembersOfTheSameFrequency) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "enrollment": "sign_up"})");
+  // Members M0-M19 signed up and bought once in the base window; 15 came back. Non-members
+  // N0-N9 bought once (2 came back) and N10-N19 four times (3 came back).
+  auto customer = [&](const std::string& id) { SetCustomer(id, "", ""); };
+  int n = 0;
+  auto buy = [&](const std::string& who, const std::string& at) { Record(Sale(fmt::format("X{}", n++), who, at, 1)); };
+  for (int i = 0; i < 20; ++i) {
+    std::string m = fmt::format("M{}", i), x = fmt::format("N{}", i);
+    customer(m);
+    customer(x);
+    ASSERT_TRUE(store_->Begin());
+    core::Event joined{m + "-join", m, "loyalty.joined", At("2026-01-01T09:00:00Z"), "{}"};
+    ASSERT_TRUE(engine_.OnEvent(loyalty(), joined, *store_->PutEvent(joined), "test"));
+    ASSERT_TRUE(store_->Commit());
+    buy(m, "2026-02-10T12:00:00Z");
+    if (i < 15) buy(m, "2026-05-10T12:00:00Z");
+    if (i < 10) {
+      buy(x, "2026-02-10T12:00:00Z");
+      if (i < 2) buy(x, "2026-05-10T12:00:00Z");
+    } else {
+      for (int k = 0; k < 4; ++k) buy(x, fmt::format("2026-02-1{}T12:00:00Z", k));
+      if (i < 13) buy(x, "2026-05-10T12:00:00Z");
+    }
+  }
+  EXPECT_FALSE(loyalty().GetAccount("points", "N0")->has_value()) << "non-members earn nothing in a sign-up program";
+  auto r = loyalty::Report(loyalty(), "points", At("2026-01-01T00:00:00Z"), At("2026-07-01T00:00:00Z"), BusinessZone(),
+                           At("2026-07-01T00:00:00Z"));
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->retention.members.customers, 20);
+  EXPECT_EQ(r->retention.members.retained, 15);
+  EXPECT_EQ(r->retention.non_members.customers, 20);
+  EXPECT_EQ(r->retention.non_members.retained, 5);
+  ASSERT_TRUE(r->retention.non_members_matched);
+  EXPECT_DOUBLE_EQ(*r->retention.non_members_matched, 0.2) << "members all bought once: compare with N0-N9";
+  ASSERT_EQ(r->months.size(), 6u);
+  EXPECT_EQ(r->months[0].active_members, 0) << "January: joined, bought nothing";
+  EXPECT_EQ(r->months[1].active_members, 20);
+  EXPECT_EQ(r->months[4].active_members, 15);
+  EXPECT_EQ(r->members, 20);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyMembersTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& param_info) { return BackendName(param_info.param); });
 

@@ -167,12 +167,12 @@ Result<int> RunLoyalty(Context& ctx) {
       RETAIN_ASSIGN_OR_RETURN(to, ParseTimestamp(to_text, zone));
     }
     RETAIN_ASSIGN_OR_RETURN(auto r, loyalty::Report(session->loyalty(), program_id, from, to, zone, now));
-    std::cout << fmt::format("{:<8} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", "month", "earned",
-                             "reversed", "spent", "expired", "adjusted", "punches", "cards", "coupons", "used",
-                             "expired");
+    std::cout << fmt::format("{:<8} {:>7} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", "month",
+                             "active", "earned", "reversed", "spent", "expired", "adjusted", "punches", "cards",
+                             "coupons", "used", "expired");
     for (const auto& m : r.months) {
-      std::cout << fmt::format("{:<8} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", m.month,
-                               m.points_earned, m.points_reversed, m.points_spent, m.points_expired,
+      std::cout << fmt::format("{:<8} {:>7} {:>10} {:>9} {:>10} {:>9} {:>8} {:>8} {:>6} {:>8} {:>6} {:>8}\n", m.month,
+                               m.active_members, m.points_earned, m.points_reversed, m.points_spent, m.points_expired,
                                m.points_adjusted, m.punches, m.cards_completed, m.coupons_issued, m.coupons_used,
                                m.coupons_expired);
     }
@@ -184,6 +184,17 @@ Result<int> RunLoyalty(Context& ctx) {
                                r.currency);
     }
     std::cout << "\n";
+    const auto& rt = r.retention;
+    auto pct = [](double v) { return fmt::format("{:.1f} %", v * 100); };
+    std::cout << fmt::format("Bought again in the 90 days to {} (of those who bought in the 90 before):\n",
+                             FormatDate(zone.LocalDate(rt.after_to)));
+    std::cout << fmt::format("  members      {} of {} ({})\n", rt.members.retained, rt.members.customers,
+                             pct(rt.members.rate()));
+    std::cout << fmt::format("  non-members  {} of {} ({}){}\n", rt.non_members.retained, rt.non_members.customers,
+                             pct(rt.non_members.rate()),
+                             rt.non_members_matched ? fmt::format("; {} at the members' purchase frequency",
+                                                                  pct(*rt.non_members_matched))
+                                                    : "");
     return 0;
   }
   if (expire->parsed()) {

@@ -240,6 +240,45 @@ Result<ProgramReport> Report(LoyaltyStore& loyalty, const std::string& program, 
     else if (b.what == "coupon_used") m.coupons_used += b.count;
     else if (b.what == "coupon_expired") m.coupons_expired += b.count;
   }
+  {
+    std::vector<Timestamp> bounds;
+    for (const auto& m : report.months) {
+      int y = std::stoi(m.month.substr(0, 4));
+      unsigned mo = static_cast<unsigned>(std::stoi(m.month.substr(5, 2)));
+      bounds.push_back(zone.StartOfDay(date::year(y) / date::month(mo) / 1));
+    }
+    if (!bounds.empty()) {
+      bounds.push_back(*PeriodEnd(Period::kMonth, bounds.back(), zone));
+      RETAIN_ASSIGN_OR_RETURN(auto active, loyalty.ActiveMembers(program, bounds));
+      for (size_t i = 0; i < active.size() && i < report.months.size(); ++i) report.months[i].active_members = active[i];
+    }
+  }
+  {
+    MemberRetention& r = report.retention;
+    r.after_to = std::min(to, now);
+    r.base_to = r.after_to - std::chrono::days(90);
+    r.base_from = r.base_to - std::chrono::days(90);
+    RETAIN_ASSIGN_OR_RETURN(auto cells, loyalty.RetentionCells(program, r.base_from, r.base_to, r.after_to));
+    for (const auto& c : cells) {
+      auto& band = (c.member ? r.member_bands : r.non_member_bands)[static_cast<size_t>(std::clamp(c.band, 0, 2))];
+      band.customers += c.customers;
+      band.retained += c.retained;
+      auto& group = c.member ? r.members : r.non_members;
+      group.customers += c.customers;
+      group.retained += c.retained;
+    }
+    if (r.members.customers > 0) {
+      double matched = 0;
+      bool covered = true;
+      for (size_t b = 0; b < 3; ++b) {
+        if (r.member_bands[b].customers == 0) continue;
+        if (r.non_member_bands[b].customers == 0) covered = false;
+        matched += r.non_member_bands[b].rate() * static_cast<double>(r.member_bands[b].customers) /
+                   static_cast<double>(r.members.customers);
+      }
+      if (covered) r.non_members_matched = matched;
+    }
+  }
   RETAIN_ASSIGN_OR_RETURN(auto outstanding, loyalty.Outstanding(program));
   report.members = outstanding.second;
   if (p.kind == ProgramKind::kPoints) {
@@ -314,8 +353,9 @@ Status Engine::Earn(LoyaltyStore& loyalty, core::RecordStore& records, const Pro
     }
     return Ok();
   }
-  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, basket.points > 0, sale.occurred_at));
-  if (!locked) return Ok();  // a correction to nothing, for someone who never joined
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, basket.points > 0 && !p.sign_up,
+                                                           sale.occurred_at));
+  if (!locked) return Ok();  // not a member of a sign-up program, or a correction for someone who never joined
   Account account = *locked;
 
   int64_t target = basket.points;
@@ -388,7 +428,8 @@ Status Engine::Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, cons
                      int64_t points, const std::string& source, const std::string& reason, Timestamp at,
                      const std::string& actor) {
   const Program& p = entry.program;
-  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, customer, true, at));
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, customer, !p.sign_up, at));
+  if (!locked) return Ok();  // a sign-up program gives nothing to customers who have not joined
   Account account = *locked;
   RETAIN_ASSIGN_OR_RETURN(points, Budgeted(loyalty, p, points, at));
   if (points <= 0) return Ok();  // the budget is spent
@@ -404,6 +445,17 @@ Status Engine::OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::Wr
                        const std::string& actor) {
   if (outcome != core::WriteOutcome::kInserted) return Ok();
   RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  if (event.type == kJoinedEvent) {
+    // {"program": "id"} joins that program; no program joins every sign-up program in effect.
+    json payload = json::parse(event.payload_json, nullptr, false);
+    std::string only = payload.is_object() && payload.contains("program") && payload["program"].is_string()
+                           ? payload["program"].get<std::string>() : "";
+    for (const auto& id : programs->Ids()) {
+      const ProgramSet::Entry* entry = programs->InEffect(id, event.occurred_at);
+      if (!entry || (only.empty() ? !entry->program.sign_up : id != only)) continue;
+      RETAIN_RETURN_IF_ERROR(loyalty.LockAccount(id, event.customer, true, event.occurred_at).map([](auto&&) {}));
+    }
+  }
   for (const auto& id : programs->Ids()) {
     const ProgramSet::Entry* entry = programs->InEffect(id, event.occurred_at);
     if (!entry || entry->program.kind != ProgramKind::kPoints) continue;
@@ -418,7 +470,8 @@ Status Engine::OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::Wr
 Status Engine::Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
                      const Basket& basket, const std::string& actor) {
   const Program& p = entry.program;
-  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, true, sale.occurred_at));
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, !p.sign_up, sale.occurred_at));
+  if (!locked) return Ok();
   Account account = *locked;
   int day = DayNumber(sale.occurred_at);
   int64_t punches = basket.punches;

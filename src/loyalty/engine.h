@@ -7,6 +7,7 @@
 #ifndef RETAIN_LOYALTY_ENGINE_H_
 #define RETAIN_LOYALTY_ENGINE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +22,9 @@
 #include "loyalty/program.h"
 
 namespace retain::loyalty {
+
+// The event type that signs a customer up to a program.
+inline constexpr std::string_view kJoinedEvent = "loyalty.joined";
 
 // What a basket is worth to one program, before caps and the once-a-day rule.
 struct Basket {
@@ -80,7 +84,9 @@ class Engine {
                     core::WriteOutcome outcome, const std::string& actor);
 
   // Books the bonus a points program gives for an event of this type about a member (once per
-  // event, by its id). Events about customers who are not members yet make them members.
+  // event, by its id). Events about customers who are not members yet make them members of
+  // programs with automatic enrolment. A `loyalty.joined` event signs the customer up: to the
+  // program its payload names ({"program": "id"}), or to every sign-up program in effect.
   Status OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::WriteOutcome outcome, const std::string& actor);
 
   // Spends a member's points on a reward of the program and issues its coupon. `key` makes the
@@ -240,6 +246,25 @@ struct MonthReport {
   int64_t coupons_issued = 0;
   int64_t coupons_used = 0;
   int64_t coupons_expired = 0;   // unused when their time ran out
+  int64_t active_members = 0;    // members who earned points or punches in the month
+};
+
+// Whether members come back more than comparable non-members: customers who bought in the
+// base window, and how many bought again in the window after it, split by membership. Comparable
+// means the same purchase frequency in the base window (once, two or three times, four or more):
+// the non-members' rate is also given reweighted to the members' mix of frequencies, so a
+// program full of regulars is not credited for their being regulars.
+struct RetentionGroup {
+  int64_t customers = 0;
+  int64_t retained = 0;
+  double rate() const { return customers ? static_cast<double>(retained) / static_cast<double>(customers) : 0; }
+};
+struct MemberRetention {
+  Timestamp base_from, base_to, after_to;  // [base_from, base_to) then [base_to, after_to)
+  RetentionGroup members;
+  RetentionGroup non_members;
+  std::optional<double> non_members_matched;  // reweighted to the members' frequencies
+  std::array<RetentionGroup, 3> member_bands, non_member_bands;  // once, 2-3, 4+
 };
 
 struct ProgramReport {
@@ -248,6 +273,7 @@ struct ProgramReport {
   int64_t members = 0;
   std::optional<int64_t> liability_minor;  // outstanding points at the program's point value
   std::string currency;
+  MemberRetention retention;  // the 90 days to `to` (or now) against the 90 before
 };
 
 // Rewards issued, redeemed and expired per month of [from, to) and the points outstanding

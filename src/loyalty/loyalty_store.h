@@ -214,6 +214,20 @@ class LoyaltyStore {
 
   // The program's ledger entries and coupon events in [from, to), in quarter-hour buckets.
   virtual Result<std::vector<Bucket>> Buckets(const std::string& program, Timestamp from, Timestamp to) = 0;
+  // Members with an earning or a punch in each of the periods bounded by `bounds` (n+1 instants,
+  // ascending): n counts.
+  virtual Result<std::vector<int64_t>> ActiveMembers(const std::string& program, const std::vector<Timestamp>& bounds) = 0;
+  // Customers who bought in [start, mid), by how often (band 0: once, 1: two or three times,
+  // 2: four or more) and whether they were members of the program by `mid`, with how many of
+  // them bought again in [mid, end).
+  struct RetentionCell {
+    int band = 0;
+    bool member = false;
+    int64_t customers = 0;
+    int64_t retained = 0;
+  };
+  virtual Result<std::vector<RetentionCell>> RetentionCells(const std::string& program, Timestamp start, Timestamp mid,
+                                                            Timestamp end) = 0;
   // Points held by all members (the sum of balances) and the number of members.
   virtual Result<std::pair<int64_t, int64_t>> Outstanding(const std::string& program) = 0;
 

@@ -518,6 +518,9 @@ Result<Program> ParseProgramDocument(const json& doc) {
   }
   if (!p.name.contains("en")) p.name["en"] = p.id;
   RETAIN_ASSIGN_OR_RETURN(p.currency, r.String("currency", false));
+  RETAIN_ASSIGN_OR_RETURN(auto enrolment, r.String("enrollment", false, "automatic"));
+  if (enrolment == "sign_up") p.sign_up = true;
+  else if (enrolment != "automatic") return InvalidArgument("must be automatic or sign_up", "enrollment");
   if (!p.currency.empty()) {
     if (auto exp = CurrencyExponent(p.currency); !exp) return InvalidArgument(exp.error().message, "currency");
   }

@@ -179,6 +179,10 @@ struct Program {
   ProgramKind kind = ProgramKind::kPunchCard;
   std::map<std::string, std::string> name;  // per locale; "en" at least
   std::string currency;                     // money amounts in the document; empty = any
+  // Enrolment: automatic (every buyer is a member from their first qualifying purchase) or by
+  // signing up (a `loyalty.joined` event); purchases of customers who have not signed up earn
+  // nothing.
+  bool sign_up = false;
   Qualifier qualifying;
   PunchCardRules card;
   PointsRules points;

@@ -267,13 +267,29 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                                       {"points_expired", m.points_expired}, {"points_adjusted", m.points_adjusted},
                                       {"punches", m.punches}, {"cards_completed", m.cards_completed},
                                       {"coupons_issued", m.coupons_issued}, {"coupons_used", m.coupons_used},
-                                      {"coupons_expired", m.coupons_expired}});
+                                      {"coupons_expired", m.coupons_expired}, {"active_members", m.active_members}});
                   }
+                  const auto& rt = r->retention;
+                  auto group = [](const loyalty::RetentionGroup& g) {
+                    return json{{"customers", g.customers}, {"retained", g.retained},
+                                {"rate", g.customers ? json(g.rate()) : json()}};
+                  };
+                  json bands = json::array();
+                  const char* names[] = {"1", "2-3", "4+"};
+                  for (size_t b = 0; b < 3; ++b) {
+                    bands.push_back({{"purchases", names[b]}, {"members", group(rt.member_bands[b])},
+                                     {"non_members", group(rt.non_member_bands[b])}});
+                  }
+                  json retention = {{"base_from", FormatTimestamp(rt.base_from)}, {"base_to", FormatTimestamp(rt.base_to)},
+                                    {"after_to", FormatTimestamp(rt.after_to)}, {"members", group(rt.members)},
+                                    {"non_members", group(rt.non_members)},
+                                    {"non_members_matched_rate", rt.non_members_matched ? json(*rt.non_members_matched) : json()},
+                                    {"bands", bands}};
                   return Json(200, {{"program", id}, {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
                                     {"months", months}, {"members", r->members},
                                     {"outstanding_points", r->outstanding_points},
                                     {"liability_minor", r->liability_minor ? json(*r->liability_minor) : json()},
-                                    {"currency", r->currency}});
+                                    {"currency", r->currency}, {"retention", retention}});
                 }, std::move(reply));
               }});
 

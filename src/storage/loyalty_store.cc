@@ -424,6 +424,45 @@ class SqlLoyalty : public SqlLoyaltyStore {
     return out;
   }
 
+  Result<std::vector<int64_t>> ActiveMembers(const std::string& program, const std::vector<Timestamp>& bounds) override {
+    std::vector<int64_t> out(bounds.size() > 1 ? bounds.size() - 1 : 0, 0);
+    if (out.empty()) return out;
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    // One pass over the program's entries: each falls in the period its CASE finds.
+    std::string which = "CASE";
+    for (size_t i = 1; i < bounds.size(); ++i) which += fmt::format(" WHEN occurred_at < {} THEN {}", ToUnixSeconds(bounds[i]), i - 1);
+    which += " END";
+    using PeriodCount = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<PeriodCount>(db_,
+        fmt::format("SELECT {} AS period, COUNT(DISTINCT customer_id) FROM loyalty_ledger WHERE program_id = ?"
+                    " AND kind IN ('earn', 'punch') AND occurred_at >= ? AND occurred_at < ? GROUP BY {}", which, which),
+        [](Statement* s) { return std::make_pair(s->Int(0), s->Int(1)); }, program_id, ToUnixSeconds(bounds.front()),
+        ToUnixSeconds(bounds.back())));
+    for (const auto& [period, count] : rows) {
+      if (period >= 0 && static_cast<size_t>(period) < out.size()) out[static_cast<size_t>(period)] = count;
+    }
+    return out;
+  }
+
+  Result<std::vector<RetentionCell>> RetentionCells(const std::string& program, Timestamp start, Timestamp mid,
+                                                    Timestamp end) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_RETURN_IF_ERROR(Flush());
+    const int64_t s0 = ToUnixSeconds(start), m = ToUnixSeconds(mid), e = ToUnixSeconds(end);
+    return Rows<RetentionCell>(db_,
+        "SELECT CASE WHEN t.bought >= 4 THEN 2 WHEN t.bought >= 2 THEN 1 ELSE 0 END AS band, t.member, COUNT(*),"
+        " SUM(t.again) FROM (SELECT p.customer_id,"
+        "   SUM(CASE WHEN p.occurred_at < ? THEN 1 ELSE 0 END) AS bought,"
+        "   MAX(CASE WHEN p.occurred_at >= ? THEN 1 ELSE 0 END) AS again,"
+        "   MAX(CASE WHEN a.customer_id IS NULL THEN 0 ELSE 1 END) AS member"
+        "   FROM purchases p LEFT JOIN loyalty_accounts a ON a.customer_id = p.customer_id AND a.program_id = ?"
+        "     AND a.joined_at < ?"
+        "   WHERE p.kind = 'sale' AND p.occurred_at >= ? AND p.occurred_at < ? GROUP BY p.customer_id) t"
+        " WHERE t.bought > 0 GROUP BY 1, 2 ORDER BY 1, 2",
+        [](Statement* s) { return RetentionCell{static_cast<int>(s->Int(0)), s->Int(1) != 0, s->Int(2), s->Int(3)}; },
+        m, m, program_id, m, s0, e);
+  }
+
   Result<std::pair<int64_t, int64_t>> Outstanding(const std::string& program) override {
     RETAIN_RETURN_IF_ERROR(Flush());
     RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
