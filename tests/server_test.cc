@@ -383,6 +383,8 @@ TEST_P(ServerTest, SignInSessionsAndCsrf) {
   auto plain = anon.Request("POST", "/v1/session", json{{"username", "ana"}, {"password", "a long password"}}.dump());
   EXPECT_EQ(plain.headers["set-cookie"].find("Secure"), std::string::npos) << plain.headers["set-cookie"];
   EXPECT_NE(plain.headers["set-cookie"].find("HttpOnly; SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(Body(plain)["permissions"], json({"records:read", "records:write"}))
+      << "the app hides what the role may not do from the first screen on";
   auto proxied = anon.Request("POST", "/v1/session", json{{"username", "ana"}, {"password", "a long password"}}.dump(),
                               {{"X-Forwarded-Proto", "https"}});
   EXPECT_NE(proxied.headers["set-cookie"].find("; Secure"), std::string::npos) << proxied.headers["set-cookie"];

@@ -41,6 +41,12 @@ using Categories = std::map<std::string, std::string>;
 // than the program's earns nothing.
 Basket Evaluate(const Program& program, const core::Purchase& sale, const Categories& categories);
 
+// The extra points a promotion gives a sale (before limits and budgets): a multiplier's share of
+// what its qualifying lines earn, or a bonus's points. 0 for reward promotions and sales that do
+// not qualify. Pure.
+int64_t PromotionExtra(const Program& program, const Promotion& promotion, const core::Purchase& sale,
+                       const Categories& categories);
+
 // A reward handed out, with the coupon that carries it.
 struct Issued {
   Coupon coupon;

@@ -32,6 +32,17 @@ std::string CounterName(const Promotion& x) { return "promo:" + x.id; }
 
 }  // namespace
 
+int64_t PromotionExtra(const Program& p, const Promotion& x, const core::Purchase& sale, const Categories& categories) {
+  if (x.kind == PromotionKind::kReward) return 0;
+  // What the promotion's own qualifying lines are worth under the program's earn rules.
+  Program scoped = p;
+  scoped.qualifying = x.qualifying;
+  Basket b = Evaluate(scoped, sale, categories);
+  if (b.qualifying_minor <= 0 || b.qualifying_minor < x.qualifying.min_spend_minor) return 0;
+  if (x.kind == PromotionKind::kBonus) return x.points;
+  return static_cast<int64_t>(static_cast<Wide>(b.points) * (x.factor_percent - 100) / 100);
+}
+
 Result<int64_t> Engine::Budgeted(LoyaltyStore& loyalty, const Program& p, int64_t points, Timestamp at) {
   if (p.budget.points == 0 || points <= 0) return points;
   const std::string name = "budget:" + PeriodKey(p.budget.period, at, zone_);
@@ -83,14 +94,7 @@ Status Engine::Promote(LoyaltyStore& loyalty, core::RecordStore& records, const 
   for (const auto& x : p.promotions) {
     if (x.kind == PromotionKind::kReward) continue;  // claimed, not earned
     if (!Eligible(loyalty, records, p, x, account, sale.occurred_at)) continue;
-    // What the promotion's own qualifying lines are worth under the program's earn rules.
-    Program scoped = p;
-    scoped.qualifying = x.qualifying;
-    Basket b = Evaluate(scoped, sale, categories_);
-    if (b.qualifying_minor <= 0 || b.qualifying_minor < x.qualifying.min_spend_minor) continue;
-    int64_t extra = x.kind == PromotionKind::kBonus
-        ? x.points
-        : static_cast<int64_t>(static_cast<Wide>(b.points) * (x.factor_percent - 100) / 100);
+    int64_t extra = PromotionExtra(p, x, sale, categories_);
     if (extra <= 0) continue;
     RETAIN_ASSIGN_OR_RETURN(Counter c, loyalty.LockCounter(p.id, CounterName(x)));
     if (x.total > 0 && c.uses >= x.total) continue;

@@ -357,7 +357,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                 } else {
                   return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: a program document or id", "program"}));
                 }
-                workers->Read([inline_program, program_id, purchase = std::move(*purchase)](Stores& s) {
+                workers->Read([inline_program, program_id, zone, purchase = std::move(*purchase)](Stores& s) {
                   loyalty::Program program;
                   if (inline_program) {
                     program = *inline_program;
@@ -380,7 +380,23 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                   auto b = loyalty::Evaluate(program, purchase, categories);
                   json out = {{"program", program.id}, {"kind", loyalty::ProgramKindName(program.kind)},
                               {"qualifying_minor", b.qualifying_minor}, {"items", b.items}};
-                  if (program.kind == loyalty::ProgramKind::kPoints) out["points"] = b.points;
+                  if (program.kind == loyalty::ProgramKind::kPoints) {
+                    out["points"] = b.points;
+                    // What each tier would earn, and what promotions running then would add
+                    // (before their limits and budgets).
+                    json tiers = json::array();
+                    for (const auto& l : program.tiers.levels) {
+                      tiers.push_back({{"tier", l.id}, {"points", b.points * l.factor_percent / 100}});
+                    }
+                    out["by_tier"] = tiers;
+                    json promotions = json::array();
+                    for (const auto& x : program.promotions) {
+                      if (!x.ActiveAt(purchase.occurred_at, zone)) continue;
+                      int64_t extra = loyalty::PromotionExtra(program, x, purchase, categories);
+                      if (extra > 0) promotions.push_back({{"promotion", x.id}, {"points", extra}, {"tiers", x.tiers}});
+                    }
+                    out["promotions"] = promotions;
+                  }
                   else if (program.kind == loyalty::ProgramKind::kFrequentShopper) out["counts"] = b.punches > 0;
                   else out["punches"] = b.punches;
                   return Json(200, out);

@@ -152,7 +152,10 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx) {
                   if (!token || !csrf) return Fail(token ? csrf.error() : token.error());
                   staff::Session session{Sha256Hex(*token), (*user)->id, *csrf, Now() + kSessionLifetime};
                   if (auto ok = s.staff().CreateSession(session); !ok) return Fail(ok.error());
-                  return SessionCookie(Json(200, {{"user", UserJson(**user)}, {"csrf_token", *csrf}, {"time_zone", zone}}),
+                  std::vector<std::string> permissions;
+                  for (auto perm : staff::RolePermissions((*user)->role)) permissions.emplace_back(perm);
+                  return SessionCookie(Json(200, {{"user", UserJson(**user)}, {"csrf_token", *csrf},
+                                                  {"permissions", permissions}, {"time_zone", zone}}),
                                        *token, kSessionLifetime, secure);
                 }, std::move(reply));
               }});

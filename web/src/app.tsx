@@ -44,7 +44,7 @@ export function App() {
     <Frame locale={locale} session={session} onLocale={changeLocale}
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
       {customerId ? <CustomerPage locale={locale} id={customerId} />
-        : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} /> : <Customers locale={locale} />}
+        : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} /> : <Customers locale={locale} />}
     </Frame>
   );
 }

@@ -2,7 +2,7 @@
 // pending and about to expire, the rewards within reach, and every coupon with its state.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type BarSeries, MonthBars } from './chart';
-import { api, type Coupon, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
+import { api, ApiError, type Coupon, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
 import { fill, formatDate, formatMoney, intlLocale, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
@@ -151,8 +151,13 @@ interface ProgramSummary { id: string; kind: string; name: Record<string, string
 interface ReportMonth {
   month: string; points_earned: number; points_spent: number; points_expired: number; points_reversed: number;
   punches: number; cards_completed: number; coupons_issued: number; coupons_used: number; coupons_expired: number;
+  active_members: number;
 }
-interface Report { months: ReportMonth[]; members: number; outstanding_points: number; liability_minor: number | null; currency: string; }
+interface RetentionGroup { customers: number; retained: number; rate: number | null; }
+interface Report {
+  months: ReportMonth[]; members: number; outstanding_points: number; liability_minor: number | null; currency: string;
+  retention: { after_to: string; members: RetentionGroup; non_members: RetentionGroup; non_members_matched_rate: number | null };
+}
 
 function ReportChart({ locale, report, kind }: { locale: Locale; report: Report; kind: string }) {
   const months = report.months;
@@ -168,16 +173,116 @@ function ReportChart({ locale, report, kind }: { locale: Locale; report: Report;
 
 // The loyalty module's screen: every program, and for the chosen one what the last twelve
 // months earned, spent and expired, with the points members hold now.
-export function LoyaltyPrograms({ locale }: { locale: Locale }) {
+interface PreviewResult {
+  program: string; kind: string; qualifying_minor: number; items: number; points?: number; punches?: number; counts?: boolean;
+  by_tier?: { tier: string; points: number }[]; promotions?: { promotion: string; points: number; tiers: string[] }[];
+}
+interface BasketLine { product: string; quantity: string; unit_price: string; }
+
+const kNewProgram = {
+  id: 'new-card', kind: 'punch_card', name: { en: 'New card' }, punches: 9,
+  reward: { kind: 'free_item', product: 'SUB', valid_days: 90 },
+};
+
+function describeError(e: unknown): string {
+  if (e instanceof ApiError) return e.field ? `${e.field}: ${e.message}` : e.message;
+  return (e as Error).message;
+}
+
+// The program designer: the document as text, a basket to try it on ("what would this basket
+// earn?", under every tier and with the promotions running), and saving it as the next version
+// from a chosen day. Saving needs loyalty:manage.
+function ProgramDesigner({ locale, programId, canManage, onSaved }:
+    { locale: Locale; programId: string | null; canManage: boolean; onSaved: (id: string) => void }) {
+  const [text, setText] = useState('');
+  const [lines, setLines] = useState<BasketLine[]>([{ product: 'SUB', quantity: '2', unit_price: '6.50' }]);
+  const [preview, setPreview] = useState<PreviewResult | null>(null);
+  const [message, setMessage] = useState('');
+  const [effective, setEffective] = useState('');
+  useEffect(() => {
+    setPreview(null);
+    setMessage('');
+    if (!programId) { setText(JSON.stringify(kNewProgram, null, 2)); return; }
+    api<{ document: unknown }>('GET', `/v1/loyalty/programs/${encodeURIComponent(programId)}`)
+      .then((p) => setText(JSON.stringify(p.document, null, 2))).catch((e) => setMessage(describeError(e)));
+  }, [programId]);
+  const parsed = (): Record<string, unknown> | null => {
+    try { return JSON.parse(text); } catch (e) { setMessage(`${t(locale, 'notJson')}: ${(e as Error).message}`); return null; }
+  };
+  const tryBasket = async () => {
+    const doc = parsed();
+    if (!doc) return;
+    setMessage('');
+    try {
+      const purchase = { currency: (doc.currency as string) || 'EUR',
+        lines: lines.filter((l) => l.product).map((l) => ({ product: l.product, quantity: Number(l.quantity), unit_price: l.unit_price })) };
+      setPreview(await api<PreviewResult>('POST', '/v1/loyalty/preview', { program: doc, purchase }));
+    } catch (e) { setPreview(null); setMessage(describeError(e)); }
+  };
+  const save = async () => {
+    const doc = parsed();
+    if (!doc) return;
+    try {
+      const at = effective ? `?effective_at=${encodeURIComponent(effective)}` : '';
+      const r = await api<{ id: string; version: number }>('POST', `/v1/loyalty/programs${at}`, doc);
+      setMessage(fill(t(locale, 'savedVersion'), { version: String(r.version) }));
+      onSaved(r.id);
+    } catch (e) { setMessage(describeError(e)); }
+  };
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
+  const setLine = (i: number, field: keyof BasketLine, value: string) =>
+    setLines(lines.map((l, j) => (j === i ? { ...l, [field]: value } : l)));
+  return (
+    <section class="designer" data-testid="designer">
+      <h2>{t(locale, 'designer')}</h2>
+      <label>{t(locale, 'document')}
+        <textarea data-testid="designer-document" rows={14} spellcheck={false} value={text}
+                  onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} /></label>
+      <table class="basket">
+        <caption>{t(locale, 'tryBasket')}</caption>
+        <thead><tr><th>{t(locale, 'product')}</th><th>{t(locale, 'quantity')}</th><th>{t(locale, 'unitPrice')}</th></tr></thead>
+        <tbody>{lines.map((l, i) => (
+          <tr><td><input value={l.product} aria-label={t(locale, 'product')} onInput={(e) => setLine(i, 'product', (e.target as HTMLInputElement).value)} /></td>
+            <td><input value={l.quantity} inputMode="numeric" aria-label={t(locale, 'quantity')} onInput={(e) => setLine(i, 'quantity', (e.target as HTMLInputElement).value)} /></td>
+            <td><input value={l.unit_price} inputMode="decimal" aria-label={t(locale, 'unitPrice')} onInput={(e) => setLine(i, 'unit_price', (e.target as HTMLInputElement).value)} /></td></tr>))}
+        </tbody>
+      </table>
+      <p>
+        <button type="button" onClick={() => setLines([...lines, { product: '', quantity: '1', unit_price: '' }])}>{t(locale, 'addLine')}</button>{' '}
+        <button type="button" data-testid="designer-preview" onClick={tryBasket}>{t(locale, 'preview')}</button>
+      </p>
+      {preview && (
+        <div data-testid="designer-result" class="preview">
+          <p><strong>{preview.points !== undefined ? fill(t(locale, 'earnsPoints'), { points: n(preview.points) })
+            : preview.punches !== undefined ? fill(t(locale, 'earnsPunches'), { punches: n(preview.punches) })
+            : preview.counts ? t(locale, 'countsAsVisit') : t(locale, 'earnsNothing')}</strong></p>
+          {preview.by_tier && preview.by_tier.length > 0 && (
+            <ul>{preview.by_tier.map((x) => <li>{fill(t(locale, 'atTier'), { tier: x.tier, points: n(x.points) })}</li>)}</ul>)}
+          {preview.promotions && preview.promotions.length > 0 && (
+            <ul>{preview.promotions.map((x) => <li>{fill(t(locale, 'withPromotion'), { promotion: x.promotion, points: n(x.points) })}</li>)}</ul>)}
+        </div>)}
+      {canManage && (
+        <p>
+          <label>{t(locale, 'effectiveFrom')} <input type="date" value={effective} onInput={(e) => setEffective((e.target as HTMLInputElement).value)} /></label>{' '}
+          <button type="button" data-testid="designer-save" onClick={save}>{t(locale, 'saveVersion')}</button>
+        </p>)}
+      {message && <p role="status" data-testid="designer-message">{message}</p>}
+    </section>
+  );
+}
+
+export function LoyaltyPrograms({ locale, canManage }: { locale: Locale; canManage: boolean }) {
   const [programs, setPrograms] = useState<ProgramSummary[] | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState('');
+  const [designing, setDesigning] = useState<string | null | undefined>(undefined);  // undefined: closed; null: a new program
+  const [reload, setReload] = useState(0);
   useEffect(() => {
     api<{ data: ProgramSummary[] }>('GET', '/v1/loyalty/programs')
-      .then((r) => { setPrograms(r.data); if (r.data.length) setChosen(r.data[0].id); })
+      .then((r) => { setPrograms(r.data); if (r.data.length && !chosen) setChosen(r.data[0].id); })
       .catch((e) => setError((e as Error).message));
-  }, []);
+  }, [reload]);
   useEffect(() => {
     if (!chosen) return;
     setReport(null);
@@ -186,9 +291,16 @@ export function LoyaltyPrograms({ locale }: { locale: Locale }) {
   }, [chosen]);
   if (error) return <p class="error">{t(locale, 'error')}: {error}</p>;
   if (!programs) return <p>{t(locale, 'loading')}</p>;
-  if (programs.length === 0) return <p>{t(locale, 'noPrograms')}</p>;
+  const designer = designing !== undefined && (
+    <ProgramDesigner locale={locale} programId={designing} canManage={canManage}
+                     onSaved={(id) => { setChosen(id); setReload(reload + 1); }} />);
+  if (programs.length === 0) {
+    return (<section data-testid="programs"><p>{t(locale, 'noPrograms')}</p>
+      <button type="button" onClick={() => setDesigning(null)}>{t(locale, 'newProgram')}</button>{designer}</section>);
+  }
   const program = programs.find((p) => p.id === chosen);
   const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
+  const pct = (v: number | null) => (v == null ? '–' : new Intl.NumberFormat(intlLocale[locale], { style: 'percent', maximumFractionDigits: 1 }).format(v));
   return (
     <section data-testid="programs">
       <h1>{t(locale, 'loyalty')}</h1>
@@ -201,6 +313,11 @@ export function LoyaltyPrograms({ locale }: { locale: Locale }) {
             <td>{formatDate(locale, p.effective_at)}</td></tr>))}
         </tbody>
       </table>
+      <p>
+        <button type="button" data-testid="design" onClick={() => setDesigning(chosen)}>{t(locale, 'openDesigner')}</button>{' '}
+        <button type="button" onClick={() => setDesigning(null)}>{t(locale, 'newProgram')}</button>
+      </p>
+      {designer}
       {program && report && (
         <div data-testid="program-report">
           <h2>{programName(locale, { name: program.name, program: program.id })}</h2>
@@ -208,13 +325,17 @@ export function LoyaltyPrograms({ locale }: { locale: Locale }) {
             {program.kind === 'points' ? ` · ${n(report.outstanding_points)} ${t(locale, 'pointsOutstanding')}` : ''}
             {report.liability_minor != null && report.currency ? ` (${formatMoney(locale, report.liability_minor, report.currency)})` : ''}</p>
           <ReportChart locale={locale} report={report} kind={program.kind} />
+          {report.retention.members.customers > 0 && (
+            <p data-testid="report-retention">{fill(t(locale, 'retentionLine'), {
+              members: pct(report.retention.members.rate), nonMembers: pct(report.retention.non_members.rate),
+              matched: pct(report.retention.non_members_matched_rate), date: formatDate(locale, report.retention.after_to) })}</p>)}
           <details>
             <summary>{t(locale, 'figures')}</summary>
             <table data-testid="report-table">
-              <thead><tr><th>{t(locale, 'month')}</th><th>{t(locale, 'earnedPoints')}</th><th>{t(locale, 'spentPoints')}</th>
+              <thead><tr><th>{t(locale, 'month')}</th><th>{t(locale, 'activeMembers')}</th><th>{t(locale, 'earnedPoints')}</th><th>{t(locale, 'spentPoints')}</th>
                 <th>{t(locale, 'expiredPoints')}</th><th>{t(locale, 'couponsIssued')}</th><th>{t(locale, 'couponsUsed')}</th></tr></thead>
               <tbody>{report.months.map((m) => (
-                <tr><td>{m.month}</td><td class="num">{n(m.points_earned)}</td><td class="num">{n(m.points_spent)}</td>
+                <tr><td>{m.month}</td><td class="num">{n(m.active_members)}</td><td class="num">{n(m.points_earned)}</td><td class="num">{n(m.points_spent)}</td>
                   <td class="num">{n(m.points_expired)}</td><td class="num">{n(m.coupons_issued)}</td><td class="num">{n(m.coupons_used)}</td></tr>))}
               </tbody>
             </table>

@@ -126,11 +126,46 @@ test('the loyalty screen lists the programs and charts a year of one, with the A
   const summary = await page.locator('[data-testid=report-summary]').textContent();
   assert.ok(summary.startsWith(`${new Intl.NumberFormat('en-GB').format(report.members)} members`), summary);
   assert.equal(await page.locator('[data-testid=report-table] tbody tr').count(), report.months.length);
-  const cells = await page.locator('[data-testid=report-table] tbody tr td:nth-child(5)').allTextContents();
+  const cells = await page.locator('[data-testid=report-table] tbody tr td:nth-child(6)').allTextContents();
   const issued = cells.reduce((sum, c) => sum + Number(c.replace(/[^0-9]/g, '')), 0);
   assert.equal(issued, report.months.reduce((sum, m) => sum + m.coupons_issued, 0));
   assert.ok(issued > 0, 'the demo programs issued coupons this year');
+  const active = await page.locator('[data-testid=report-table] tbody tr td:nth-child(2)').allTextContents();
+  assert.deepEqual(active.map((c) => Number(c.replace(/[^0-9]/g, ''))), report.months.map((m) => m.active_members));
   if (shots) await page.screenshot({ path: `${shots}/loyalty.png`, fullPage: true });
+});
+
+test('the designer previews what a basket earns as the API does, and names the field of a mistake', async () => {
+  const api = await (await page.request.get(`${url}/v1/loyalty/programs`)).json();
+  const points = api.data.find((p) => p.kind === 'points');
+  assert.ok(points, 'the demo has a points program');
+  await page.locator('[data-testid=programs] > table a', { hasText: points.name.en }).click();
+  await page.click('[data-testid=design]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=designer-document]')?.value.includes('"kind"'));
+  const doc = JSON.parse(await page.locator('[data-testid=designer-document]').inputValue());
+  assert.equal(doc.id, points.id);
+  await page.click('[data-testid=designer-preview]');
+  await page.locator('[data-testid=designer-result]').waitFor();
+  const session = await (await page.request.get(`${url}/v1/session`)).json();
+  const res = await page.request.post(`${url}/v1/loyalty/preview`, {
+    data: { program: doc, purchase: { currency: 'EUR', lines: [{ product: 'SUB', quantity: 2, unit_price: '6.50' }] } },
+    headers: { 'X-CSRF-Token': session.csrf_token },
+  });
+  assert.equal(res.status(), 200);
+  const expected = await res.json();
+  assert.ok(expected.points > 0, JSON.stringify(expected));
+  const shown = await page.locator('[data-testid=designer-result]').textContent();
+  assert.ok(shown.includes(`earns ${expected.points} points`), `${shown} vs ${JSON.stringify(expected)}`);
+  assert.ok(expected.by_tier.length > 0, 'the demo program has tiers');
+  for (const tier of expected.by_tier) assert.ok(shown.includes(`at ${tier.tier}: ${tier.points} points`), shown);
+  // A mistake in the document is answered with the field at fault; an agent cannot save.
+  doc.earn.per_unit = -1;
+  await page.fill('[data-testid=designer-document]', JSON.stringify(doc, null, 2));
+  await page.click('[data-testid=designer-preview]');
+  await page.locator('[data-testid=designer-message]').waitFor();
+  assert.match(await page.locator('[data-testid=designer-message]').textContent(), /program\.earn\.per_unit/);
+  assert.equal(await page.locator('[data-testid=designer-save]').count(), 0);
+  if (shots) await page.screenshot({ path: `${shots}/designer.png`, fullPage: true });
   await page.goto(`${url}/#/customers/C0000002`);
   await page.locator('[data-testid=customer] h1').waitFor();
 });
