@@ -55,13 +55,17 @@ class SqlRecordStore : public SqlStore {
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
 
+  // Loyalty learns of a transaction once it has begun (on SQLite, once the write lock is held),
+  // so what it checks then no other writer can change.
   Status Begin() override {
+    RETAIN_RETURN_IF_ERROR(db_->Begin());
     loyalty_->TransactionBegan();
-    return db_->Begin();
+    return Ok();
   }
   Status BeginRead() override {
+    RETAIN_RETURN_IF_ERROR(db_->BeginRead());
     loyalty_->TransactionBegan();
-    return db_->BeginRead();
+    return Ok();
   }
   bool CheapReadSnapshots() const override { return db_->dialect() == Dialect::kSqlite; }
   Status Commit() override {
@@ -69,8 +73,12 @@ class SqlRecordStore : public SqlStore {
       Rollback();
       return flushed;
     }
+    if (auto committed = db_->Commit(); !committed) {
+      Rollback();
+      return committed;
+    }
     loyalty_->TransactionEnded();
-    return db_->Commit();
+    return Ok();
   }
   void Rollback() override {
     (void)db_->Rollback();
