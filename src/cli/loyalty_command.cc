@@ -34,7 +34,7 @@ Result<json> ReadDocument(const std::string& path) {
 }
 
 void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& programs, const std::string& customer,
-                 Timestamp now) {
+                 Timestamp now, const BusinessZone& zone) {
   auto accounts = store.AccountsOf(customer);
   if (!accounts || accounts->empty()) {
     std::cout << fmt::format("{} is not a member of any program yet\n", customer);
@@ -77,7 +77,33 @@ void PrintMember(loyalty::LoyaltyStore& store, const loyalty::ProgramSet& progra
                                                 : "");
       }
       if (more) std::cout << fmt::format("  ... and {} later lots\n", more);
+      if (!p.tiers.levels.empty()) {
+        auto tier = loyalty::Engine(zone).Tier(store, p, a, now);
+        if (tier) {
+          bool spend = tier->measure == "spend";
+          auto amount = [&](int64_t v) {
+            if (!spend) return fmt::format("{} points", v);
+            auto exponent = CurrencyExponent(p.currency);
+            return fmt::format("{} {}", FormatAmount(v, exponent ? *exponent : 2), p.currency);
+          };
+          std::cout << fmt::format("  tier {}{}; {} in the last {} days{}\n", tier->tier.empty() ? "none" : tier->tier,
+                                   tier->manual.empty() ? "" : " (set by hand)", amount(tier->value), tier->window_days,
+                                   tier->next.empty() ? ""
+                                                      : fmt::format("; {} more to reach {}", amount(tier->to_next), tier->next));
+          if (tier->downgrade_at) {
+            std::cout << fmt::format("  drops to {} on {} unless that recovers\n",
+                                     tier->downgrade_to.empty() ? "no tier" : tier->downgrade_to,
+                                     FormatTimestamp(*tier->downgrade_at));
+          }
+        }
+      }
     }
+  }
+  if (auto code = store.ReferralCode(customer, false); code && *code) {
+    auto made = store.ReferralsBy(customer);
+    int qualified = 0;
+    for (const auto& r : made ? *made : std::vector<loyalty::Referral>{}) qualified += r.status == loyalty::ReferralStatus::kQualified;
+    std::cout << fmt::format("referral code {}: {} referral(s), {} qualified\n", **code, made ? made->size() : 0, qualified);
   }
   auto coupons = store.CouponsOf(customer);
   size_t listed = 0;
@@ -154,7 +180,7 @@ Result<int> RunLoyalty(Context& ctx) {
   if (show->parsed()) {
     RETAIN_ASSIGN_OR_RETURN(auto c, session->records().GetCustomer(customer));
     if (!c) return NotFound(fmt::format("no customer '{}'", customer), "customer");
-    PrintMember(session->loyalty(), *programs, customer, now);
+    PrintMember(session->loyalty(), *programs, customer, now, zone);
     return 0;
   }
   if (report->parsed()) {
