@@ -420,6 +420,42 @@ TEST_P(LoyaltyMembersTest, TheReportComparesMembersWithNonMembersOfTheSameFreque
   EXPECT_EQ(r->members, 20);
 }
 
+TEST_P(LoyaltyMembersTest, RetainRaisesBirthdaysAndAnniversariesOnceAYear) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1},
+             "bonuses": {"birthday": 100, "anniversary": 50}})");
+  SetCustomer("C1", "", "", R"({"birthday": "1990-03-15"})");
+  SetCustomer("C2", "", "", R"({"birthday": "02-29"})");
+  SetCustomer("C3", "", "", R"({"birthday": "sometime"})");
+  Record(Sale("J1", "C1", "2025-03-10T12:00:00Z", 2));  // joins on 10 March 2025
+  Record(Sale("J2", "C2", "2025-06-01T12:00:00Z", 2));
+  Record(Sale("J3", "C3", "2025-06-01T12:00:00Z", 2));
+  auto celebrate = [&](const std::string& at) {
+    EXPECT_TRUE(store_->Begin());
+    auto n = engine_.Celebrate(loyalty(), At(at));
+    EXPECT_TRUE(n) << n.error().ToString();
+    EXPECT_TRUE(store_->Commit());
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(celebrate("2025-03-15T10:00:00Z"), 1) << "a birthday in the first year";
+  EXPECT_EQ(celebrate("2025-03-15T11:00:00Z"), 0) << "once";
+  EXPECT_EQ(celebrate("2026-02-28T10:00:00Z"), 1) << "29 February falls on the 28th in 2026";
+  EXPECT_EQ(celebrate("2026-03-10T10:00:00Z"), 1) << "a year a member";
+  EXPECT_EQ(celebrate("2026-03-15T10:00:00Z"), 1) << "the next birthday";
+  EXPECT_EQ(Account("points", "C1").balance, 13 + 100 + 50 + 100);
+  EXPECT_EQ(Account("points", "C2").balance, 13 + 100);
+  EXPECT_EQ(Account("points", "C3").balance, 13) << "a birthday that is not a date is not guessed";
+  ExpectConsistent("points", "C1");
+  auto events = store_->OutboxAfter(0, 1000);
+  ASSERT_TRUE(events);
+  int birthdays = 0, anniversaries = 0;
+  for (const auto& e : *events) {
+    birthdays += e.type == "member.birthday";
+    anniversaries += e.type == "member.anniversary";
+  }
+  EXPECT_EQ(birthdays, 3);
+  EXPECT_EQ(anniversaries, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, LoyaltyMembersTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& param_info) { return BackendName(param_info.param); });
 

@@ -234,7 +234,9 @@ Result<int> RunLoyalty(Context& ctx) {
     engine.set_outbox(&session->outbox());
     RETAIN_ASSIGN_OR_RETURN(int64_t moved, InTransaction(session->records(), [&] { return engine.ReviewTiers(session->loyalty(), now); }));
     RETAIN_ASSIGN_OR_RETURN(int64_t warned, InTransaction(session->records(), [&] { return engine.WarnExpiring(session->loyalty(), now); }));
-    std::cout << fmt::format("expired {} points; {} members changed tier; {} warned of points expiring\n", total, moved, warned);
+    RETAIN_ASSIGN_OR_RETURN(int64_t celebrated, InTransaction(session->records(), [&] { return engine.Celebrate(session->loyalty(), now); }));
+    std::cout << fmt::format("expired {} points; {} members changed tier; {} warned of points expiring; {} birthday and "
+                             "anniversary bonuses\n", total, moved, warned, celebrated);
     return 0;
   }
   return 0;

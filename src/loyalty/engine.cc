@@ -1,6 +1,7 @@
 #include "loyalty/engine.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -680,6 +681,84 @@ Result<int64_t> Engine::ExpireAccount(LoyaltyStore& loyalty, Account& account, T
   }
   if (expired) RETAIN_RETURN_IF_ERROR(loyalty.SaveAccount(account));
   return expired;
+}
+
+namespace {
+
+// Month and day of a birthday attribute, or nullopt.
+std::optional<date::month_day> BirthdayOf(const std::string& attributes_json) {
+  json attributes = json::parse(attributes_json, nullptr, false);
+  if (!attributes.is_object() || !attributes.contains("birthday") || !attributes["birthday"].is_string()) return std::nullopt;
+  std::string text = attributes["birthday"].get<std::string>();
+  if (text.size() == 10) text = text.substr(5);  // YYYY-MM-DD -> MM-DD
+  unsigned m = 0, d = 0;
+  if (text.size() != 5 || text[2] != '-' || std::sscanf(text.c_str(), "%2u-%2u", &m, &d) != 2) return std::nullopt;
+  date::month_day md{date::month(m), date::day(d)};
+  if (!md.ok()) return std::nullopt;
+  return md;
+}
+
+// Whether `md` falls on `today`: 29 February counts on the 28th in years without it.
+bool Falls(date::month_day md, date::year_month_day today) {
+  if (md.month() == today.month() && md.day() == today.day()) return true;
+  return md == date::February / 29 && !today.year().is_leap() && today.month() == date::February &&
+         today.day() == date::day(28);
+}
+
+}  // namespace
+
+Result<int64_t> Engine::Celebrate(LoyaltyStore& loyalty, Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
+  const date::year_month_day today = zone_.LocalDate(now);
+  const int year = static_cast<int>(today.year());
+  int64_t booked = 0;
+  for (const auto& id : programs->Ids()) {
+    const ProgramSet::Entry* entry = programs->InEffect(id, now);
+    if (!entry || entry->program.kind != ProgramKind::kPoints) continue;
+    const auto& bonuses = entry->program.points.bonuses;
+    auto birthday = bonuses.find("birthday");
+    auto anniversary = bonuses.find("anniversary");
+    if (birthday == bonuses.end() && anniversary == bonuses.end()) continue;
+    RETAIN_ASSIGN_OR_RETURN(auto members, loyalty.MembersWithDates(id));
+    for (const auto& m : members) {
+      struct Day {
+        const char* what;
+        int64_t points;
+        int years;
+      };
+      std::vector<Day> days;
+      if (birthday != bonuses.end()) {
+        if (auto md = BirthdayOf(m.attributes_json); md && Falls(*md, today)) days.push_back({"birthday", birthday->second, 0});
+      }
+      if (anniversary != bonuses.end()) {
+        date::year_month_day joined = zone_.LocalDate(m.joined_at);
+        int years = year - static_cast<int>(joined.year());
+        if (years >= 1 && Falls(joined.month() / joined.day(), today)) days.push_back({"anniversary", anniversary->second, years});
+      }
+      for (const auto& day : days) {
+        std::string source = fmt::format("{}:{}", day.what, year);
+        // Booked once a year: the source names the year.
+        RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(id, m.customer, false, now));
+        if (!locked) continue;
+        RETAIN_ASSIGN_OR_RETURN(int64_t before, loyalty.SumBySourcePrefix(id, m.customer, source));
+        if (before != 0) continue;
+        RETAIN_RETURN_IF_ERROR(Bonus(loyalty, *entry, m.customer, day.points, source,
+                                     day.years ? fmt::format("{} years a member", day.years) : "happy birthday", now,
+                                     "retain"));
+        RETAIN_ASSIGN_OR_RETURN(int64_t after, loyalty.SumBySourcePrefix(id, m.customer, source));
+        if (after == 0) continue;  // the program's budget is spent
+        ++booked;
+        if (!outbox_) continue;
+        json data = {{"program", id}, {"customer", m.customer}, {"points", day.points},
+                     {"date", FormatDate(today)}};
+        if (day.years) data["years"] = day.years;
+        std::string type = std::string("member.") + day.what;
+        json event = {{"type", type}, {"created_at", FormatTimestamp(now)}, {"data", data}};
+        RETAIN_RETURN_IF_ERROR(outbox_->AppendOutbox({0, type, m.customer, event.dump(), now}));
+      }
+    }
+  }
+  return booked;
 }
 
 Result<int64_t> Engine::WarnExpiring(LoyaltyStore& loyalty, Timestamp now) {

@@ -122,6 +122,13 @@ class Engine {
   // expire, `expiry_warning_days` before the first of them does. Returns the warnings made.
   Result<int64_t> WarnExpiring(LoyaltyStore& loyalty, Timestamp now);
 
+  // The days Retain raises itself: a member's birthday (the customer attribute "birthday",
+  // "1990-05-17" or "05-17"; 29 February is kept on the 28th in other years) and the anniversary
+  // of joining, each in the business's time zone. A points program with a "birthday" or
+  // "anniversary" bonus books it once a year, and a `member.birthday` / `member.anniversary`
+  // event goes to the outbox for outreach's "magic moments". Returns the bonuses booked.
+  Result<int64_t> Celebrate(LoyaltyStore& loyalty, Timestamp now);
+
   // --- Tiers (tiers.cc) ---
   // Looks at every member holding a tier in a program with tiers and applies the downgrade
   // policy as of `now` (a member whose window emptied drops without buying anything). Returns

@@ -283,6 +283,15 @@ class LoyaltyStore {
                                         const std::string& month, int64_t points, Timestamp first_expiry,
                                         Timestamp at) = 0;
 
+  // Every member of the program with when they joined and their free attributes (a birthday),
+  // for the days Retain celebrates.
+  struct MemberDates {
+    std::string customer;
+    Timestamp joined_at;
+    std::string attributes_json;
+  };
+  virtual Result<std::vector<MemberDates>> MembersWithDates(const std::string& program) = 0;
+
   // The customer's referral code; made (and stored) first when `create`.
   virtual Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) = 0;
   virtual Result<std::optional<std::string>> CustomerByReferralCode(const std::string& code) = 0;

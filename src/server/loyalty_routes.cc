@@ -679,7 +679,10 @@ WriteJob LoyaltyUpkeep(BusinessZone zone) {
     if (!tiers) return RowError(tiers.error());
     auto warned = engine.WarnExpiring(s.loyalty(), now);
     if (!warned) return RowError(warned.error());
-    return Json(200, {{"expired_points", *expired}, {"tier_changes", *tiers}, {"expiry_warnings", *warned}});
+    auto celebrated = engine.Celebrate(s.loyalty(), now);
+    if (!celebrated) return RowError(celebrated.error());
+    return Json(200, {{"expired_points", *expired}, {"tier_changes", *tiers}, {"expiry_warnings", *warned},
+                      {"celebrations", *celebrated}});
   };
 }
 

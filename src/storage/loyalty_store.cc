@@ -661,6 +661,18 @@ class SqlLoyalty : public SqlLoyaltyStore {
     return inserted.has_value();
   }
 
+  Result<std::vector<MemberDates>> MembersWithDates(const std::string& program) override {
+    RETAIN_RETURN_IF_ERROR(Flush());
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    return Rows<MemberDates>(db_,
+        "SELECT c.external_id, a.joined_at, c.attributes FROM loyalty_accounts a"
+        " JOIN customers c ON c.id = a.customer_id WHERE a.program_id = ? ORDER BY a.customer_id",
+        [](Statement* s) {
+          return MemberDates{std::string(s->Text(0)), FromUnixSeconds(s->Int(1)), std::string(s->Text(2))};
+        },
+        program_id);
+  }
+
   Result<std::optional<std::string>> ReferralCode(const std::string& customer, bool create) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
     auto get = [&]() {
