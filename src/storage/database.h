@@ -18,6 +18,13 @@ enum class Dialect { kSqlite, kPostgres };
 
 // A prepared statement. Owned by its Connection; valid while the connection lives. Not
 // thread-safe. Use: Bind...(1..n), Step() until it returns false, Reset() before the next use.
+// Hashes std::string and std::string_view alike, so a statement cache keyed by SQL text is
+// searched with the caller's string_view without building a std::string per look-up.
+struct SqlTextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+};
+
 class Statement {
  public:
   virtual ~Statement() = default;

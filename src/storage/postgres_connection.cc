@@ -148,7 +148,7 @@ class PgConnection : public Connection {
   }
 
   Result<Statement*> Prepare(std::string_view sql) override {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) {
       it->second->Reset();
       return it->second.get();
@@ -196,7 +196,7 @@ class PgConnection : public Connection {
  private:
   PGconn* conn_;
   std::string description_;
-  std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<PgStatement>, SqlTextHash, std::equal_to<>> cache_;
 };
 
 // Hides the password of a postgresql:// URL.

@@ -88,7 +88,7 @@ class SqliteConnection : public Connection {
   }
 
   Result<Statement*> Prepare(std::string_view sql) override {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) {
       it->second->Reset();
       return it->second.get();
@@ -134,7 +134,7 @@ class SqliteConnection : public Connection {
 
   sqlite3* db_;
   std::string description_;
-  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, SqlTextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace
