@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "core/importer.h"
 #include "loyalty/engine.h"
@@ -130,6 +134,42 @@ class LoyaltyTest : public ::testing::TestWithParam<Backend> {
       EXPECT_EQ(a.balance, remaining - a.debt) << customer;
     }
     EXPECT_GE(a.debt, 0);
+  }
+
+  // What a race of bookings came to: committed, refused by a rule (FailedPrecondition), or failed
+  // otherwise (which a correct store never does).
+  struct RaceCounts {
+    int granted = 0, refused = 0, failed = 0;
+  };
+  // Runs `attempt(store, thread, i)` for i = 0..attempts-1 in each of `threads` threads, each on
+  // its own connection and each attempt in its own transaction.
+  RaceCounts Race(int threads, int attempts, const std::function<Status(storage::SqlStore&, int, int)>& attempt) {
+    std::atomic<int> granted{0}, refused{0}, failed{0};
+    auto worker = [&](int who) {
+      auto store = storage::OpenSqlStore(db_->url());
+      if (!store) {
+        failed += attempts;
+        return;
+      }
+      for (int i = 0; i < attempts; ++i) {
+        if (!(*store)->Begin()) {
+          ++failed;
+          continue;
+        }
+        auto r = attempt(**store, who, i);
+        if (r && (*store)->Commit()) {
+          ++granted;
+        } else {
+          (*store)->Rollback();
+          if (!r && r.error().code == ErrorCode::kFailedPrecondition) ++refused;
+          else ++failed;
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 0; w < threads; ++w) pool.emplace_back(worker, w);
+    for (auto& t : pool) t.join();
+    return {granted.load(), refused.load(), failed.load()};
   }
 
   std::unique_ptr<TestDatabase> db_;

@@ -148,33 +148,14 @@ TEST_P(LoyaltyTest, ACorrectedSaleEarnsTheDifference) {
 TEST_P(LoyaltyTest, RacingRedemptionsNeverOverspend) {
   Define(kPoints);
   Record(Sale("BIG", "C1", "2026-01-01T12:00:00Z", 100, 1000));  // 1000.00 EUR: 1000 points
-  std::atomic<int> granted{0}, refused{0}, failed{0};
-  auto worker = [&](int who) {
-    auto store = storage::OpenSqlStore(db_->url());
-    ASSERT_TRUE(store);
-    loyalty::Engine engine{BusinessZone()};
-    for (int i = 0; i < 8; ++i) {
-      if (!(*store)->Begin()) {
-        ++failed;
-        continue;
-      }
-      auto r = engine.Redeem((*store)->loyalty(), "points", "C1", "coffee", fmt::format("w{}-{}", who, i), "test",
-                             At("2026-02-01T12:00:00Z"));
-      if (r && (*store)->Commit()) {
-        ++granted;
-      } else {
-        (*store)->Rollback();
-        if (!r && r.error().code == ErrorCode::kFailedPrecondition) ++refused;
-        else ++failed;
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 0; w < 3; ++w) threads.emplace_back(worker, w);
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(granted.load(), 10) << "1000 points buy ten 100-point rewards, no more";
-  EXPECT_EQ(refused.load(), 14);
-  EXPECT_EQ(failed.load(), 0);
+  loyalty::Engine engine{BusinessZone()};
+  auto race = Race(3, 8, [&](storage::SqlStore& store, int who, int i) -> Status {
+    return engine.Redeem(store.loyalty(), "points", "C1", "coffee", fmt::format("w{}-{}", who, i), "test",
+                         At("2026-02-01T12:00:00Z")).map([](auto&&) {});
+  });
+  EXPECT_EQ(race.granted, 10) << "1000 points buy ten 100-point rewards, no more";
+  EXPECT_EQ(race.refused, 14);
+  EXPECT_EQ(race.failed, 0);
   auto a = Account("points", "C1");
   EXPECT_EQ(a.balance, 0);
   EXPECT_EQ(loyalty().CouponsOf("C1")->size(), 10u);

@@ -707,6 +707,12 @@ bool Falls(date::month_day md, date::year_month_day today) {
 
 }  // namespace
 
+Status Engine::Emit(const std::string& type, const std::string& record, json data, Timestamp at) {
+  if (!outbox_) return Ok();
+  json event = {{"type", type}, {"created_at", FormatTimestamp(at)}, {"data", std::move(data)}};
+  return outbox_->AppendOutbox({0, type, record, event.dump(), at});
+}
+
 Result<int64_t> Engine::Celebrate(LoyaltyStore& loyalty, Timestamp now) {
   RETAIN_ASSIGN_OR_RETURN(auto programs, loyalty.Programs());
   const date::year_month_day today = zone_.LocalDate(now);
@@ -748,13 +754,10 @@ Result<int64_t> Engine::Celebrate(LoyaltyStore& loyalty, Timestamp now) {
         RETAIN_ASSIGN_OR_RETURN(int64_t after, loyalty.SumBySourcePrefix(id, m.customer, source));
         if (after == 0) continue;  // the program's budget is spent
         ++booked;
-        if (!outbox_) continue;
         json data = {{"program", id}, {"customer", m.customer}, {"points", day.points},
                      {"date", FormatDate(today)}};
         if (day.years) data["years"] = day.years;
-        std::string type = std::string("member.") + day.what;
-        json event = {{"type", type}, {"created_at", FormatTimestamp(now)}, {"data", data}};
-        RETAIN_RETURN_IF_ERROR(outbox_->AppendOutbox({0, type, m.customer, event.dump(), now}));
+        RETAIN_RETURN_IF_ERROR(Emit(std::string("member.") + day.what, m.customer, std::move(data), now));
       }
     }
   }
@@ -787,11 +790,10 @@ Result<int64_t> Engine::WarnExpiring(LoyaltyStore& loyalty, Timestamp now) {
       RETAIN_ASSIGN_OR_RETURN(bool fresh, loyalty.MarkExpiryWarned(id, key.first, key.second, d.points, d.first, now));
       if (!fresh) continue;
       ++warned;
-      if (!outbox_) continue;
-      json data = {{"program", id}, {"customer", key.first}, {"points", d.points}, {"month", key.second},
-                   {"first_expiry", FormatTimestamp(d.first)}};
-      json event = {{"type", "points.expiring"}, {"created_at", FormatTimestamp(now)}, {"data", data}};
-      RETAIN_RETURN_IF_ERROR(outbox_->AppendOutbox({0, "points.expiring", key.first, event.dump(), now}));
+      RETAIN_RETURN_IF_ERROR(Emit("points.expiring", key.first,
+                                  {{"program", id}, {"customer", key.first}, {"points", d.points}, {"month", key.second},
+                                   {"first_expiry", FormatTimestamp(d.first)}},
+                                  now));
     }
   }
   return warned;

@@ -196,6 +196,8 @@ class Engine {
   // A referee's first qualifying purchase: rewards both sides (once).
   Status Qualify(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
                  const std::string& actor);
+  // Appends an event of `type` about `record` with `data` to the outbox, when there is one.
+  Status Emit(const std::string& type, const std::string& record, nlohmann::json data, Timestamp at);
   // Books points into a new lot of the account (paying any debt first).
   Status AddPoints(LoyaltyStore& loyalty, const Program& program, Account& account, int64_t ledger_id, int64_t points,
                    Timestamp at, Timestamp available_at);

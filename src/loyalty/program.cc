@@ -696,15 +696,11 @@ Result<json> ProgramDocumentFromToml(std::string_view text) {
 Result<json> ProgramDocumentFromText(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') {
-    json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) {
-      try {
-        (void)json::parse(text);
-      } catch (const json::parse_error& e) {  // the library's message names the line and column
-        return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
-      }
+    try {
+      return json::parse(text);
+    } catch (const json::parse_error& e) {  // the library's message names the line and column
+      return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
     }
-    return doc;
   }
   return ProgramDocumentFromToml(text);
 }

@@ -153,13 +153,10 @@ Status Engine::Qualify(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, co
     RETAIN_RETURN_IF_ERROR(Bonus(loyalty, entry, sale.customer, p.referral.referee_points, source,
                                  "referred by " + referral->referrer, sale.occurred_at, actor));
   }
-  if (outbox_) {
-    json data = {{"program", p.id}, {"referrer", referral->referrer}, {"referee", sale.customer},
-                 {"purchase", sale.external_id}, {"occurred_at", FormatTimestamp(sale.occurred_at)}};
-    json event = {{"type", "referral.qualified"}, {"created_at", FormatTimestamp(sale.occurred_at)}, {"data", data}};
-    RETAIN_RETURN_IF_ERROR(outbox_->AppendOutbox({0, "referral.qualified", referral->referrer, event.dump(), sale.occurred_at}));
-  }
-  return Ok();
+  return Emit("referral.qualified", referral->referrer,
+              {{"program", p.id}, {"referrer", referral->referrer}, {"referee", sale.customer},
+               {"purchase", sale.external_id}, {"occurred_at", FormatTimestamp(sale.occurred_at)}},
+              sale.occurred_at);
 }
 
 }  // namespace retain::loyalty

@@ -87,13 +87,12 @@ Status Engine::AnnounceTier(LoyaltyStore& loyalty, const Program& p, const Accou
                             const std::string& reason, const std::string& actor, Timestamp at) {
   const std::string to = LevelId(p.tiers, EffectiveTier(p.tiers, account));
   RETAIN_RETURN_IF_ERROR(loyalty.AppendTierChange({p.id, account.customer, from, to, reason, actor, at}));
-  if (!outbox_) return Ok();
   int from_index = p.tiers.Index(from), to_index = p.tiers.Index(to);
-  json data = {{"program", p.id}, {"customer", account.customer}, {"from", from.empty() ? json() : json(from)},
+  return Emit("tier.changed", account.customer,
+              {{"program", p.id}, {"customer", account.customer}, {"from", from.empty() ? json() : json(from)},
                {"to", to.empty() ? json() : json(to)}, {"direction", to_index > from_index ? "up" : "down"},
-               {"reason", reason}, {"occurred_at", FormatTimestamp(at)}};
-  json event = {{"type", "tier.changed"}, {"created_at", FormatTimestamp(at)}, {"data", data}};
-  return outbox_->AppendOutbox({0, "tier.changed", account.customer, event.dump(), at});
+               {"reason", reason}, {"occurred_at", FormatTimestamp(at)}},
+              at);
 }
 
 Result<TierStatus> Engine::Tier(LoyaltyStore& loyalty, const Program& p, const Account& account, Timestamp now) {

@@ -61,6 +61,9 @@ json LedgerJson(const loyalty::LedgerEntry& e) {
 
 // A member's standing in one program as staff and member see it: the card's progress, or the
 // balance split into spendable and pending points with the lots and when they expire.
+// A factor kept in percent (150) as the multiplier people write (1.5).
+double Multiplier(int64_t percent) { return static_cast<double>(percent) / 100.0; }
+
 json TierStatusJson(const loyalty::TierStatus& t) {
   return {{"tier", t.tier.empty() ? json() : json(t.tier)},
           {"reached", t.reached.empty() ? json() : json(t.reached)},
@@ -76,7 +79,7 @@ json TierStatusJson(const loyalty::TierStatus& t) {
 }
 
 json LevelJson(const loyalty::TierLevel& l, const std::string& currency, loyalty::TierMeasure measure) {
-  json j = {{"id", l.id}, {"name", l.name}, {"threshold", l.threshold}, {"multiplier", l.factor_percent / 100.0},
+  json j = {{"id", l.id}, {"name", l.name}, {"threshold", l.threshold}, {"multiplier", Multiplier(l.factor_percent)},
             {"discount_percent", l.discount_percent}, {"benefits", l.benefits}};
   if (measure == loyalty::TierMeasure::kSpend) j["currency"] = currency;
   return j;
@@ -136,7 +139,7 @@ Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account
     if (int i = p.tiers.Index(tier.tier); i >= 0) {
       const auto& level = p.tiers.levels[static_cast<size_t>(i)];
       t["discount_percent"] = level.discount_percent;
-      t["multiplier"] = level.factor_percent / 100.0;
+      t["multiplier"] = Multiplier(level.factor_percent);
     }
     if (p.tiers.measure == loyalty::TierMeasure::kSpend) t["currency"] = p.currency;
     RETAIN_ASSIGN_OR_RETURN(auto history, store.TierChanges(a.program, a.customer, 10));
@@ -157,7 +160,7 @@ Result<json> MembershipJson(loyalty::LoyaltyStore& store, const loyalty::Account
     }
     json pj = {{"id", x.id}, {"name", x.name}, {"kind", loyalty::PromotionKindName(x.kind)},
                {"starts", x.starts.empty() ? json() : json(x.starts)}, {"ends", x.ends.empty() ? json() : json(x.ends)}};
-    if (x.kind == loyalty::PromotionKind::kMultiplier) pj["multiplier"] = x.factor_percent / 100.0;
+    if (x.kind == loyalty::PromotionKind::kMultiplier) pj["multiplier"] = Multiplier(x.factor_percent);
     if (x.kind == loyalty::PromotionKind::kBonus) pj["points"] = x.points;
     if (x.kind == loyalty::PromotionKind::kReward) {
       if (const auto* r = p.FindReward(x.reward)) pj["reward"] = loyalty::RewardJson(*r, p.currency);
