@@ -54,6 +54,10 @@ export interface Membership {
   card?: CardProgress; frequent?: { purchases: number; of: number; window_days: number; discount_percent: number }; available?: number; pending?: number; debt?: number;
   next_expiry?: { points: number; at: string } | null; rewards?: LoyaltyReward[];
   tier?: TierStatus; promotions?: MemberPromotion[];
+  lots?: { points: number; remaining: number; earned_at: string; available_at: string; expires_at: string | null }[];
+}
+export interface LedgerEntry {
+  id: number; kind: string; points: number; source: string; ref: string; reason: string; actor: string; occurred_at: string;
 }
 export interface TierLevel {
   id: string; name: Record<string, string>; threshold: number; multiplier: number; discount_percent: number;

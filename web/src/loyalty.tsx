@@ -2,7 +2,7 @@
 // pending and about to expire, the rewards within reach, and every coupon with its state.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type BarSeries, MonthBars } from './chart';
-import { api, ApiError, type Coupon, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
+import { api, ApiError, type Coupon, type LedgerEntry, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
 import { fill, formatDate, formatMoney, intlLocale, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
@@ -42,7 +42,45 @@ function Frequent({ locale, m }: { locale: Locale; m: Membership }) {
   );
 }
 
-function Points({ locale, m }: { locale: Locale; m: Membership }) {
+// The points behind a balance: each earning's lot with what is left and when it expires, and the
+// ledger, newest first, read when opened.
+function PointsDetail({ locale, m, customer }: { locale: Locale; m: Membership; customer: string }) {
+  const [history, setHistory] = useState<LedgerEntry[] | null>(null);
+  const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
+  const open = (e: Event) => {
+    if (!(e.target as HTMLDetailsElement).open || history) return;
+    api<{ data: LedgerEntry[] }>('GET', `/v1/customers/${encodeURIComponent(customer)}/loyalty/ledger?program=${encodeURIComponent(m.program)}&limit=50`)
+      .then((r) => setHistory(r.data)).catch(() => setHistory([]));
+  };
+  return (
+    <>
+      {m.lots && m.lots.length > 0 && (
+        <details>
+          <summary>{fill(t(locale, 'lotsCount'), { count: String(m.lots.length) })}</summary>
+          <table data-testid="lots">
+            <thead><tr><th>{t(locale, 'earned')}</th><th>{t(locale, 'points')}</th><th>{t(locale, 'left')}</th><th>{t(locale, 'expires')}</th></tr></thead>
+            <tbody>{m.lots.slice(0, 50).map((l) => (
+              <tr><td>{formatDate(locale, l.earned_at)}</td><td class="num">{n(l.points)}</td><td class="num">{n(l.remaining)}</td>
+                <td>{formatDate(locale, l.expires_at)}</td></tr>))}
+            </tbody>
+          </table>
+        </details>)}
+      <details onToggle={open}>
+        <summary>{t(locale, 'history')}</summary>
+        {history === null ? <p>{t(locale, 'loading')}</p> : (
+          <table data-testid="ledger">
+            <thead><tr><th>{t(locale, 'date')}</th><th>{t(locale, 'kind')}</th><th>{t(locale, 'points')}</th><th>{t(locale, 'reason')}</th></tr></thead>
+            <tbody>{history.map((e) => (
+              <tr><td>{formatDate(locale, e.occurred_at)}</td><td>{t(locale, `lk_${e.kind}` as Key)}</td>
+                <td class="num">{n(e.points)}</td><td>{e.reason || e.ref}</td></tr>))}
+            </tbody>
+          </table>)}
+      </details>
+    </>
+  );
+}
+
+function Points({ locale, m, customer }: { locale: Locale; m: Membership; customer: string }) {
   const n = (v: number) => new Intl.NumberFormat(intlLocale[locale]).format(v);
   return (
     <div class="points" data-testid={`points-${m.program}`}>
@@ -60,6 +98,7 @@ function Points({ locale, m }: { locale: Locale; m: Membership }) {
         </ul>)}
       {m.tier && <Tier locale={locale} tier={m.tier} />}
       <Promotions locale={locale} m={m} />
+      <PointsDetail locale={locale} m={m} customer={customer} />
     </div>
   );
 }
@@ -134,7 +173,7 @@ export function LoyaltySection({ locale, loyalty }: { locale: Locale; loyalty: L
     <div class="loyalty" data-testid="loyalty">
       <div class="memberships">
         {loyalty.memberships.map((m) => (m.kind === 'punch_card' ? <PunchCard locale={locale} m={m} />
-          : m.kind === 'frequent_shopper' ? <Frequent locale={locale} m={m} /> : <Points locale={locale} m={m} />))}
+          : m.kind === 'frequent_shopper' ? <Frequent locale={locale} m={m} /> : <Points locale={locale} m={m} customer={loyalty.customer} />))}
       </div>
       <Coupons locale={locale} coupons={loyalty.coupons} />
       {loyalty.referral && (loyalty.referral.code || loyalty.referral.referred_by) && (

@@ -96,6 +96,13 @@ test('a member\'s page shows their punch card, points and coupons as the API has
   if (points) {
     const shown = await page.locator(`[data-testid=points-${points.program}] [data-testid=points-balance]`).textContent();
     assert.equal(shown.replace(/[^0-9-]/g, ''), String(points.balance));
+    // The history, read when opened, is the ledger the API has, newest first.
+    const ledger = (await (await page.request.get(`${url}/v1/customers/${member.customer}/loyalty/ledger?program=${points.program}&limit=50`)).json()).data;
+    await page.locator(`[data-testid=points-${points.program}] summary`, { hasText: 'History' }).click();
+    await page.locator(`[data-testid=points-${points.program}] [data-testid=ledger] tbody tr`).first().waitFor();
+    assert.equal(await page.locator(`[data-testid=points-${points.program}] [data-testid=ledger] tbody tr`).count(), ledger.length);
+    const firstPoints = await page.locator(`[data-testid=points-${points.program}] [data-testid=ledger] tbody tr:first-child td:nth-child(3)`).textContent();
+    assert.equal(Number(firstPoints.replace(/[^0-9-]/g, '')), ledger[0].points, firstPoints);
     if (points.tier) {
       const level = points.tier.levels.find((l) => l.id === points.tier.tier);
       const name = await page.locator(`[data-testid=points-${points.program}] [data-testid=tier-name]`).textContent();
