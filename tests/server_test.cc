@@ -778,6 +778,10 @@ TEST_P(ServerTest, TiersPromotionsAndReferralsOverHttp) {
   auto from_toml = client_->Request("POST", "/v1/loyalty/programs", toml, {{"Content-Type", "application/toml"}});
   ASSERT_EQ(from_toml.status, 201) << from_toml.body;
   EXPECT_EQ(Body(from_toml)["document"]["punches"], 5);
+  auto toml_preview = Post("/v1/loyalty/preview", {{"document_text", "id = \"t\"\nkind = \"points\"\ncurrency = \"EUR\"\nearn = { per_unit = 2 }\n"},
+                                                  {"purchase", {{"currency", "EUR"}, {"total", "10.00"}}}});
+  ASSERT_EQ(toml_preview.status, 200) << toml_preview.body;
+  EXPECT_EQ(Body(toml_preview)["points"], 20);
   auto bad_toml = client_->Request("POST", "/v1/loyalty/programs", "id = \"x\"\npunches = [", {{"Content-Type", "application/toml"}});
   EXPECT_EQ(bad_toml.status, 400);
   EXPECT_NE(Body(bad_toml)["error"]["message"].get<std::string>().find("line 2"), std::string::npos) << bad_toml.body;

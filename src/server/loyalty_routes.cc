@@ -327,7 +327,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"POST", "/v1/loyalty/preview",
-              {"What a basket would earn: {\"program\": a document or a program's id, \"purchase\": a purchase}",
+              {"What a basket would earn: {\"program\": a document or a program's id (or \"document_text\": a document "
+               "written in JSON or TOML), \"purchase\": a purchase}",
                "loyalty", {}, "LoyaltyPreview", "Basket", false, read},
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
@@ -347,6 +348,12 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                 }
                 std::optional<loyalty::Program> inline_program;
                 std::string program_id;
+                if (body->contains("document_text") && (*body)["document_text"].is_string()) {
+                  // A draft as written in the designer, JSON or TOML.
+                  auto doc = loyalty::ProgramDocumentFromText((*body)["document_text"].get<std::string>());
+                  if (!doc) return reply(ErrorResponse({ErrorCode::kInvalidArgument, doc.error().message, "document_text"}));
+                  (*body)["program"] = std::move(*doc);
+                }
                 if (body->contains("program") && (*body)["program"].is_object()) {
                   auto parsed = loyalty::ParseProgramDocument((*body)["program"]);
                   if (!parsed) {

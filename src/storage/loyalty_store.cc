@@ -144,6 +144,7 @@ class SqlLoyalty : public SqlLoyaltyStore {
     programs_.reset();
     program_ids_.clear();
     customer_ids_.clear();
+    last_customer_.clear();
     in_transaction_ = false;
     checked_in_transaction_ = false;
   }
@@ -753,11 +754,20 @@ class SqlLoyalty : public SqlLoyaltyStore {
   }
 
   Result<int64_t> CustomerId(const std::string& customer) {
-    if (auto it = customer_ids_.find(customer); it != customer_ids_.end()) return it->second;
+    // One booking asks for the same customer many times in a row.
+    if (!last_customer_.empty() && customer == last_customer_) return last_customer_id_;
+    if (auto it = customer_ids_.find(customer); it != customer_ids_.end()) {
+      last_customer_ = customer;
+      last_customer_id_ = it->second;
+      return it->second;
+    }
     RETAIN_ASSIGN_OR_RETURN(auto id, FirstRow<int64_t>(db_, "SELECT id FROM customers WHERE external_id = ?",
                                                        [](Statement* s) { return s->Int(0); }, customer));
     if (!id) return NotFound(fmt::format("no customer '{}'", customer), "customer");
-    if (customer_ids_.size() >= kMaxCachedCustomers) customer_ids_.clear();
+    if (customer_ids_.size() >= kMaxCachedCustomers) {
+      customer_ids_.clear();
+      last_customer_.clear();
+    }
     customer_ids_[customer] = *id;
     return *id;
   }
@@ -805,13 +815,20 @@ class SqlLoyalty : public SqlLoyaltyStore {
     bool dirty = false;
   };
   // (customer id, program id) -> the account as this transaction left it.
-  std::map<std::pair<int64_t, int64_t>, CachedAccount> accounts_;
+  struct KeyHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& k) const noexcept {
+      return std::hash<int64_t>{}(k.first * 1'000'003 + k.second);
+    }
+  };
+  std::unordered_map<std::pair<int64_t, int64_t>, CachedAccount, KeyHash> accounts_;
   std::vector<std::pair<int64_t, int64_t>> dirty_;  // keys of accounts_ to write back
   bool in_transaction_ = false;
   bool checked_in_transaction_ = false;
   static constexpr size_t kMaxCachedCustomers = 100'000;
   std::unordered_map<std::string, int64_t> program_ids_;
   std::unordered_map<std::string, int64_t> customer_ids_;
+  std::string last_customer_;  // the customer CustomerId answered last, while customer_ids_ holds it
+  int64_t last_customer_id_ = 0;
 };
 
 }  // namespace

@@ -9,13 +9,19 @@ let csrfToken = '';
 export function setCsrf(token: string) { csrfToken = token; }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+}
+
+// A body that is already text in its own format (a TOML program document).
+export async function apiText<T>(method: string, path: string, body: string, contentType: string): Promise<T> {
+  return send<T>(method, path, body, contentType);
+}
+
+async function send<T>(method: string, path: string, body: string | undefined, contentType: string): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = contentType;
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const res = await fetch(path, {
-    method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body });
   const text = await res.text();
   const data = text ? JSON.parse(text) : {};
   if (!res.ok) {

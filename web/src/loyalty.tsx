@@ -2,7 +2,7 @@
 // pending and about to expire, the rewards within reach, and every coupon with its state.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type BarSeries, MonthBars } from './chart';
-import { api, ApiError, type Coupon, type LedgerEntry, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
+import { api, ApiError, apiText, type Coupon, type LedgerEntry, type Loyalty, type LoyaltyReward, type Membership, type TierStatus } from './api';
 import { fill, formatDate, formatMoney, intlLocale, t, type Key, type Locale } from './i18n';
 
 function programName(locale: Locale, m: { name: Record<string, string>; program: string }): string {
@@ -245,25 +245,29 @@ function ProgramDesigner({ locale, programId, canManage, onSaved }:
     api<{ document: unknown }>('GET', `/v1/loyalty/programs/${encodeURIComponent(programId)}`)
       .then((p) => setText(JSON.stringify(p.document, null, 2))).catch((e) => setMessage(describeError(e)));
   }, [programId]);
+  // A document starting with "{" is JSON; anything else is TOML, which the server reads.
+  const isToml = () => !text.trimStart().startsWith('{');
   const parsed = (): Record<string, unknown> | null => {
     try { return JSON.parse(text); } catch (e) { setMessage(`${t(locale, 'notJson')}: ${(e as Error).message}`); return null; }
   };
   const tryBasket = async () => {
-    const doc = parsed();
-    if (!doc) return;
+    const doc = isToml() ? null : parsed();
+    if (!isToml() && !doc) return;
     setMessage('');
     try {
-      const purchase = { currency: (doc.currency as string) || 'EUR',
+      const currency = doc ? (doc.currency as string) : /^\s*currency\s*=\s*"([A-Z]{3})"/m.exec(text)?.[1];
+      const purchase = { currency: currency || 'EUR',
         lines: lines.filter((l) => l.product).map((l) => ({ product: l.product, quantity: Number(l.quantity), unit_price: l.unit_price })) };
-      setPreview(await api<PreviewResult>('POST', '/v1/loyalty/preview', { program: doc, purchase }));
+      setPreview(await api<PreviewResult>('POST', '/v1/loyalty/preview', doc ? { program: doc, purchase } : { document_text: text, purchase }));
     } catch (e) { setPreview(null); setMessage(describeError(e)); }
   };
   const save = async () => {
-    const doc = parsed();
-    if (!doc) return;
+    const doc = isToml() ? null : parsed();
+    if (!isToml() && !doc) return;
     try {
       const at = effective ? `?effective_at=${encodeURIComponent(effective)}` : '';
-      const r = await api<{ id: string; version: number }>('POST', `/v1/loyalty/programs${at}`, doc);
+      const r = doc ? await api<{ id: string; version: number }>('POST', `/v1/loyalty/programs${at}`, doc)
+        : await apiText<{ id: string; version: number }>('POST', `/v1/loyalty/programs${at}`, text, 'application/toml');
       setMessage(fill(t(locale, 'savedVersion'), { version: String(r.version) }));
       onSaved(r.id);
     } catch (e) { setMessage(describeError(e)); }

@@ -172,6 +172,10 @@ test('the designer previews what a basket earns as the API does, and names the f
   await page.locator('[data-testid=designer-message]').waitFor();
   assert.match(await page.locator('[data-testid=designer-message]').textContent(), /program\.earn\.per_unit/);
   assert.equal(await page.locator('[data-testid=designer-save]').count(), 0);
+  // The same designer reads TOML.
+  await page.fill('[data-testid=designer-document]', 'id = "t"\nkind = "points"\ncurrency = "EUR"\nearn = { per_unit = 10 }\n');
+  await page.click('[data-testid=designer-preview]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=designer-result]')?.textContent.includes('earns 130 points'));
   if (shots) await page.screenshot({ path: `${shots}/designer.png`, fullPage: true });
   await page.goto(`${url}/#/customers/C0000002`);
   await page.locator('[data-testid=customer] h1').waitFor();
