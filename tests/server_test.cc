@@ -1,6 +1,8 @@
 // The HTTP API end to end: a real `retain serve` process on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -268,6 +270,19 @@ TEST_P(ServerTest, SigtermLosesNoAcknowledgedWrite) {
 TEST_P(ServerTest, EveryDocumentedOperationIsRouted) {
   auto spec = Body(client_->Request("GET", "/openapi.json"));
   ASSERT_EQ(spec["openapi"], "3.1.0");
+  // Every schema a route names is defined: a dangling $ref makes the description unusable.
+  std::function<void(const json&)> refs = [&](const json& node) {
+    if (node.is_object()) {
+      if (node.contains("$ref")) {
+        std::string name = node["$ref"].get<std::string>().substr(std::string("#/components/schemas/").size());
+        EXPECT_TRUE(spec["components"]["schemas"].contains(name)) << "undefined schema " << name;
+      }
+      for (const auto& [key, value] : node.items()) refs(value);
+    } else if (node.is_array()) {
+      for (const auto& value : node) refs(value);
+    }
+  };
+  refs(spec);
   int operations = 0;
   for (auto& [path, methods] : spec["paths"].items()) {
     for (auto& [method, op] : methods.items()) {

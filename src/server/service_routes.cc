@@ -131,9 +131,11 @@ json Schemas() {
       {"type", "object"},
       {"description", "a program document: {\"id\", \"kind\": \"punch_card\" | \"points\", \"name\", \"currency\", "
                       "\"qualifying\", \"punches\", \"per_item\", \"one_per_day\", \"reward\", \"earn\", "
-                      "\"expiry\", \"pending_days\", \"caps\", \"rewards\"}; see docs/LOYALTY.md"},
+                      "\"expiry\", \"pending_days\", \"caps\", \"rewards\", \"tiers\", \"promotions\", "
+                      "\"budget\", \"referral\", \"enrollment\", \"expiry_warning_days\", \"bonuses\"}; JSON, or "
+                      "TOML with Content-Type application/toml; see docs/LOYALTY.md"},
       {"required", {"id", "kind"}}};
-  s["LoyaltyProgram"] = Object({{"id", Str()}, {"kind", {{"type", "string"}, {"enum", {"punch_card", "points"}}}},
+  s["LoyaltyProgram"] = Object({{"id", Str()}, {"kind", {{"type", "string"}, {"enum", {"punch_card", "points", "frequent_shopper"}}}},
                                 {"name", {{"type", "object"}}}, {"version", Int()}, {"effective_at", Time()},
                                 {"created_by", Str()}, {"created_at", Time()}, {"document", Ref("LoyaltyProgramDocument")},
                                 {"version_in_effect", {{"type", {"integer", "null"}}}},
@@ -145,7 +147,26 @@ json Schemas() {
                         {"redeemed_ref", Str()}});
   s["Membership"] = Object({{"customer", Str()},
                             {"memberships", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                            {"coupons", {{"type", "array"}, {"items", Ref("Coupon")}}}});
+                            {"coupons", {{"type", "array"}, {"items", Ref("Coupon")}}},
+                            {"referral", {{"type", "object"}, {"description", "code, referred_by, referrals by status"}}}});
+  s["TierStatus"] = Object({{"tier", NullableStr()}, {"reached", NullableStr()}, {"manual", NullableStr()},
+                            {"measure", {{"type", "string"}, {"enum", {"points", "spend"}}}}, {"value", Int()},
+                            {"window_days", Int()}, {"next", NullableStr()}, {"to_next", Int()},
+                            {"below_since", NullableTime()}, {"downgrade_at", NullableTime()},
+                            {"downgrade_to", NullableStr()}});
+  s["ManualTier"] = Object({{"program", Str()}, {"tier", {{"type", {"string", "null"}}, {"description", "null clears it"}}},
+                            {"reason", Str()}},
+                           {"program", "tier", "reason"});
+  s["PromotionClaim"] = Object({{"program", Str()}, {"promotion", Str()}, {"customer", Str()}},
+                               {"program", "promotion", "customer"});
+  s["ReferralCode"] = Object({{"customer", Str()}, {"code", Str()}});
+  s["Referral"] = Object({{"id", Int()}, {"referrer", Str()}, {"referee", NullableStr()}, {"email", Str()},
+                          {"status", {{"type", "string"}, {"enum", {"invited", "registered", "qualified", "refused"}}}},
+                          {"reason", NullableStr()}, {"program", NullableStr()}, {"created_at", Time()},
+                          {"registered_at", NullableTime()}, {"qualified_at", NullableTime()}});
+  s["Referrals"] = Object({{"data", {{"type", "array"}, {"items", Ref("Referral")}}}});
+  s["ReferralInvitation"] = Object({{"referrer", Str()}, {"email", Str()}}, {"referrer", "email"});
+  s["ReferralSignUp"] = Object({{"code", Str()}, {"customer", Str()}}, {"code", "customer"});
   s["LedgerEntry"] = Object({{"id", Int()}, {"kind", Str()}, {"points", Int()}, {"source", Str()}, {"ref", Str()},
                              {"reason", Str()}, {"actor", Str()}, {"program_version", Int()}, {"occurred_at", Time()}});
   s["LedgerPage"] = Object({{"data", {{"type", "array"}, {"items", Ref("LedgerEntry")}}}, {"next_cursor", NullableStr()}});
@@ -154,16 +175,23 @@ json Schemas() {
                               {"program", "customer", "points", "reason"});
   s["CouponUse"] = Object({{"ref", {{"type", "string"}, {"description", "the purchase or visit the coupon is used on"}}}},
                           {"ref"});
-  s["ExpiryRun"] = Object({{"expired_points", Int()}});
+  s["ExpiryRun"] = Object({{"expired_points", Int()}, {"tier_changes", Int()}, {"expiry_warnings", Int()},
+                          {"celebrations", Int()}});
   s["LoyaltyReport"] = Object({{"program", Str()}, {"from", Time()}, {"to", Time()},
                                {"months", {{"type", "array"}, {"items", {{"type", "object"}}}}}, {"members", Int()},
                                {"outstanding_points", Int()}, {"liability_minor", {{"type", {"integer", "null"}}}},
-                               {"currency", Str()}});
+                               {"currency", Str()},
+                               {"retention", {{"type", "object"},
+                                              {"description", "members' and non-members' repeat purchase in the last 90 "
+                                                              "days of those who bought in the 90 before"}}}});
   s["LoyaltyPreview"] = Object({{"program", {{"type", {"object", "string"}}, {"description", "a document, or the id of a stored program"}}},
+                                {"document_text", {{"type", "string"}, {"description", "instead of program: a document in JSON or TOML"}}},
                                 {"purchase", Ref("Purchase")}},
-                               {"program", "purchase"});
+                               {"purchase"});
   s["Basket"] = Object({{"program", Str()}, {"kind", Str()}, {"qualifying_minor", Int()}, {"items", Int()},
-                        {"points", Int()}, {"punches", Int()}});
+                        {"points", Int()}, {"punches", Int()},
+                        {"by_tier", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                        {"promotions", {{"type", "array"}, {"items", {{"type", "object"}}}}}});
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;
