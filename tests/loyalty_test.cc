@@ -145,6 +145,33 @@ TEST_P(LoyaltyTest, ACorrectedSaleEarnsTheDifference) {
   ExpectConsistent("points", "C2");
 }
 
+TEST_P(LoyaltyTest, ACorrectedSalePunchesTheDifference) {
+  Define(R"({"id": "subs", "kind": "punch_card", "punches": 9, "per_item": true,
+             "reward": {"kind": "free_item", "product": "SUB"}})");
+  Record(Sale("Q", "C2", "2026-01-10T12:00:00Z", 3));
+  EXPECT_EQ(Account("subs", "C2").punches, 3);
+  Record(Sale("Q", "C2", "2026-01-10T12:00:00Z", 1));  // corrected: one sub
+  EXPECT_EQ(Account("subs", "C2").punches, 1);
+  Record(Sale("Q", "C2", "2026-01-10T12:00:00Z", 2));  // and again: two
+  EXPECT_EQ(Account("subs", "C2").punches, 2);
+  Record(Sale("Q", "C2", "2026-01-10T12:00:00Z", 2));  // the same again: nothing
+  EXPECT_EQ(Account("subs", "C2").punches, 2);
+  Record(Sale("Q", "C2", "2026-01-10T12:00:00Z", 10));  // ten: a card completes, one punch over
+  EXPECT_EQ(Account("subs", "C2").punches, 1);
+  EXPECT_EQ(Account("subs", "C2").cards_completed, 1);
+  EXPECT_EQ(loyalty().CouponsOf("C2")->size(), 1u);
+  ExpectConsistent("subs", "C2");
+}
+
+TEST_P(LoyaltyTest, CapsBoundWhatPurchasesEarnNotBonuses) {
+  Define(R"({"id": "points", "kind": "points", "currency": "EUR", "earn": {"per_unit": 1}, "caps": {"day": 50},
+             "bonuses": {"first_purchase": 100}})");
+  Record(Sale("K1", "C1", "2026-01-10T09:00:00Z", 4));   // 26 and the 100 bonus
+  Record(Sale("K2", "C1", "2026-01-10T10:00:00Z", 10));  // 65, capped to the 24 left of the day's 50
+  EXPECT_EQ(Account("points", "C1").balance, 26 + 100 + 24);
+  ExpectConsistent("points", "C1");
+}
+
 TEST_P(LoyaltyTest, RacingRedemptionsNeverOverspend) {
   Define(kPoints);
   Record(Sale("BIG", "C1", "2026-01-01T12:00:00Z", 100, 1000));  // 1000.00 EUR: 1000 points

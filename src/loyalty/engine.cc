@@ -323,8 +323,8 @@ Status Engine::OnPurchase(LoyaltyStore& loyalty, core::RecordStore& records, con
           basket.qualifying_minor > 0 && basket.qualifying_minor >= entry->program.referral.min_spend_minor) {
         RETAIN_RETURN_IF_ERROR(Qualify(loyalty, *entry, purchase, actor));
       }
-    } else if (basket.punches > 0 && outcome == core::WriteOutcome::kInserted) {
-      RETAIN_RETURN_IF_ERROR(Punch(loyalty, *entry, purchase, basket, actor));
+    } else {
+      RETAIN_RETURN_IF_ERROR(Punch(loyalty, *entry, purchase, basket, outcome, actor));
     }
   }
   return Ok();
@@ -367,7 +367,8 @@ Status Engine::Earn(LoyaltyStore& loyalty, core::RecordStore& records, const Pro
     Windows w = WindowsOf(zone_, sale.occurred_at);
     auto room = [&](int64_t cap, Timestamp from) -> Result<int64_t> {
       if (cap == 0) return target;
-      RETAIN_ASSIGN_OR_RETURN(int64_t earned, loyalty.SumBetween(p.id, sale.customer, LedgerKind::kEarn, from, sale.occurred_at + std::chrono::seconds(1)));
+      // Caps bound what purchases earn; bonuses and promotions are not counted against them.
+      RETAIN_ASSIGN_OR_RETURN(int64_t earned, loyalty.SumPurchaseEarnings(p.id, sale.customer, from, sale.occurred_at + std::chrono::seconds(1)));
       return std::max<int64_t>(0, cap - (earned - earned_before));
     };
     RETAIN_ASSIGN_OR_RETURN(int64_t d, room(p.points.cap_day, w.day));
@@ -469,36 +470,70 @@ Status Engine::OnEvent(LoyaltyStore& loyalty, const core::Event& event, core::Wr
 }
 
 Status Engine::Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
-                     const Basket& basket, const std::string& actor) {
+                     const Basket& basket, core::WriteOutcome outcome, const std::string& actor) {
   const Program& p = entry.program;
-  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, !p.sign_up, sale.occurred_at));
+  const bool correction = outcome == core::WriteOutcome::kUpdated;
+  int64_t given = 0;
+  if (correction) {
+    // A corrected sale: what it was given before (less what earlier corrections took back), to
+    // punch or unpunch the difference.
+    RETAIN_ASSIGN_OR_RETURN(given, loyalty.SumByRef(p.id, sale.customer, sale.external_id, LedgerKind::kPunch));
+    RETAIN_ASSIGN_OR_RETURN(int64_t corrected,
+                            loyalty.SumBySourcePrefix(p.id, sale.customer, "correction:" + sale.external_id + "#"));
+    given += corrected;
+  } else if (basket.punches <= 0) {
+    return Ok();
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto locked, loyalty.LockAccount(p.id, sale.customer, !p.sign_up && !correction, sale.occurred_at));
   if (!locked) return Ok();
   Account account = *locked;
   int day = DayNumber(sale.occurred_at);
   int64_t punches = basket.punches;
   if (p.card.one_per_day) {
-    if (account.last_punch_day == day) return Ok();
-    punches = 1;
+    // A sale the once-a-day rule gave nothing keeps nothing when corrected.
+    if (correction ? given == 0 : account.last_punch_day == day) return Ok();
+    punches = std::min<int64_t>(punches, 1);
   }
-  LedgerEntry e{0, p.id, sale.customer, LedgerKind::kPunch, punches, "purchase:" + sale.external_id,
-                sale.external_id, "", actor, entry.meta.version, sale.occurred_at};
+  int64_t delta = punches - given;
+  if (delta == 0) return Ok();
+  std::string source = "purchase:" + sale.external_id;
+  if (correction) {
+    // Numbered after the entries already booked, as points corrections are.
+    RETAIN_ASSIGN_OR_RETURN(auto page, loyalty.Ledger(p.id, sale.customer, "", 1));
+    source = fmt::format("purchase:{}#{}", sale.external_id, page.items.empty() ? 0 : page.items.front().id);
+  }
+  if (delta < 0) {
+    // Fewer punches than given: they come off the current card only, as a return's do.
+    int64_t take = std::min<int64_t>(-delta, account.punches);
+    if (take <= 0) return Ok();
+    source.replace(0, std::string_view("purchase:").size(), "correction:");
+    LedgerEntry e{0, p.id, sale.customer, LedgerKind::kUnpunch, -take, source, sale.external_id, "sale corrected",
+                  actor, entry.meta.version, sale.occurred_at};
+    RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
+    if (!id) return Ok();
+    account.punches -= static_cast<int>(take);
+    account.balance -= take;
+    return loyalty.SaveAccount(account);
+  }
+  LedgerEntry e{0, p.id, sale.customer, LedgerKind::kPunch, delta, source, sale.external_id, "", actor,
+                entry.meta.version, sale.occurred_at};
   RETAIN_ASSIGN_OR_RETURN(auto id, loyalty.AppendLedger(e));
   if (!id) return Ok();
   account.last_punch_day = day;
-  account.punches += static_cast<int>(punches);
-  account.balance += punches;
+  account.punches += static_cast<int>(delta);
+  account.balance += delta;
   const Reward* reward = p.FindReward(p.card.reward);
   // A frequent-shopper program counts visits and completes no card.
   while (p.kind == ProgramKind::kPunchCard && account.punches >= p.card.punches) {
     account.punches -= p.card.punches;
     account.balance -= p.card.punches;
     ++account.cards_completed;
-    std::string source = fmt::format("card:{}:{}:{}", p.id, sale.customer, account.cards_completed);
-    LedgerEntry done{0, p.id, sale.customer, LedgerKind::kCard, -p.card.punches, source, sale.external_id,
+    std::string card = fmt::format("card:{}:{}:{}", p.id, sale.customer, account.cards_completed);
+    LedgerEntry done{0, p.id, sale.customer, LedgerKind::kCard, -p.card.punches, card, sale.external_id,
                      "card completed", actor, entry.meta.version, sale.occurred_at};
     RETAIN_ASSIGN_OR_RETURN(auto card_id, loyalty.AppendLedger(done));
     if (card_id && reward) {
-      RETAIN_RETURN_IF_ERROR(IssueCoupon(loyalty, entry, *reward, sale.customer, source, sale.occurred_at));
+      RETAIN_RETURN_IF_ERROR(IssueCoupon(loyalty, entry, *reward, sale.customer, card, sale.occurred_at));
     }
   }
   return loyalty.SaveAccount(account);

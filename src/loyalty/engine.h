@@ -166,8 +166,9 @@ class Engine {
   // Books `points` of bonus under `source` (once), in a lot of its own.
   Status Bonus(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const std::string& customer, int64_t points,
                const std::string& source, const std::string& reason, Timestamp at, const std::string& actor);
+  // Punches a sale (or, for a corrected one, the difference from what it was given).
   Status Punch(LoyaltyStore& loyalty, const ProgramSet::Entry& entry, const core::Purchase& sale,
-               const Basket& basket, const std::string& actor);
+               const Basket& basket, core::WriteOutcome outcome, const std::string& actor);
   Status Reverse(LoyaltyStore& loyalty, core::RecordStore& records, const ProgramSet::Entry& entry,
                  const core::Purchase& ret, const std::string& actor);
   // Takes `points` from the account's lots, soonest-expiring first; what the lots cannot cover

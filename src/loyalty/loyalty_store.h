@@ -197,6 +197,10 @@ class LoyaltyStore {
   // for frequent-shopper windows).
   virtual Result<int64_t> SumBetween(const std::string& program, const std::string& customer, LedgerKind kind,
                                      Timestamp from, Timestamp to) = 0;
+  // What the member's purchases earned in [from, to): earnings booked under a purchase, without
+  // bonuses and promotions (for caps).
+  virtual Result<int64_t> SumPurchaseEarnings(const std::string& program, const std::string& customer, Timestamp from,
+                                              Timestamp to) = 0;
   // The member's entries, newest first.
   virtual Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,
                                                  const std::string& cursor, int limit) = 0;

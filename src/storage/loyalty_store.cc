@@ -333,6 +333,18 @@ class SqlLoyalty : public SqlLoyaltyStore {
         customer_id, program_id, loyalty::LedgerKindName(kind), ToUnixSeconds(from), ToUnixSeconds(to));
   }
 
+  Result<int64_t> SumPurchaseEarnings(const std::string& program, const std::string& customer, Timestamp from,
+                                      Timestamp to) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t program_id, ProgramId(program));
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer_id, CustomerId(customer));
+    // "purchase:" sources sort below "purchase;"; promotions' entries carry "#promo-".
+    return ScalarInt(db_,
+        "SELECT SUM(points) FROM loyalty_ledger WHERE customer_id = ? AND program_id = ? AND kind = 'earn'"
+        " AND occurred_at >= ? AND occurred_at < ? AND source >= 'purchase:' AND source < 'purchase;'"
+        " AND source NOT LIKE '%#promo-%'",
+        customer_id, program_id, ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
   Result<core::Page<LedgerEntry>> Ledger(const std::string& program, const std::string& customer,
                                          const std::string& cursor, int limit) override {
     int64_t before = INT64_MAX;
