@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
     {"loyalty", "Loyalty programs: define punch cards and points, show a member, expire points", RunLoyalty},
+    {"analytics", "Retention models on a CSV file: RFM, lifetime value (BG/NBD, Pareto/NBD), survival, cohorts",
+     RunAnalytics},
     {"serve", "Serve the web app and the HTTP API", RunServe},
     {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
     {"key", "Create, list or revoke API keys for integrations", RunKey},
@@ -39,6 +41,7 @@ void PrintHelp() {
                "  retain import purchases sales.ndjson --db postgresql://localhost/retain\n"
                "  retain timeline C0000042              one customer's history\n"
                "  retain loyalty show C0000042          their cards, points and coupons\n"
+               "  retain analytics rfm --input sales.csv --customer-col id --date-col date --calibration-end 2026-06-30\n"
                "  retain serve --port 8080              the web app and the API\n"
                "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
                "rejected rows; 4 not found; 5 conflict; 6 not signed in or not allowed;\n"

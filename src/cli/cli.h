@@ -97,6 +97,7 @@ Result<int> RunServe(Context& ctx);
 Result<int> RunUser(Context& ctx);
 Result<int> RunKey(Context& ctx);
 Result<int> RunLoyalty(Context& ctx);
+Result<int> RunAnalytics(Context& ctx);
 
 }  // namespace retain::cli
 

@@ -1,0 +1,110 @@
+#include "analytics/simulate.h"
+
+#include <random>
+
+namespace retain::analytics {
+namespace {
+
+double Beta(std::mt19937_64& rng, double a, double b) {
+  double x = std::gamma_distribution<double>(a, 1.0)(rng);
+  double y = std::gamma_distribution<double>(b, 1.0)(rng);
+  return x / (x + y);
+}
+
+}  // namespace
+
+std::vector<RepeatBuyer> SimulateBgNbd(std::span<const double> p, size_t n, double min_T,
+                                       double max_T, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> rate(p[0], 1 / p[1]);
+  std::uniform_real_distribution<double> age(min_T, max_T), unit(0.0, 1.0);
+  std::vector<RepeatBuyer> out(n);
+  for (auto& c : out) {
+    double lambda = rate(rng), dropout = Beta(rng, p[2], p[3]);
+    c.T = age(rng);
+    std::exponential_distribution<double> gap(lambda);
+    double t = 0;
+    while (true) {
+      t += gap(rng);
+      if (t > c.T) break;
+      c.x += 1;
+      c.t_x = t;
+      if (unit(rng) < dropout) break;  // leaves right after this purchase
+    }
+  }
+  return out;
+}
+
+std::vector<RepeatBuyer> SimulateParetoNbd(std::span<const double> p, size_t n, double min_T,
+                                           double max_T, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> rate(p[0], 1 / p[1]), death(p[2], 1 / p[3]);
+  std::uniform_real_distribution<double> age(min_T, max_T);
+  std::vector<RepeatBuyer> out(n);
+  for (auto& c : out) {
+    double lambda = rate(rng), mu = death(rng);
+    c.T = age(rng);
+    double lifetime = std::exponential_distribution<double>(mu)(rng);
+    double end = std::min(lifetime, c.T);
+    std::exponential_distribution<double> gap(lambda);
+    for (double t = gap(rng); t <= end; t += gap(rng)) {
+      c.x += 1;
+      c.t_x = t;
+    }
+  }
+  return out;
+}
+
+std::vector<Spender> SimulateGammaGamma(std::span<const double> p, size_t n, int max_x, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> scale_rate(p[1], 1 / p[2]);
+  std::uniform_int_distribution<int> count(1, max_x);
+  std::vector<Spender> out(n);
+  for (auto& c : out) {
+    double nu = scale_rate(rng);
+    std::gamma_distribution<double> spend(p[0], 1 / nu);
+    c.x = count(rng);
+    double sum = 0;
+    for (int i = 0; i < c.x; ++i) sum += spend(rng);
+    c.m = sum / c.x;
+  }
+  return out;
+}
+
+std::vector<OpportunityBuyer> SimulateBgBb(std::span<const double> p, size_t n, int periods, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<OpportunityBuyer> out(n);
+  for (auto& c : out) {
+    double buy = Beta(rng, p[0], p[1]), die = Beta(rng, p[2], p[3]);
+    c.n = periods;
+    for (int i = 1; i <= periods; ++i) {
+      if (unit(rng) < die) break;  // gone before this opportunity
+      if (unit(rng) < buy) {
+        c.x += 1;
+        c.t_x = i;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Subscriber> SimulateSbg(std::span<const double> p, size_t n, int periods, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<Subscriber> out(n);
+  for (auto& c : out) {
+    double churn = Beta(rng, p[0], p[1]);
+    c.periods = periods;
+    for (int t = 1; t <= periods; ++t) {
+      if (unit(rng) < churn) {
+        c.periods = t;
+        c.churned = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace retain::analytics

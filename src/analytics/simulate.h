@@ -1,0 +1,33 @@
+// Draws customers from the lifetime models with known parameters: the ground truth the
+// estimators are tested and benchmarked against. Deterministic for a given seed.
+#ifndef RETAIN_ANALYTICS_SIMULATE_H_
+#define RETAIN_ANALYTICS_SIMULATE_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "analytics/clv.h"
+
+namespace retain::analytics {
+
+// `n` customers of a BG/NBD world (r, alpha, a, b), each observed for T units after the first
+// purchase, T drawn uniformly from [min_T, max_T].
+std::vector<RepeatBuyer> SimulateBgNbd(std::span<const double> params, size_t n, double min_T,
+                                       double max_T, uint64_t seed);
+// The same for a Pareto/NBD world (r, alpha, s, beta).
+std::vector<RepeatBuyer> SimulateParetoNbd(std::span<const double> params, size_t n, double min_T,
+                                           double max_T, uint64_t seed);
+// Mean spend of repeat buyers in a Gamma-Gamma world (p, q, gamma); x from 1 to max_x.
+std::vector<Spender> SimulateGammaGamma(std::span<const double> params, size_t n, int max_x,
+                                        uint64_t seed);
+// BG/BB (alpha, beta, gamma, delta) customers over `periods` opportunities.
+std::vector<OpportunityBuyer> SimulateBgBb(std::span<const double> params, size_t n, int periods,
+                                           uint64_t seed);
+// sBG (alpha, beta) subscribers watched for `periods` periods.
+std::vector<Subscriber> SimulateSbg(std::span<const double> params, size_t n, int periods,
+                                    uint64_t seed);
+
+}  // namespace retain::analytics
+
+#endif  // RETAIN_ANALYTICS_SIMULATE_H_
