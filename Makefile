@@ -5,6 +5,7 @@
 #   make bench   build and run the import benchmark (bench/bench_import.cc)
 #   make bench-server  the HTTP benchmark with wrk beside a minimal Beast server
 #   make bench-loyalty purchases through three loyalty programs beside the plain import
+#   make bench-analytics  lifetime-model fits, Kaplan-Meier and cohorts beside R and SQLite
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -12,7 +13,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench bench-server bench-loyalty asan bootstrap clean
+.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics asan bootstrap clean
 
 all: build
 
@@ -48,6 +49,10 @@ bench-server: build
 bench-loyalty: build
 	@cmake --build --preset $(PRESET) --target bench_loyalty
 	@$(BUILD_DIR)/bench/bench_loyalty --rows $${ROWS:-1000000}
+
+bench-analytics: build
+	@cmake --build --preset $(PRESET) --target bench_analytics
+	@$(BUILD_DIR)/bench/bench_analytics --customers $${CUSTOMERS:-1000000} --purchases $${PURCHASES:-10000000} --peers bench/peers
 
 asan:
 	@$(MAKE) test PRESET=asan

@@ -13,43 +13,63 @@ double Beta(std::mt19937_64& rng, double a, double b) {
 
 }  // namespace
 
-std::vector<RepeatBuyer> SimulateBgNbd(std::span<const double> p, size_t n, double min_T,
-                                       double max_T, uint64_t seed) {
+SimulatedBuyers SimulateBgNbd(std::span<const double> p, size_t n, double min_T, double max_T,
+                              uint64_t seed, double holdout) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> rate(p[0], 1 / p[1]);
   std::uniform_real_distribution<double> age(min_T, max_T), unit(0.0, 1.0);
-  std::vector<RepeatBuyer> out(n);
-  for (auto& c : out) {
+  SimulatedBuyers out;
+  out.buyers.resize(n);
+  out.alive.assign(n, 1);
+  out.future.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    auto& c = out.buyers[i];
     double lambda = rate(rng), dropout = Beta(rng, p[2], p[3]);
     c.T = age(rng);
     std::exponential_distribution<double> gap(lambda);
     double t = 0;
     while (true) {
       t += gap(rng);
-      if (t > c.T) break;
-      c.x += 1;
-      c.t_x = t;
-      if (unit(rng) < dropout) break;  // leaves right after this purchase
+      if (t > c.T + holdout) break;
+      if (t > c.T) {
+        out.future[i] += 1;
+      } else {
+        c.x += 1;
+        c.t_x = t;
+      }
+      if (unit(rng) < dropout) {  // leaves right after this purchase
+        if (t <= c.T) out.alive[i] = 0;
+        break;
+      }
     }
   }
   return out;
 }
 
-std::vector<RepeatBuyer> SimulateParetoNbd(std::span<const double> p, size_t n, double min_T,
-                                           double max_T, uint64_t seed) {
+SimulatedBuyers SimulateParetoNbd(std::span<const double> p, size_t n, double min_T, double max_T,
+                                  uint64_t seed, double holdout) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> rate(p[0], 1 / p[1]), death(p[2], 1 / p[3]);
   std::uniform_real_distribution<double> age(min_T, max_T);
-  std::vector<RepeatBuyer> out(n);
-  for (auto& c : out) {
+  SimulatedBuyers out;
+  out.buyers.resize(n);
+  out.alive.assign(n, 1);
+  out.future.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    auto& c = out.buyers[i];
     double lambda = rate(rng), mu = death(rng);
     c.T = age(rng);
     double lifetime = std::exponential_distribution<double>(mu)(rng);
-    double end = std::min(lifetime, c.T);
+    out.alive[i] = lifetime > c.T;
+    double end = std::min(lifetime, c.T + holdout);
     std::exponential_distribution<double> gap(lambda);
     for (double t = gap(rng); t <= end; t += gap(rng)) {
-      c.x += 1;
-      c.t_x = t;
+      if (t > c.T) {
+        out.future[i] += 1;
+      } else {
+        c.x += 1;
+        c.t_x = t;
+      }
     }
   }
   return out;

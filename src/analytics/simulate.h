@@ -11,13 +11,21 @@
 
 namespace retain::analytics {
 
+// Simulated repeat buyers with what the models predict: whether each was still active at the
+// end of calibration (T) and how many purchases they made in the `holdout` units after it.
+struct SimulatedBuyers {
+  std::vector<RepeatBuyer> buyers;
+  std::vector<char> alive;
+  std::vector<int> future;
+};
+
 // `n` customers of a BG/NBD world (r, alpha, a, b), each observed for T units after the first
-// purchase, T drawn uniformly from [min_T, max_T].
-std::vector<RepeatBuyer> SimulateBgNbd(std::span<const double> params, size_t n, double min_T,
-                                       double max_T, uint64_t seed);
+// purchase, T drawn uniformly from [min_T, max_T], then for `holdout` more.
+SimulatedBuyers SimulateBgNbd(std::span<const double> params, size_t n, double min_T, double max_T,
+                              uint64_t seed, double holdout = 0);
 // The same for a Pareto/NBD world (r, alpha, s, beta).
-std::vector<RepeatBuyer> SimulateParetoNbd(std::span<const double> params, size_t n, double min_T,
-                                           double max_T, uint64_t seed);
+SimulatedBuyers SimulateParetoNbd(std::span<const double> params, size_t n, double min_T,
+                                  double max_T, uint64_t seed, double holdout = 0);
 // Mean spend of repeat buyers in a Gamma-Gamma world (p, q, gamma); x from 1 to max_x.
 std::vector<Spender> SimulateGammaGamma(std::span<const double> params, size_t n, int max_x,
                                         uint64_t seed);

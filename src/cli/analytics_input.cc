@@ -76,7 +76,7 @@ Result<std::unique_ptr<CsvTable>> CsvTable::Open(const std::string& path, const 
   auto reader = RecordReader::Open(path, FileFormat::kCsv, {});
   if (!reader) {
     auto e = reader.error();
-    e.message = fmt::format("{}: {}", path, e.message);
+    if (!e.message.starts_with(path)) e.message = fmt::format("{}: {}", path, e.message);
     return tl::unexpected(e);
   }
   auto table = std::unique_ptr<CsvTable>(new CsvTable());
