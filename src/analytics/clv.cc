@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/math/special_functions/digamma.hpp>
+
 #include "analytics/dual.h"
 
 namespace retain::analytics {
@@ -26,7 +28,22 @@ struct Grouped {
   std::vector<double> xs;           // distinct x values, ascending
   std::vector<size_t> x_begin;      // rows of xs[i] are [x_begin[i], x_begin[i + 1])
   std::vector<double> x_weight;     // customers with xs[i]
+  // Distinct T and t_x values and each row's index into them: logarithms of alpha + T and
+  // alpha + t_x are computed once per distinct value (a daily log has a few hundred).
+  std::vector<double> Ts, txs;
+  std::vector<uint32_t> T_index, tx_index;
 };
+
+// Sorted distinct values of `field` over `rows`, and each row's index into them.
+template <typename Field>
+void Index(const std::vector<RepeatBuyer>& rows, Field field, std::vector<double>* values,
+           std::vector<uint32_t>* index) {
+  for (const auto& r : rows) values->push_back(field(r));
+  std::sort(values->begin(), values->end());
+  values->erase(std::unique(values->begin(), values->end()), values->end());
+  for (const auto& r : rows)
+    index->push_back(static_cast<uint32_t>(std::lower_bound(values->begin(), values->end(), field(r)) - values->begin()));
+}
 
 Grouped Group(std::span<const RepeatBuyer> customers) {
   Grouped g;
@@ -53,7 +70,18 @@ Grouped Group(std::span<const RepeatBuyer> customers) {
     g.x_weight.back() += g.rows[i].weight;
   }
   g.x_begin.push_back(g.rows.size());
+  Index(g.rows, [](const RepeatBuyer& r) { return r.T; }, &g.Ts, &g.T_index);
+  Index(g.rows, [](const RepeatBuyer& r) { return r.t_x; }, &g.txs, &g.tx_index);
   return g;
+}
+
+// log(c + v) for every distinct v.
+template <typename S>
+std::vector<S> LogsOf(const S& c, const std::vector<double>& values) {
+  std::vector<S> out;
+  out.reserve(values.size());
+  for (double v : values) out.push_back(log(c + v));
+  return out;
 }
 
 Status CheckRepeatBuyers(std::span<const RepeatBuyer> customers) {
@@ -96,6 +124,7 @@ S BgNbd(const S& r, const S& alpha, const S& a, const S& b, const Grouped& g) {
   S log_alpha = log(alpha);
   S log_a = log(a);
   S base = lgamma(a + b) - lgamma(b) - lgamma(r) + r * log_alpha;
+  std::vector<S> log_T = LogsOf(alpha, g.Ts), log_tx = LogsOf(alpha, g.txs);
   for (size_t k = 0; k < g.xs.size(); ++k) {
     double x = g.xs[k];
     S rx = r + x;
@@ -104,12 +133,76 @@ S BgNbd(const S& r, const S& alpha, const S& a, const S& b, const Grouped& g) {
     S sum(0.0);
     for (size_t i = g.x_begin[k]; i < g.x_begin[k + 1]; ++i) {
       const auto& c = g.rows[i];
-      S alive = -(rx * log(alpha + c.T));
-      S ll = x > 0 ? LogAddExp(alive, dropout - rx * log(alpha + c.t_x)) : alive;
+      S alive = -(rx * log_T[g.T_index[i]]);
+      S ll = x > 0 ? LogAddExp(alive, dropout - rx * log_tx[g.tx_index[i]]) : alive;
       sum += ll * c.weight;
     }
     total += sum + per_x * g.x_weight[k];
   }
+  return total;
+}
+
+// The BG/NBD log-likelihood and its gradient written out by hand: per customer one exp and one
+// log1p on doubles, where the dual-number version carries four derivatives through every
+// operation. The fit's hot loop; tested against the template above.
+double BgNbdWithGradient(std::span<const double> p, const Grouped& g, std::span<double> grad) {
+  using boost::math::digamma;
+  double r = p[0], alpha = p[1], a = p[2], b = p[3];
+  size_t nt = g.Ts.size(), ntx = g.txs.size();
+  std::vector<double> log_T(nt), inv_T(nt), log_tx(ntx), inv_tx(ntx);
+  for (size_t i = 0; i < nt; ++i) {
+    log_T[i] = std::log(alpha + g.Ts[i]);
+    inv_T[i] = 1 / (alpha + g.Ts[i]);
+  }
+  for (size_t i = 0; i < ntx; ++i) {
+    log_tx[i] = std::log(alpha + g.txs[i]);
+    inv_tx[i] = 1 / (alpha + g.txs[i]);
+  }
+  double log_alpha = std::log(alpha);
+  double base = std::lgamma(a + b) - std::lgamma(b) - std::lgamma(r) + r * log_alpha;
+  double psi_r = digamma(r), psi_b = digamma(b), psi_ab = digamma(a + b);
+  double total = 0, dr = 0, dalpha = 0, da = 0, db = 0;
+  for (size_t k = 0; k < g.xs.size(); ++k) {
+    double x = g.xs[k], rx = r + x, w = g.x_weight[k];
+    double psi_abx = digamma(a + b + x);
+    total += w * (base + std::lgamma(rx) + std::lgamma(b + x) - std::lgamma(a + b + x));
+    dr += w * (digamma(rx) - psi_r + log_alpha);
+    dalpha += w * r / alpha;
+    da += w * (psi_ab - psi_abx);
+    db += w * (psi_ab - psi_b + digamma(b + x) - psi_abx);
+    double dropout = x > 0 ? std::log(a) - std::log(b + x - 1) : 0;
+    double ll = 0, d_r = 0, d_alpha = 0, gone = 0;
+    for (size_t i = g.x_begin[k]; i < g.x_begin[k + 1]; ++i) {
+      double wi = g.rows[i].weight;
+      uint32_t ti = g.T_index[i];
+      double u = -rx * log_T[ti];
+      if (x == 0) {
+        ll += wi * u;
+        d_r -= wi * log_T[ti];
+        d_alpha -= wi * rx * inv_T[ti];
+        continue;
+      }
+      uint32_t txi = g.tx_index[i];
+      double v = dropout - rx * log_tx[txi];
+      double e = std::exp(-std::abs(u - v));
+      double pv = v > u ? 1 / (1 + e) : e / (1 + e);  // the share of the "left after t_x" term
+      ll += wi * (std::max(u, v) + std::log1p(e));
+      d_r -= wi * ((1 - pv) * log_T[ti] + pv * log_tx[txi]);
+      d_alpha -= wi * rx * ((1 - pv) * inv_T[ti] + pv * inv_tx[txi]);
+      gone += wi * pv;
+    }
+    total += ll;
+    dr += d_r;
+    dalpha += d_alpha;
+    if (x > 0) {
+      da += gone / a;
+      db -= gone / (b + x - 1);
+    }
+  }
+  grad[0] = dr;
+  grad[1] = dalpha;
+  grad[2] = da;
+  grad[3] = db;
   return total;
 }
 
@@ -134,6 +227,38 @@ S LogHyp2F1PlusOne(const S& a, const S& b, const S& z) {
     if (rv < 1 && Value(term) <= 1e-17 * Value(sum) * (1 - rv)) break;
   }
   return log(sum) + log_scale;
+}
+
+// The same on dual numbers, with the partial derivatives in a, b and z summed beside the series
+// in doubles (d log t_k / d a = 1/a - 1/(a + k), d / d b = sum of 1/(b + j) for j < k,
+// d / d z = k / z) rather than carried through every term as dual numbers.
+template <size_t N>
+Dual<N> LogHyp2F1PlusOne(const Dual<N>& a, const Dual<N>& b, const Dual<N>& z) {
+  double av = a.v, bv = b.v, zv = z.v;
+  double term = 1, sum = 1, sum_a = 0, sum_b = 0, sum_k = 0, g_b = 0;
+  double log_scale = 0;
+  for (int k = 0; k < 200000; ++k) {
+    double ratio = (av + k) * (bv + k) * zv / ((av + (k + 1)) * (k + 1.0));
+    g_b += 1 / (bv + k);
+    term *= ratio;
+    sum += term;
+    sum_a += term * (1 / av - 1 / (av + (k + 1)));
+    sum_b += term * g_b;
+    sum_k += term * (k + 1);
+    if (sum > 1e200) {
+      term *= 1e-200;
+      sum *= 1e-200;
+      sum_a *= 1e-200;
+      sum_b *= 1e-200;
+      sum_k *= 1e-200;
+      log_scale += 460.51701859880916;
+    }
+    if (ratio < 1 && term <= 1e-17 * sum * (1 - ratio)) break;
+  }
+  double d_z = zv > 0 ? sum_k / zv : av * bv / (av + 1);
+  Dual<N> out(std::log(sum) + log_scale);
+  for (size_t i = 0; i < N; ++i) out.d[i] = (sum_a * a.d[i] + sum_b * b.d[i] + d_z * z.d[i]) / sum;
+  return out;
 }
 
 // log(s * integral from t_x to T of (alpha + y)^-(r + x) (beta + y)^-(s + 1) dy) by composite
@@ -200,14 +325,44 @@ template <typename S>
 S ParetoNbd(const S& r, const S& alpha, const S& s, const S& beta, const Grouped& g) {
   S total(0.0);
   S base = r * log(alpha) + s * log(beta) - lgamma(r);
+  S log_s = log(s);
+  bool alpha_larger = Value(alpha) >= Value(beta);
+  S big = alpha_larger ? alpha : beta;
+  S diff = alpha_larger ? alpha - beta : beta - alpha;
+  std::vector<S> log_alpha_T = LogsOf(alpha, g.Ts), log_beta_T = LogsOf(beta, g.Ts);
+  const std::vector<S>& log_big_T = alpha_larger ? log_alpha_T : log_beta_T;
+  std::vector<S> log_big_tx = LogsOf(big, g.txs);
+  // log F(y) of the series form depends on x and y only: cached per distinct y within an x.
+  constexpr auto kUnset = static_cast<size_t>(-1);
+  std::vector<S> f_T(g.Ts.size()), f_tx(g.txs.size());
+  std::vector<size_t> f_T_of(g.Ts.size(), kUnset), f_tx_of(g.txs.size(), kUnset);
   for (size_t k = 0; k < g.xs.size(); ++k) {
     double x = g.xs[k];
     S rx = r + x;
+    S rsx = r + s + x;
+    S second = alpha_larger ? s + 1.0 : r + x;
+    S log_s_rsx = log_s - log(rsx);
     S sum(0.0);
     for (size_t i = g.x_begin[k]; i < g.x_begin[k + 1]; ++i) {
       const auto& c = g.rows[i];
-      S alive = -(rx * log(alpha + c.T)) - s * log(beta + c.T);
-      S gone = ParetoNbdLogGone(r, alpha, s, beta, x, c.t_x, c.T);
+      uint32_t ti = g.T_index[i], txi = g.tx_index[i];
+      S alive = -(rx * log_alpha_T[ti]) - s * log_beta_T[ti];
+      S gone(-INFINITY);
+      if (c.t_x < c.T) {
+        if (Value(diff) / (Value(big) + c.t_x) > 0.9) {
+          gone = ParetoNbdLogGoneByQuadrature(r, alpha, s, beta, x, c.t_x, c.T);
+        } else {
+          if (f_tx_of[txi] != k) {
+            f_tx[txi] = LogHyp2F1PlusOne(rsx, second, diff / (big + c.t_x)) - rsx * log_big_tx[txi];
+            f_tx_of[txi] = k;
+          }
+          if (f_T_of[ti] != k) {
+            f_T[ti] = LogHyp2F1PlusOne(rsx, second, diff / (big + c.T)) - rsx * log_big_T[ti];
+            f_T_of[ti] = k;
+          }
+          gone = log_s_rsx + LogSubExp(f_tx[txi], f_T[ti]);
+        }
+      }
       sum += LogAddExp(alive, gone) * c.weight;
     }
     total += sum + (base + lgamma(rx)) * g.x_weight[k];
@@ -280,12 +435,17 @@ LogLikelihood WithGradient(F f) {
 Result<Fit> FitBgNbd(std::span<const RepeatBuyer> customers) {
   RETAIN_RETURN_IF_ERROR(CheckRepeatBuyers(customers));
   Grouped g = Group(customers);
-  auto ll = WithGradient<4>([&g](auto r, auto alpha, auto a, auto b) { return BgNbd(r, alpha, a, b, g); });
+  LogLikelihood ll = [&g](std::span<const double> p, std::span<double> grad) { return BgNbdWithGradient(p, g, grad); };
   return MaximiseLikelihood({"r", "alpha", "a", "b"}, ll, {1, 1, 1, 1});
 }
 
 double BgNbdLogLikelihood(std::span<const double> p, std::span<const RepeatBuyer> customers) {
   return BgNbd(p[0], p[1], p[2], p[3], Group(customers));
+}
+
+double BgNbdLogLikelihoodGradient(std::span<const double> params, std::span<const RepeatBuyer> customers,
+                                  std::span<double> grad) {
+  return BgNbdWithGradient(params, Group(customers), grad);
 }
 
 double BgNbdProbabilityAlive(std::span<const double> p, const RepeatBuyer& c) {
@@ -329,6 +489,13 @@ Result<Fit> FitParetoNbd(std::span<const RepeatBuyer> customers) {
 
 double ParetoNbdLogLikelihood(std::span<const double> p, std::span<const RepeatBuyer> customers) {
   return ParetoNbd(p[0], p[1], p[2], p[3], Group(customers));
+}
+
+double ParetoNbdLogLikelihoodGradient(std::span<const double> params, std::span<const RepeatBuyer> customers,
+                                      std::span<double> grad) {
+  Grouped g = Group(customers);
+  return WithGradient<4>([&g](auto r, auto alpha, auto s, auto beta) { return ParetoNbd(r, alpha, s, beta, g); })(
+      params, grad);
 }
 
 double ParetoNbdProbabilityAlive(std::span<const double> p, const RepeatBuyer& c) {

@@ -30,6 +30,9 @@ struct RepeatBuyer {
 Result<Fit> FitBgNbd(std::span<const RepeatBuyer> customers);
 // Its log-likelihood at `params`, summed over the customers (finite for heavy buyers).
 double BgNbdLogLikelihood(std::span<const double> params, std::span<const RepeatBuyer> customers);
+// The same and its gradient in the parameters (written to `grad`, four values).
+double BgNbdLogLikelihoodGradient(std::span<const double> params, std::span<const RepeatBuyer> customers,
+                                  std::span<double> grad);
 // Probability the customer is still active at T.
 double BgNbdProbabilityAlive(std::span<const double> params, const RepeatBuyer& c);
 // Expected purchases in the next `t` units.
@@ -38,6 +41,8 @@ double BgNbdExpectedPurchases(std::span<const double> params, const RepeatBuyer&
 // Pareto/NBD (Schmittlein, Morrison & Colombo 1987): params r, alpha, s, beta.
 Result<Fit> FitParetoNbd(std::span<const RepeatBuyer> customers);
 double ParetoNbdLogLikelihood(std::span<const double> params, std::span<const RepeatBuyer> customers);
+double ParetoNbdLogLikelihoodGradient(std::span<const double> params, std::span<const RepeatBuyer> customers,
+                                      std::span<double> grad);
 double ParetoNbdProbabilityAlive(std::span<const double> params, const RepeatBuyer& c);
 double ParetoNbdExpectedPurchases(std::span<const double> params, const RepeatBuyer& c, double t);
 

@@ -18,7 +18,7 @@ using LogLikelihood = std::function<double(std::span<const double> p, std::span<
 
 // What a fit found: the parameters in the order of `names`, the maximised log-likelihood and the
 // standard errors from the inverse of the observed information (the negative Hessian of the
-// log-likelihood, by central differences of the exact gradient). A standard error is NaN when the
+// log-likelihood, by forward differences of the exact gradient). A standard error is NaN when the
 // information matrix is not positive definite there (a parameter at a boundary).
 struct Fit {
   std::vector<std::string> names;
