@@ -12,6 +12,13 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(CURL REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
 find_package(NLopt 2.7 REQUIRED)
+# libxgboost-dev's CMake config also names the xgboost command-line program, which lives in
+# another package; the library and its C API header are all Retain needs, so find them directly.
+find_library(RETAIN_XGBOOST_LIBRARY xgboost REQUIRED)
+find_path(RETAIN_XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+add_library(xgboost::xgboost UNKNOWN IMPORTED)
+set_target_properties(xgboost::xgboost PROPERTIES IMPORTED_LOCATION ${RETAIN_XGBOOST_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${RETAIN_XGBOOST_INCLUDE_DIR})
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
 if(RETAIN_BUILD_TESTS)
   find_package(GTest REQUIRED)

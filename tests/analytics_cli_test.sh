@@ -70,6 +70,19 @@ with open("donations.csv", "w") as f:
         counts[(x, tx)] = counts.get((x, tx), 0) + 1
     for (x, tx), n in sorted(counts.items()):
         f.write(f"{x},{tx},6,{n}\n")
+# Customers for the churn model: numbers, a text category, blanks; churn from a known rule.
+import math
+with open("churn.csv", "w") as f:
+    f.write("customer,tenure,charges,contract,failures,churned\n")
+    for i in range(3000):
+        t = random.randint(0, 71)
+        c = 20 + 100 * random.random()
+        k = random.choice(["monthly", "one_year", "two_year"])
+        fails = int(-math.log(random.random()) * 0.7)
+        z = -1.5 - 0.03 * t + 1.2 * (k == "monthly") - 0.8 * (k == "two_year") + 0.5 * fails + 3 * (t < 12 and c > 80)
+        churned = "Yes" if random.random() < 1 / (1 + math.exp(-z)) else "No"
+        charges = "" if random.random() < 0.05 else f"{c:.2f}"
+        f.write(f"K{i},{t},{charges},{k},{fails},{churned}\n")
 PY
 
 flags=(--input sales.csv --customer-col customer --date-col date --calibration-end 2025-09-30)
@@ -123,6 +136,15 @@ check "sbg shape" json_check "$out" "d['model']=='sbg' and sorted(d['params'])==
 out=$("$retain" analytics bgbb --input donations.csv --frequency-col frequency --recency-col recency --periods-col periods --weight-col weight --format json)
 check "bgbb shape and weights" json_check "$out" "d['model']=='bgbb' and sorted(d['params'])==['alpha','beta','delta','gamma'] and d['customers']==11000"
 check "bgbb recovers alpha and delta" json_check "$out" "abs(d['params']['alpha']-1.2)<0.3 and abs(d['params']['delta']-2.78)<1.2"
+
+# The churn model: the documented shape, honest AUCs for both models, the features it found.
+out=$("$retain" analytics churn-model cv --input churn.csv --id-col customer --target churned --positive Yes --folds 5 --seed 3 --format json); code=$?
+check "churn-model cv exits 0" test "$code" -eq 0
+check "churn-model cv shape" json_check "$out" "d['model']=='xgboost' and len(d['auc_folds'])==5 and abs(sum(d['auc_folds'])/5-d['auc_mean'])<1e-9 and d['baseline']['model']=='logistic'"
+check "churn-model cv AUCs" json_check "$out" "0.65<d['auc_mean']<0.95 and 0.6<d['baseline']['auc_mean']<0.95"
+check "churn-model cv features typed" json_check "$out" "d['features']==[{'name':'tenure','kind':'numeric'},{'name':'charges','kind':'numeric'},{'name':'contract','kind':'categorical'},{'name':'failures','kind':'numeric'}]"
+out=$("$retain" analytics churn-model cv --input churn.csv --id-col customer --target churned 2>&1); code=$?
+check "churn target without --positive names the cell" contains "$out" 'churn.csv line 2, column "churned": "'
 
 # Bad input: exit 2 and a message naming the file, line and column.
 out=$("$retain" analytics rfm --input sales.csv --customer-col client --date-col date --calibration-end 2025-09-30 2>&1); code=$?

@@ -1,13 +1,16 @@
 // `retain analytics`: the retention models on a CSV file, for analysts (RFM, CLV, BG/BB, sBG,
 // survival, cohorts). Output as a table for people, CSV or JSON for programs.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <iostream>
 #include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "analytics/churn.h"
 #include "analytics/clv.h"
 #include "analytics/cohorts.h"
 #include "analytics/rfm.h"
@@ -36,6 +39,10 @@ struct Flags {
   std::string cohort_period = "month";
   int horizon = 0;
   double discount_rate = 0;
+  std::string id_col, target;
+  std::optional<std::string> positive;
+  int folds = 5;
+  uint64_t seed = 1;
 };
 
 // Prints rows under a header with columns padded to their widest cell; numbers right-aligned.
@@ -477,6 +484,108 @@ Result<int> Cohorts(const Flags& f) {
   return 0;
 }
 
+// ---- churn-model ----
+
+// Reads every column but the id and the target as a feature: numeric when every non-empty cell
+// parses as a number, categorical otherwise; blanks are missing values.
+Result<ChurnData> ReadChurnData(const Flags& f) {
+  RETAIN_ASSIGN_OR_RETURN(auto table, CsvTable::Open(f.input, {f.id_col, f.target}));
+  ChurnData data;
+  std::vector<std::string> names;
+  for (const auto& c : table->columns())
+    if (c != f.id_col && c != f.target) names.push_back(c);
+  std::vector<std::vector<std::string>> cells(names.size());
+  std::vector<std::vector<int64_t>> lines(names.size());
+  while (true) {
+    RETAIN_ASSIGN_OR_RETURN(bool more, table->Next());
+    if (!more) break;
+    RETAIN_ASSIGN_OR_RETURN(auto id, table->Text(f.id_col));
+    data.ids.emplace_back(id);
+    RETAIN_ASSIGN_OR_RETURN(bool churned, table->Flag(f.target, f.positive));
+    data.churned.push_back(churned ? 1 : 0);
+    for (size_t c = 0; c < names.size(); ++c) {
+      auto v = table->Cell(names[c]);
+      cells[c].emplace_back(v ? *v : std::string_view());
+    }
+  }
+  if (data.ids.empty()) return InvalidArgument(fmt::format("{}: no rows after the header", f.input));
+  for (size_t c = 0; c < names.size(); ++c) {
+    FeatureColumn col;
+    col.name = names[c];
+    col.numbers.reserve(cells[c].size());
+    for (const auto& text : cells[c]) {
+      if (text.empty()) {
+        col.numbers.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      double v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+        col.categorical = true;
+        break;
+      }
+      col.numbers.push_back(v);
+    }
+    if (col.categorical) {
+      col.numbers.clear();
+      col.labels = std::move(cells[c]);
+    }
+    data.columns.push_back(std::move(col));
+  }
+  if (data.columns.empty()) return InvalidArgument(fmt::format("{}: no feature columns besides the id and the target", f.input));
+  return data;
+}
+
+json CvJson(std::string_view model, const CrossValidation& cv) {
+  json calibration = json::array();
+  for (const auto& b : cv.calibration)
+    calibration.push_back({{"predicted", b.predicted}, {"observed", b.observed}, {"customers", b.customers}});
+  return {{"model", model}, {"auc_mean", cv.auc_mean}, {"auc_folds", cv.auc_folds}, {"calibration", calibration},
+          {"lift_top_decile", cv.lift_top_decile}};
+}
+
+Result<int> ChurnCv(const Flags& f) {
+  RETAIN_ASSIGN_OR_RETURN(auto data, ReadChurnData(f));
+  RETAIN_ASSIGN_OR_RETURN(auto trees, CrossValidate(data, ChurnModelKind::kGradientBoosting, f.folds, f.seed));
+  RETAIN_ASSIGN_OR_RETURN(auto linear, CrossValidate(data, ChurnModelKind::kLogistic, f.folds, f.seed));
+  int64_t churners = std::count(data.churned.begin(), data.churned.end(), 1);
+  if (f.format == "json") {
+    json out = CvJson("xgboost", trees);
+    out["baseline"] = CvJson("logistic", linear);
+    out["customers"] = data.ids.size();
+    out["churners"] = churners;
+    out["folds"] = f.folds;
+    json features = json::array();
+    for (const auto& c : data.columns) features.push_back({{"name", c.name}, {"kind", c.categorical ? "categorical" : "numeric"}});
+    out["features"] = features;
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (f.format == "csv") {
+    std::cout << "model,fold,auc\n";
+    for (size_t i = 0; i < trees.auc_folds.size(); ++i) std::cout << fmt::format("xgboost,{},{}\n", i + 1, trees.auc_folds[i]);
+    for (size_t i = 0; i < linear.auc_folds.size(); ++i) std::cout << fmt::format("logistic,{},{}\n", i + 1, linear.auc_folds[i]);
+    return 0;
+  }
+  std::cout << fmt::format("{} customers, {} churned ({:.1f} %); {}-fold cross-validation, encoding fitted inside each fold\n\n",
+                           data.ids.size(), churners, 100.0 * static_cast<double>(churners) / static_cast<double>(data.ids.size()), f.folds);
+  auto folds_text = [](const CrossValidation& cv) {
+    std::string s;
+    for (double a : cv.auc_folds) s += (s.empty() ? "" : " ") + Num(a, 3);
+    return s;
+  };
+  PrintTable({"model", "AUC", "folds", "top-decile lift"},
+             {{"gradient-boosted trees (XGBoost)", Num(trees.auc_mean, 4), folds_text(trees), Num(trees.lift_top_decile, 2)},
+              {"logistic regression (baseline)", Num(linear.auc_mean, 4), folds_text(linear), Num(linear.lift_top_decile, 2)}});
+  std::cout << "\nCalibration of the trees (out-of-fold scores in tenths):\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (size_t b = 0; b < trees.calibration.size(); ++b)
+    rows.push_back({std::to_string(b + 1), Num(100 * trees.calibration[b].predicted, 1), Num(100 * trees.calibration[b].observed, 1),
+                    std::to_string(trees.calibration[b].customers)});
+  PrintTable({"tenth", "predicted %", "observed %", "customers"}, rows);
+  return 0;
+}
+
 void AddFormat(CLI::App* sub, Flags& f) {
   sub->add_option("--input", f.input, "The CSV file (with a header row)")->required();
   sub->add_option("--format", f.format, "table (for people), csv or json")
@@ -554,6 +663,18 @@ Result<int> RunAnalytics(Context& ctx) {
       ->check(CLI::IsMember({"week", "month", "quarter", "year"}))
       ->capture_default_str();
 
+  auto* churn = app->add_subcommand("churn-model", "The churn-risk model: gradient-boosted trees beside logistic regression");
+  churn->require_subcommand(1);
+  auto* cv = churn->add_subcommand("cv", "Cross-validated AUC, calibration and lift on a table of customers");
+  AddFormat(cv, f);
+  cv->add_option("--id-col", f.id_col, "Column with the customer's id")->required();
+  cv->add_option("--target", f.target, "Column saying whether the customer churned")->required();
+  cv->add_option("--positive", f.positive, "The target value that means churned (default: 1, true or yes)");
+  cv->add_option("--folds", f.folds, "Number of folds")->check(CLI::Range(2, 20))->capture_default_str();
+  cv->add_option("--seed", f.seed, "Seed of the fold assignment and the trees")->capture_default_str();
+  cv->footer("\nEvery other column is a feature: numbers where every cell is a number, categories otherwise\n"
+             "(one-hot encoded); empty cells are missing values.");
+
   app->footer(
       "\nExamples:\n"
       "  retain analytics rfm --input sales.csv --customer-col customer --date-col date --amount-col total \\\n"
@@ -569,6 +690,7 @@ Result<int> RunAnalytics(Context& ctx) {
   if (bgbb->parsed()) return BgBbCommand(f);
   if (sbg->parsed()) return Sbg(f);
   if (survival->parsed()) return Survival(f);
+  if (cv->parsed()) return ChurnCv(f);
   return Cohorts(f);
 }
 
