@@ -21,6 +21,7 @@ class SqlSession : public cli::StoreSession {
   core::RecordStore& records() override { return *store_; }
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
   core::WebhookStore& outbox() override { return *store_; }
+  analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;
@@ -33,6 +34,7 @@ class SqlStores : public server::Stores {
   staff::StaffStore& staff() override { return *store_; }
   core::WebhookStore& webhooks() override { return *store_; }
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
+  analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -1,6 +1,7 @@
 // `retain analytics`: the retention models on a CSV file, for analysts (RFM, CLV, BG/BB, sBG,
 // survival, cohorts). Output as a table for people, CSV or JSON for programs.
 #include <algorithm>
+#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -14,12 +15,14 @@
 #include "analytics/clv.h"
 #include "analytics/cohorts.h"
 #include "analytics/rfm.h"
+#include "analytics/refresh.h"
 #include "analytics/summary.h"
 #include "analytics/survival.h"
 #include "cli/analytics_input.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/store_opener.h"
 
 namespace retain::cli {
 namespace {
@@ -586,6 +589,51 @@ Result<int> ChurnCv(const Flags& f) {
   return 0;
 }
 
+// ---- refresh: the same models on Retain's own database ----
+
+Result<int> Refresh(Context& ctx, const Flags& f) {
+  RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
+  RETAIN_ASSIGN_OR_RETURN(auto zone, LoadZone(session->records()));
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  RETAIN_ASSIGN_OR_RETURN(auto input, session->analytics().LoadInput());
+  auto result = ComputeAnalytics(input, now, zone);
+  RETAIN_RETURN_IF_ERROR(InTransaction(session->records(), [&] {
+    return session->analytics().SaveRun(ToUnixSeconds(now), result.dashboard.dump(), result.scores);
+  }));
+  const json& d = result.dashboard;
+  if (f.format == "json") {
+    std::cout << d.dump() << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("Analytics refreshed in {} ms: {} customers scored.\n", d["took_ms"].get<int64_t>(),
+                           result.scores.size());
+  if (!d["kpis"].empty()) {
+    const json& k = d["kpis"].back();
+    std::cout << fmt::format("  {}: {} subscriptions active at the start, {} cancelled ({} voluntary, {} involuntary), "
+                             "churn {:.2f} %\n", k["month"].get<std::string>(), k["active_start"].get<int64_t>(),
+                             k["churned"].get<int64_t>(), k["voluntary"].get<int64_t>(), k["involuntary"].get<int64_t>(),
+                             100 * k["churn_rate"].get<double>());
+  }
+  auto part = [](const json& j, const std::string& ok) { return j.contains("error") ? "not computed: " + j["error"].get<std::string>() : ok; };
+  const json& clv = d["clv"];
+  std::cout << "  customer lifetime value: "
+            << part(clv, clv.contains("total_minor") ? fmt::format("{} customers, {} (minor units, {}) over {} weeks",
+                                                                 clv["customers"].get<int64_t>(), clv["total_minor"].get<int64_t>(),
+                                                                 d["currency"].get<std::string>(), clv["horizon_weeks"].get<int>())
+                                                     : std::string())
+            << "\n";
+  const json& churn = d["churn_model"];
+  std::cout << "  churn-risk model: "
+            << part(churn, churn.contains("auc_mean") ? fmt::format("cross-validated AUC {:.3f} (logistic baseline {:.3f}), "
+                                                                    "{} customers scored",
+                                                                    churn["auc_mean"].get<double>(),
+                                                                    churn["baseline"]["auc_mean"].get<double>(),
+                                                                    churn["scored"].get<int64_t>())
+                                                        : std::string())
+            << "\n";
+  return 0;
+}
+
 void AddFormat(CLI::App* sub, Flags& f) {
   sub->add_option("--input", f.input, "The CSV file (with a header row)")->required();
   sub->add_option("--format", f.format, "table (for people), csv or json")
@@ -663,6 +711,12 @@ Result<int> RunAnalytics(Context& ctx) {
       ->check(CLI::IsMember({"week", "month", "quarter", "year"}))
       ->capture_default_str();
 
+  auto* refresh = app->add_subcommand("refresh",
+      "Compute KPIs, cohorts, survival, CLV, RFM and churn risk from the database and store them for the web app");
+  refresh->add_option("--format", f.format, "table or json (the stored dashboard)")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+
   auto* churn = app->add_subcommand("churn-model", "The churn-risk model: gradient-boosted trees beside logistic regression");
   churn->require_subcommand(1);
   auto* cv = churn->add_subcommand("cv", "Cross-validated AUC, calibration and lift on a table of customers");
@@ -685,6 +739,7 @@ Result<int> RunAnalytics(Context& ctx) {
       "The models, their parameters and references are in docs/ANALYTICS.md.");
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
+  if (refresh->parsed()) return Refresh(ctx, f);
   if (rfm->parsed()) return Rfm(f);
   if (clv->parsed()) return Clv(f);
   if (bgbb->parsed()) return BgBbCommand(f);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/analytics_store.h"
 #include "app/config.h"
 #include "common/status.h"
 #include "core/store.h"
@@ -43,6 +44,7 @@ class StoreSession {
   virtual core::RecordStore& records() = 0;
   virtual loyalty::LoyaltyStore& loyalty() = 0;
   virtual core::WebhookStore& outbox() = 0;
+  virtual analytics::AnalyticsStore& analytics() = 0;
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

@@ -49,6 +49,13 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx);
 // POST /v1/loyalty/expire and the server's hourly run.
 WriteJob LoyaltyUpkeep(BusinessZone zone);
 
+// Analytics: the stored dashboard (/v1/analytics), a refresh now, a customer's value and risk.
+void AddAnalyticsRoutes(Router& router, const ApiContext& ctx);
+
+// Loads the history, computes the analytics and stores them; behind POST /v1/analytics/refresh
+// and the server's nightly run. Long: runs on StoreWorkers::Background.
+SlowJob AnalyticsRefresh(BusinessZone zone);
+
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);
 

@@ -297,6 +297,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddWebhookRoutes(shared.router, ctx);
   AddRecordRoutes(shared.router, ctx);
   AddLoyaltyRoutes(shared.router, ctx);
+  AddAnalyticsRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -333,10 +334,29 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   };
   schedule_expiry(std::chrono::seconds(60));
 
+  // The analytics are computed a minute after start and then every night at 03:00 (business
+  // time), on a thread and connection of their own.
+  net::steady_timer analytics_timer(io);
+  std::function<void(std::chrono::seconds)> schedule_analytics = [&](std::chrono::seconds delay) {
+    analytics_timer.expires_after(delay);
+    analytics_timer.async_wait([&](beast::error_code e) {
+      if (e || shared.draining) return;
+      workers->Background(AnalyticsRefresh(ctx.zone), [](Response r) {
+        if (r.status >= 400) fmt::print(stderr, "retain serve: refreshing the analytics failed: {}\n", r.body);
+      });
+      auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+      auto today = ctx.zone.LocalDate(now);
+      auto next = ctx.zone.StartOfDay(date::year_month_day{date::sys_days{today} + date::days{1}}) + std::chrono::hours(3);
+      schedule_analytics(std::chrono::duration_cast<std::chrono::seconds>(next - now));
+    });
+  };
+  schedule_analytics(std::chrono::seconds(60));
+
   net::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) {
     shared.draining = true;
     expiry_timer.cancel();
+    analytics_timer.cancel();
     listener->Stop();
     std::vector<std::shared_ptr<Session>> open;
     {

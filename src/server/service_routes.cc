@@ -145,6 +145,30 @@ json Schemas() {
                         {"status", {{"type", "string"}, {"enum", {"active", "used", "expired"}}}},
                         {"issued_at", Time()}, {"expires_at", NullableTime()}, {"redeemed_at", NullableTime()},
                         {"redeemed_ref", Str()}});
+  json num = {{"type", "number"}}, nullable_num = {{"type", {"number", "null"}}};
+  json part = {{"type", "object"}, {"description", "the part's results, or {\"error\": \"why it was not computed\"}"}};
+  json reason = Object({{"feature", Str()}, {"value", nullable_num}, {"contribution", num}});
+  s["Analytics"] = Object(
+      {{"computed_at", Time()}, {"took_ms", Int()}, {"currency", Str()}, {"customers", Int()},
+       {"subscriptions", Int()}, {"sales", Int()},
+       {"kpis", {{"type", "array"}, {"items", Object({{"month", Str()}, {"active_start", Int()}, {"new", Int()},
+                                                     {"churned", Int()}, {"voluntary", Int()}, {"involuntary", Int()},
+                                                     {"unspecified", Int()}, {"churn_rate", num}, {"retention_rate", num},
+                                                     {"mrr_start_minor", Int()}, {"mrr_churned_minor", Int()},
+                                                     {"revenue_churn_rate", num}})}}},
+       {"cohorts", part}, {"subscription_cohorts", {{"type", "array"}}}, {"survival", part}, {"clv", part},
+       {"rfm", part}, {"churn_model", part}},
+      {"computed_at", "kpis", "cohorts", "survival", "clv", "rfm", "churn_model"});
+  s["AnalyticsRefresh"] = Object({{"computed_at", Time()}, {"took_ms", Int()}, {"customers_scored", Int()}});
+  s["CustomerAnalytics"] = Object(
+      {{"customer", Str()}, {"scored", Bool()}, {"computed_at", Time()},
+       {"clv", Object({{"frequency", num}, {"recency_weeks", num}, {"age_weeks", num}, {"mean_spend_minor", Int()},
+                       {"p_alive", num}, {"expected_purchases_13w", num}, {"expected_spend_minor", Int()},
+                       {"clv_minor", Int()}})},
+       {"rfm", Object({{"recency_days", num}, {"frequency", num}, {"monetary_minor", Int()}, {"r", Int()}, {"f", Int()},
+                       {"m", Int()}, {"segment", Str()}})},
+       {"churn", Object({{"risk", num}, {"reasons", {{"type", "array"}, {"items", reason}}}})}},
+      {"customer", "scored"});
   s["Membership"] = Object({{"customer", Str()},
                             {"memberships", {{"type", "array"}, {"items", {{"type", "object"}}}}},
                             {"coupons", {{"type", "array"}, {"items", Ref("Coupon")}}},

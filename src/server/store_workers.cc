@@ -16,7 +16,7 @@ double Since(std::chrono::steady_clock::time_point t) {
 Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& factory, int readers,
                                                           Metrics* metrics) {
   std::unique_ptr<StoreWorkers> w(new StoreWorkers(metrics));
-  for (int i = 0; i < readers + 2; ++i) {
+  for (int i = 0; i < readers + 3; ++i) {
     RETAIN_ASSIGN_OR_RETURN(auto store, factory());
     w->stores_.push_back(std::move(store));
   }
@@ -27,7 +27,12 @@ Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& fa
   }
   w->leased_ = std::make_unique<std::atomic<bool>[]>(static_cast<size_t>(readers));
   w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(readers)].get()] { self->WriterLoop(s); });
-  w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] { self->SlowLoop(s); });
+  w->threads_.emplace_back([self = w.get(), s = w->stores_[static_cast<size_t>(readers) + 1].get()] {
+    self->SlowLoop(s, &self->slow_, &self->slow_cv_);
+  });
+  w->threads_.emplace_back([self = w.get(), s = w->stores_.back().get()] {
+    self->SlowLoop(s, &self->background_, &self->background_cv_);
+  });
   return w;
 }
 
@@ -103,15 +108,23 @@ void StoreWorkers::Slow(SlowJob job, Reply reply) {
   slow_cv_.notify_one();
 }
 
-void StoreWorkers::SlowLoop(Stores* store) {
+void StoreWorkers::Background(SlowJob job, Reply reply) {
+  {
+    std::lock_guard lock(write_mu_);
+    background_.push_back({std::move(job), std::move(reply)});
+  }
+  background_cv_.notify_one();
+}
+
+void StoreWorkers::SlowLoop(Stores* store, std::deque<SlowItem>* queue, std::condition_variable* cv) {
   while (true) {
     SlowItem item;
     {
       std::unique_lock lock(write_mu_);
-      slow_cv_.wait(lock, [&] { return stopping_ || !slow_.empty(); });
-      if (slow_.empty()) return;
-      item = std::move(slow_.front());
-      slow_.pop_front();
+      cv->wait(lock, [&] { return stopping_ || !queue->empty(); });
+      if (queue->empty()) return;
+      item = std::move(queue->front());
+      queue->pop_front();
     }
     Response r = item.job(*store);
     commit_generation_.fetch_add(1, std::memory_order_release);  // slow jobs may have written
@@ -139,6 +152,7 @@ void StoreWorkers::Stop() {
   }
   write_cv_.notify_all();
   slow_cv_.notify_all();
+  background_cv_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "analytics/analytics_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -33,6 +34,7 @@ class Stores {
   virtual staff::StaffStore& staff() = 0;
   virtual core::WebhookStore& webhooks() = 0;
   virtual loyalty::LoyaltyStore& loyalty() = 0;
+  virtual analytics::AnalyticsStore& analytics() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.
@@ -71,6 +73,9 @@ class StoreWorkers {
   void Write(WriteJob job, Reply reply);
   // Queues slow work for the slow thread. Thread-safe.
   void Slow(SlowJob job, Reply reply);
+  // Queues long work (an analytics refresh, seconds to minutes) for a thread and connection of
+  // its own, so it delays neither writes nor sign-ins. Thread-safe.
+  void Background(SlowJob job, Reply reply);
 
   // Finishes every queued job, then stops the threads. Idempotent.
   void Stop();
@@ -87,7 +92,7 @@ class StoreWorkers {
 
   explicit StoreWorkers(Metrics* metrics) : metrics_(metrics) {}
   void WriterLoop(Stores* store);
-  void SlowLoop(Stores* store);
+  void SlowLoop(Stores* store, std::deque<SlowItem>* queue, std::condition_variable* cv);
   void CommitGroup(Stores& store, std::vector<WriteItem>& group);
 
   Metrics* metrics_;
@@ -118,6 +123,8 @@ class StoreWorkers {
   std::deque<WriteItem> writes_;
   std::deque<SlowItem> slow_;  // guarded by write_mu_, signalled by slow_cv_
   std::condition_variable slow_cv_;
+  std::deque<SlowItem> background_;  // guarded by write_mu_, signalled by background_cv_
+  std::condition_variable background_cv_;
 
   bool stopping_ = false;  // guarded by write_mu_
 };

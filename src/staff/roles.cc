@@ -8,7 +8,7 @@ namespace {
 constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
 constexpr std::array<std::string_view, 3> kSupervisorPermissions = {kRecordsRead, kRecordsWrite, kLoyaltyAdjust};
 constexpr std::array<std::string_view, 2> kMarketingPermissions = {kRecordsRead, kLoyaltyManage};
-constexpr std::array<std::string_view, 1> kReaderPermissions = {kRecordsRead};
+constexpr std::array<std::string_view, 2> kAnalystPermissions = {kRecordsRead, kAnalyticsRefresh};
 
 }  // namespace
 
@@ -37,7 +37,7 @@ std::span<const std::string_view> RolePermissions(Role role) {
     case Role::kAgent: return kAgentPermissions;
     case Role::kSupervisor: return kSupervisorPermissions;
     case Role::kMarketing: return kMarketingPermissions;
-    case Role::kAnalyst: return kReaderPermissions;
+    case Role::kAnalyst: return kAnalystPermissions;
     case Role::kAdmin: return kAllPermissions;
   }
   return {};

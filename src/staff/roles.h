@@ -30,8 +30,10 @@ inline constexpr std::string_view kStaffAdmin = "staff:admin";
 inline constexpr std::string_view kAuditRead = "audit:read";
 inline constexpr std::string_view kLoyaltyManage = "loyalty:manage";  // define and change programs
 inline constexpr std::string_view kLoyaltyAdjust = "loyalty:adjust";  // correct a member's points by hand
-inline constexpr std::array<std::string_view, 6> kAllPermissions = {kRecordsRead,   kRecordsWrite,  kStaffAdmin,
-                                                                    kAuditRead,     kLoyaltyManage, kLoyaltyAdjust};
+inline constexpr std::string_view kAnalyticsRefresh = "analytics:refresh";  // recompute the analytics now
+inline constexpr std::array<std::string_view, 7> kAllPermissions = {kRecordsRead,   kRecordsWrite,  kStaffAdmin,
+                                                                    kAuditRead,     kLoyaltyManage, kLoyaltyAdjust,
+                                                                    kAnalyticsRefresh};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

@@ -11,6 +11,7 @@
 
 #include "common/money.h"
 #include "core/parse.h"
+#include "storage/analytics_store.h"
 #include "storage/loyalty_store.h"
 #include "storage/migrations.h"
 
@@ -51,9 +52,11 @@ struct Existing {
 
 class SqlRecordStore : public SqlStore {
  public:
-  explicit SqlRecordStore(std::unique_ptr<Connection> db) : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)) {}
+  explicit SqlRecordStore(std::unique_ptr<Connection> db)
+      : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)), analytics_(MakeSqlAnalyticsStore(*db_)) {}
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
+  analytics::AnalyticsStore& analytics() override { return *analytics_; }
 
   // Loyalty learns of a transaction once it has begun (on SQLite, once the write lock is held),
   // so what it checks then no other writer can change.
@@ -1206,6 +1209,7 @@ class SqlRecordStore : public SqlStore {
   // INSERT statements by the address of their literal text.
   std::unordered_map<const char*, Statement*> inserts_;
   std::unique_ptr<SqlLoyaltyStore> loyalty_;  // on db_
+  std::unique_ptr<analytics::AnalyticsStore> analytics_;  // on db_
 };
 
 }  // namespace

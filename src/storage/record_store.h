@@ -5,6 +5,7 @@
 #include <memory>
 #include <string_view>
 
+#include "analytics/analytics_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -20,6 +21,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
  public:
   // Loyalty's tables on the same connection, so a purchase and what it earns commit together.
   virtual loyalty::LoyaltyStore& loyalty() = 0;
+  // The analytics' history and stored results, on the same connection.
+  virtual analytics::AnalyticsStore& analytics() = 0;
 };
 
 struct StoreOptions {
