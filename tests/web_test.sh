@@ -13,7 +13,9 @@ trap cleanup EXIT
 
 [ -f "$src/web/dist/index.html" ] || { echo "web_test: web/dist is not built (make build builds it)" >&2; exit 1; }
 [ -x /usr/bin/chromium ] || { echo "web_test: /usr/bin/chromium is missing (scripts/bootstrap installs it)" >&2; exit 1; }
-"$retain" demo --no-serve --customers 60 -q --db "sqlite:$work/web.db" >/dev/null
+"$retain" demo --no-serve --customers 400 -q --db "sqlite:$work/web.db" >/dev/null
+# The analytics screens read the stored refresh; compute it now rather than wait for the server's.
+"$retain" analytics refresh --db "sqlite:$work/web.db" >/dev/null
 printf 'web test password\n' | "$retain" user add tester --role agent --password-stdin --db "sqlite:$work/web.db" >/dev/null
 "$retain" serve --db "sqlite:$work/web.db" --port 0 --web-root "$src/web/dist" >"$work/serve.out" 2>&1 &
 server=$!

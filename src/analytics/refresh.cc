@@ -351,7 +351,8 @@ Refreshed ComputeAnalytics(const Input& in, Timestamp now_ts, const BusinessZone
   }
 
   // The churn-risk model: trained on who was active 90 days ago and whether they churned since;
-  // scores everyone active now.
+  // scores everyone active now. The at-risk list is ordered by value at risk (risk times what
+  // leaving would cost), so it leads with the customers worth a call.
   {
     std::vector<std::vector<const Input::Sale*>> sales_of(n);
     std::vector<std::vector<const Input::Subscription*>> subs_of(n);
@@ -410,8 +411,12 @@ Refreshed ComputeAnalytics(const Input& in, Timestamp now_ts, const BusinessZone
               if (!col.categorical && col.name == feature) value = Round(col.numbers[i], 2);
             reasons.push_back({{"feature", feature}, {"value", value}, {"contribution", Round(parts[k].first, 3)}});
           }
-          detail[c]["churn"] = {{"risk", Round(p)}, {"reasons", reasons}};
-          ranked.emplace_back(p, c);
+          // What leaving would cost: the purchases' lifetime value and a year of the plan.
+          double yearly_plan_minor = 12 * 100 * current.data.columns[4].numbers[i];
+          double value_at_risk = p * (static_cast<double>(clv_minor[c]) + yearly_plan_minor);
+          detail[c]["churn"] = {{"risk", Round(p)}, {"reasons", reasons},
+                                {"value_at_risk_minor", std::llround(value_at_risk)}};
+          ranked.emplace_back(value_at_risk, c);
         }
         std::sort(ranked.rbegin(), ranked.rend());
         json at_risk = json::array();
@@ -419,7 +424,8 @@ Refreshed ComputeAnalytics(const Input& in, Timestamp now_ts, const BusinessZone
           uint32_t c = ranked[i].second;
           at_risk.push_back({{"customer", in.customers[c].external_id}, {"name", in.customers[c].name},
                              {"risk", detail[c]["churn"]["risk"]}, {"reasons", detail[c]["churn"]["reasons"]},
-                             {"clv_minor", clv_minor[c]}});
+                             {"clv_minor", clv_minor[c]},
+                             {"value_at_risk_minor", detail[c]["churn"]["value_at_risk_minor"]}});
         }
         json calibration = json::array();
         for (const auto& b : trees->calibration)

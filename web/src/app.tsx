@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Payment, type Purchase, type Session,
          type Subscription, type TimelineEntry } from './api';
+import { AnalyticsPage, ValueAndRisk, type CustomerAnalytics } from './analytics';
 import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
@@ -44,7 +45,9 @@ export function App() {
     <Frame locale={locale} session={session} onLocale={changeLocale}
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
       {customerId ? <CustomerPage locale={locale} id={customerId} />
-        : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} /> : <Customers locale={locale} />}
+        : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
+        : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
+        : <Customers locale={locale} />}
     </Frame>
   );
 }
@@ -94,7 +97,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 
 const MODULES: { key: Key; href?: string }[] = [
   { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk' }, { key: 'complaints' },
-  { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics' },
+  { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
 ];
 
 function Frame({ locale, session, onLocale, onSignOut, children }: {
@@ -166,6 +169,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   const [payments, setPayments] = useState<Payment[]>([]);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [loyalty, setLoyalty] = useState<Loyalty | null>(null);
+  const [value, setValue] = useState<CustomerAnalytics | null>(null);
   const [error, setError] = useState('');
   const spend = useMemo(() => monthlySpend(timeline, timeZone()), [timeline]);
   useEffect(() => {
@@ -180,6 +184,8 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
     ]).then(([c, s, p, pay, tl, loy]) => {
       setCustomer(c); setSubs(s.data); setPurchases(p.data); setPayments(pay.data); setTimeline(tl.data); setLoyalty(loy);
     }).catch((e) => setError((e as Error).message));
+    // Value and risk come from the last analytics refresh; the page stands without them.
+    api<CustomerAnalytics>('GET', `/v1/customers/${encodeURIComponent(id)}/analytics`).then(setValue).catch(() => setValue(null));
   }, [id]);
   if (error) return <p class="error">{t(locale, 'error')}: {error}</p>;
   if (!customer) return <p>{t(locale, 'loading')}</p>;
@@ -200,6 +206,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
           <dt>{t(locale, 'consent')}</dt><dd>{consents.join(', ') || t(locale, 'none')}</dd>
         </dl>
       </section>
+      <ValueAndRisk locale={locale} value={value} currency={spend.currency} />
       <section>
         <h2>{t(locale, 'loyalty')}</h2>
         <LoyaltySection locale={locale} loyalty={loyalty} />

@@ -181,6 +181,37 @@ test('the designer previews what a basket earns as the API does, and names the f
   await page.locator('[data-testid=customer] h1').waitFor();
 });
 
+test('the analytics screen charts the stored refresh, with the API\'s figures', async () => {
+  const d = await (await page.request.get(`${url}/v1/analytics`)).json();
+  await page.click('[data-testid=nav-analytics]');
+  await page.locator('[data-testid=analytics]').waitFor();
+  // The churn tile is the last complete month's rate as the API has it.
+  const last = d.kpis.length >= 2 ? d.kpis[d.kpis.length - 2] : d.kpis[d.kpis.length - 1];
+  const tile = await page.locator('[data-testid=kpi-churn] strong').textContent();
+  assert.equal(tile, new Intl.NumberFormat('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(last.churn_rate));
+  // Charts drawn (uPlot canvases), the cohort heatmap, the 5 x 5 RFM grid adding up to the buyers.
+  assert.ok(await page.locator('[data-testid=survival-chart] canvas').count() >= 1);
+  assert.equal(await page.locator('[data-testid=cohorts] tbody tr').count(), d.cohorts.cohorts.length);
+  const cells = await page.locator('[data-testid=rfm-grid] td').allTextContents();
+  assert.equal(cells.length, 25);
+  assert.equal(cells.reduce((sum, c) => sum + Number(c), 0), d.rfm.customers);
+  // The customers most at risk, with reasons in words; an agent may not refresh.
+  assert.ok(d.churn_model.at_risk?.length > 0, JSON.stringify(d.churn_model).slice(0, 200));
+  const first = page.locator('[data-testid=at-risk] tbody tr').first();
+  assert.equal(await first.locator('a').textContent(), d.churn_model.at_risk[0].name);
+  assert.ok((await first.locator('.reasons li').count()) >= 1);
+  assert.equal(await page.locator('[data-testid=analytics-refresh]').count(), 0);
+  if (shots) await page.screenshot({ path: `${shots}/analytics.png`, fullPage: true });
+  // Their page shows the same risk.
+  await first.locator('a').click();
+  await page.locator('[data-testid=value-and-risk]').waitFor();
+  const risk = await page.locator('[data-testid=churn-risk]').textContent();
+  assert.ok(risk.startsWith(new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 0 }).format(d.churn_model.at_risk[0].risk)), risk);
+  // Back to the customer the next test reads.
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
