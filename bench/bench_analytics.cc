@@ -3,7 +3,9 @@
 //     papers and lifetimes use) and on 1,000,000 customers, beside R fitting the same likelihood
 //     the way BTYD does (bench/peers/clv.R); the parameters are compared to 3 significant digits;
 //   - Kaplan-Meier on 1,000,000 subscriptions beside R's survival::survfit;
-//   - the cohort matrix over 10,000,000 purchases beside the same query in SQLite.
+//   - the cohort matrix over 10,000,000 purchases beside the same query in SQLite;
+//   - the churn model: XGBoost and the logistic baseline trained on 100,000 customers, scoring
+//     1,000,000.
 // Usage: bench_analytics [--customers N] [--purchases N] [--peers DIR] [--skip-r]
 #include <sqlite3.h>
 
@@ -11,12 +13,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "analytics/churn.h"
 #include "analytics/clv.h"
 #include "analytics/cohorts.h"
 #include "analytics/simulate.h"
@@ -226,6 +230,48 @@ void KaplanMeierRow(size_t n, const std::string& peers, bool run_peer) {
               peer_text.c_str());
 }
 
+// Subscribers with churn driven by tenure, contract, failed payments and an interaction.
+ChurnData ChurnWorld(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  ChurnData d;
+  FeatureColumn tenure{"tenure", false, {}, {}}, charges{"charges", false, {}, {}}, failures{"failures", false, {}, {}};
+  FeatureColumn contract{"contract", true, {}, {}};
+  const char* contracts[] = {"monthly", "one_year", "two_year"};
+  for (size_t i = 0; i < n; ++i) {
+    double t = std::floor(unit(rng) * 72), c = 20 + 100 * unit(rng), fails = std::floor(-std::log(unit(rng)) * 0.7);
+    int k = static_cast<int>(unit(rng) * 3);
+    double z = -1.5 - 0.03 * t + 1.2 * (k == 0) - 0.8 * (k == 2) + 0.5 * fails + 3.0 * (t < 12 && c > 80);
+    d.churned.push_back(unit(rng) < 1 / (1 + std::exp(-z)) ? 1 : 0);
+    d.ids.push_back(std::to_string(i));
+    tenure.numbers.push_back(t);
+    charges.numbers.push_back(c);
+    failures.numbers.push_back(fails);
+    contract.labels.push_back(contracts[k]);
+  }
+  d.columns = {tenure, charges, failures, contract};
+  return d;
+}
+
+void ChurnModelRows(size_t train_rows, size_t score_rows) {
+  auto train = ChurnWorld(train_rows, 1);
+  auto score = ChurnWorld(score_rows, 2);
+  std::vector<size_t> all_train(train_rows), all_score(score_rows);
+  std::iota(all_train.begin(), all_train.end(), 0);
+  std::iota(all_score.begin(), all_score.end(), 0);
+  for (auto kind : {ChurnModelKind::kGradientBoosting, ChurnModelKind::kLogistic}) {
+    Result<ChurnModel> model = InvalidArgument("not run");
+    double fit = Time(1, [&] { model = ChurnModel::Train(train, all_train, kind, 1); });
+    if (!model) Die(model.error().ToString());
+    Result<std::vector<double>> scores = InvalidArgument("not run");
+    double scoring = Time(1, [&] { scores = model->Predict(score, all_score); });
+    if (!scores) Die(scores.error().ToString());
+    std::printf("%-34s train %zu: %7.3f s   score %zu: %7.3f s (%.0f customers/s)  AUC on the scored %.3f\n",
+                kind == ChurnModelKind::kGradientBoosting ? "churn model, XGBoost (150 trees)" : "churn model, logistic baseline",
+                train_rows, fit, score_rows, scoring, static_cast<double>(score_rows) / scoring, Auc(*scores, score.churned));
+  }
+}
+
 }  // namespace
 }  // namespace retain::bench
 
@@ -257,5 +303,6 @@ int main(int argc, char** argv) {
          InDays(SimulateParetoNbd(pnbd, customers, 27, 39, 4).buyers), peers, false, 1);
   KaplanMeierRow(customers, peers, run_peer);
   Cohorts(purchases, static_cast<uint32_t>(std::max<size_t>(customers, 1)));
+  ChurnModelRows(std::max<size_t>(customers / 10, 1000), customers);
   return 0;
 }

@@ -63,6 +63,7 @@ struct StoredRun {
   int64_t id = 0;
   int64_t computed_at = 0;
   std::string dashboard;  // JSON
+  std::string churn_model;  // ChurnModel::Save's text; empty when no model was trained
 };
 
 // Not thread-safe; one per connection, like the other stores.
@@ -71,9 +72,10 @@ class AnalyticsStore {
   virtual ~AnalyticsStore() = default;
   // Reads the history. Errors: Unavailable or Internal from the database.
   virtual Result<AnalyticsInput> LoadInput() = 0;
-  // Stores a run and replaces every customer's scores with `scores`, in one transaction the
-  // caller holds (RecordStore::Begin/Commit on the same connection).
-  virtual Status SaveRun(int64_t computed_at, const std::string& dashboard, std::span<const StoredScore> scores) = 0;
+  // Stores a run (its dashboard and churn model) and replaces every customer's scores with
+  // `scores`, in one transaction the caller holds (RecordStore::Begin/Commit on the same
+  // connection). Returns the run's id, which versions the model.
+  virtual Result<int64_t> SaveRun(const StoredRun& run, std::span<const StoredScore> scores) = 0;
   // The newest run; nullopt before the first.
   virtual Result<std::optional<StoredRun>> LatestRun() = 0;
   // The stored detail (JSON) of the customer with external id `customer`; nullopt when they

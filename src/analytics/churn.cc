@@ -119,6 +119,31 @@ std::vector<float> FeatureEncoder::Encode(const ChurnData& data, std::span<const
   return out;
 }
 
+nlohmann::json FeatureEncoder::ToJson() const {
+  nlohmann::json parts = nlohmann::json::array();
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const Part& p = parts_[i];
+    parts.push_back({{"name", names_[i]}, {"column", p.column}, {"indicator", p.indicator}, {"category", p.category},
+                     {"mean", p.mean}, {"spread", p.spread}});
+  }
+  return parts;
+}
+
+Result<FeatureEncoder> FeatureEncoder::FromJson(const nlohmann::json& doc) {
+  FeatureEncoder e;
+  if (!doc.is_array()) return InvalidArgument("the encoder is not a list of features");
+  try {
+    for (const auto& p : doc) {
+      e.parts_.push_back({p.at("column").get<size_t>(), p.at("indicator").get<bool>(), p.at("category").get<std::string>(),
+                          p.at("mean").get<double>(), p.at("spread").get<double>()});
+      e.names_.push_back(p.at("name").get<std::string>());
+    }
+  } catch (const nlohmann::json::exception& ex) {
+    return InvalidArgument(std::string("the encoder is malformed: ") + ex.what());
+  }
+  return e;
+}
+
 struct ChurnModel::Impl {
   ChurnModelKind kind = ChurnModelKind::kGradientBoosting;
   FeatureEncoder encoder;
@@ -241,6 +266,45 @@ Result<std::vector<float>> ChurnModel::Contributions(const ChurnData& data, std:
   XGDMatrixFree(m);
   if (rc != 0) return XgbError("contributions");
   return out;
+}
+
+Result<std::string> ChurnModel::Save() const {
+  nlohmann::json doc = {{"format", "retain-churn-model"}, {"version", 1},
+                        {"kind", impl_->kind == ChurnModelKind::kLogistic ? "logistic" : "xgboost"},
+                        {"encoder", impl_->encoder.ToJson()}};
+  if (impl_->kind == ChurnModelKind::kLogistic) {
+    doc["weights"] = impl_->logistic.weights;
+  } else {
+    bst_ulong len = 0;
+    const char* data = nullptr;
+    if (XGBoosterSaveModelToBuffer(impl_->booster, R"({"format": "json"})", &len, &data) != 0) return XgbError("saving");
+    doc["booster"] = nlohmann::json::parse(std::string_view(data, len), nullptr, false);
+  }
+  return doc.dump();
+}
+
+Result<ChurnModel> ChurnModel::Load(std::string_view text) {
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object() || doc.value("format", "") != "retain-churn-model")
+    return InvalidArgument("not a Retain churn model (no \"format\": \"retain-churn-model\")");
+  ChurnModel model;
+  RETAIN_ASSIGN_OR_RETURN(model.impl_->encoder, FeatureEncoder::FromJson(doc.value("encoder", nlohmann::json())));
+  if (doc.value("kind", "") == "logistic") {
+    model.impl_->kind = ChurnModelKind::kLogistic;
+    if (!doc.contains("weights") || !doc["weights"].is_array() ||
+        doc["weights"].size() != model.impl_->encoder.names().size() + 1)
+      return InvalidArgument("the logistic model's weights do not match its features");
+    model.impl_->logistic.weights = doc["weights"].get<std::vector<double>>();
+    return model;
+  }
+  if (!doc.contains("booster")) return InvalidArgument("the model has no trees (\"booster\")");
+  std::string booster = doc["booster"].dump();
+  BoosterHandle handle = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &handle) != 0) return XgbError("booster");
+  model.impl_->booster = handle;
+  if (XGBoosterLoadModelFromBuffer(handle, booster.data(), booster.size()) != 0) return XgbError("loading");
+  XGBoosterSetParam(handle, "nthread", "2");
+  return model;
 }
 
 double Auc(std::span<const double> scores, std::span<const int> labels) {

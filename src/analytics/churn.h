@@ -8,7 +8,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -42,6 +45,10 @@ class FeatureEncoder {
   std::vector<float> Encode(const ChurnData& data, std::span<const size_t> rows, bool standardise) const;
   const std::vector<std::string>& names() const { return names_; }
 
+  // The encoder as JSON, and back. FromJson fails with InvalidArgument for a malformed document.
+  nlohmann::json ToJson() const;
+  static Result<FeatureEncoder> FromJson(const nlohmann::json& doc);
+
  private:
   struct Part {
     size_t column = 0;
@@ -74,6 +81,12 @@ class ChurnModel {
   Result<std::vector<float>> Contributions(const ChurnData& data, std::span<const size_t> rows) const;
   const std::vector<std::string>& names() const;
   ChurnModelKind kind() const;
+
+  // The whole model (encoder, trees or coefficients) as one JSON text, to store and version;
+  // Load reads it back and predicts exactly as before. Load fails with InvalidArgument for a
+  // text that is not such a model.
+  Result<std::string> Save() const;
+  static Result<ChurnModel> Load(std::string_view text);
 
  private:
   struct Impl;

@@ -83,6 +83,26 @@ TEST(ChurnModel, ContributionsExplainEachScore) {
   EXPECT_NE(std::find(model->names().begin(), model->names().end(), "contract=monthly"), model->names().end());
 }
 
+TEST(ChurnModel, SavedModelsPredictAsBefore) {
+  auto data = Simulate(2000, 6);
+  std::vector<size_t> all(data.ids.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  for (auto kind : {ChurnModelKind::kGradientBoosting, ChurnModelKind::kLogistic}) {
+    auto model = ChurnModel::Train(data, all, kind, 1);
+    ASSERT_TRUE(model);
+    auto text = model->Save();
+    ASSERT_TRUE(text) << text.error().ToString();
+    auto loaded = ChurnModel::Load(*text);
+    ASSERT_TRUE(loaded) << loaded.error().ToString();
+    EXPECT_EQ(loaded->names(), model->names());
+    auto before = model->Predict(data, all), after = loaded->Predict(data, all);
+    ASSERT_TRUE(before && after);
+    for (size_t i = 0; i < all.size(); ++i) ASSERT_NEAR((*before)[i], (*after)[i], 1e-6) << i;
+  }
+  EXPECT_FALSE(ChurnModel::Load("{\"format\": \"something else\"}"));
+  EXPECT_FALSE(ChurnModel::Load("not json"));
+}
+
 TEST(ChurnModel, AucCountsTiesAsHalf) {
   const double scores[] = {0.1, 0.4, 0.35, 0.8};
   const int labels[] = {0, 0, 1, 1};

@@ -434,6 +434,7 @@ Refreshed ComputeAnalytics(const Input& in, Timestamp now_ts, const BusinessZone
         for (double a : trees->auc_folds) auc_folds.push_back(Round(a));
         json features = json::array();
         for (const auto& name : names) features.push_back(name);
+        if (auto saved = model->Save()) out.churn_model = std::move(*saved);
         model_json = {{"model", "xgboost"},
                       {"horizon_days", kChurnHorizonDays},
                       {"trained_on", train.data.ids.size()},

@@ -16,6 +16,7 @@ namespace retain::analytics {
 struct Refreshed {
   nlohmann::json dashboard;          // the shape docs/ANALYTICS.md describes
   std::vector<StoredScore> scores;   // one per customer with a purchase or a subscription
+  std::string churn_model;           // the trained model (ChurnModel::Save); empty without one
 };
 
 // Computes everything as of `now`, with months and days in `zone`. A part that cannot be

@@ -597,16 +597,17 @@ Result<int> Refresh(Context& ctx, const Flags& f) {
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   RETAIN_ASSIGN_OR_RETURN(auto input, session->analytics().LoadInput());
   auto result = ComputeAnalytics(input, now, zone);
-  RETAIN_RETURN_IF_ERROR(InTransaction(session->records(), [&] {
-    return session->analytics().SaveRun(ToUnixSeconds(now), result.dashboard.dump(), result.scores);
+  analytics::StoredRun run{0, ToUnixSeconds(now), result.dashboard.dump(), std::move(result.churn_model)};
+  RETAIN_ASSIGN_OR_RETURN(int64_t run_id, InTransaction(session->records(), [&] {
+    return session->analytics().SaveRun(run, result.scores);
   }));
   const json& d = result.dashboard;
   if (f.format == "json") {
     std::cout << d.dump() << "\n";
     return 0;
   }
-  std::cout << fmt::format("Analytics refreshed in {} ms: {} customers scored.\n", d["took_ms"].get<int64_t>(),
-                           result.scores.size());
+  std::cout << fmt::format("Analytics run {} computed in {} ms: {} customers scored.\n", run_id,
+                           d["took_ms"].get<int64_t>(), result.scores.size());
   if (!d["kpis"].empty()) {
     const json& k = d["kpis"].back();
     std::cout << fmt::format("  {}: {} subscriptions active at the start, {} cancelled ({} voluntary, {} involuntary), "

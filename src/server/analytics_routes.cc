@@ -20,18 +20,20 @@ SlowJob AnalyticsRefresh(BusinessZone zone) {
     auto input = s.analytics().LoadInput();
     if (!input) return ErrorResponse(input.error());
     auto result = analytics::ComputeAnalytics(*input, now, zone);
-    std::string dashboard = result.dashboard.dump();
-    auto saved = [&]() -> Status {
+    analytics::StoredRun run{0, ToUnixSeconds(now), result.dashboard.dump(), std::move(result.churn_model)};
+    auto saved = [&]() -> Result<int64_t> {
       RETAIN_RETURN_IF_ERROR(s.records().Begin());
-      auto status = s.analytics().SaveRun(ToUnixSeconds(now), dashboard, result.scores);
-      if (!status) {
+      auto id = s.analytics().SaveRun(run, result.scores);
+      if (!id) {
         s.records().Rollback();
-        return status;
+        return id;
       }
-      return s.records().Commit();
+      RETAIN_RETURN_IF_ERROR(s.records().Commit());
+      return id;
     }();
     if (!saved) return ErrorResponse(saved.error());
-    return Json(200, {{"computed_at", FormatTimestamp(now)},
+    return Json(200, {{"run", *saved},
+                      {"computed_at", FormatTimestamp(now)},
                       {"took_ms", result.dashboard["took_ms"]},
                       {"customers_scored", result.scores.size()}});
   };
@@ -55,9 +57,10 @@ void AddAnalyticsRoutes(Router& router, const ApiContext& ctx) {
                                           "no analytics yet: the server computes them a minute after it starts, or "
                                           "run `retain analytics refresh` (POST /v1/analytics/refresh)",
                                           ""});
-                  Response r;
-                  r.body = std::move((*run)->dashboard);
-                  return r;
+                  // The run's id versions the churn model the dashboard describes.
+                  json d = json::parse((*run)->dashboard, nullptr, false);
+                  d["run"] = (*run)->id;
+                  return Json(200, d);
                 }, reply);
               }});
 

@@ -149,7 +149,7 @@ json Schemas() {
   json part = {{"type", "object"}, {"description", "the part's results, or {\"error\": \"why it was not computed\"}"}};
   json reason = Object({{"feature", Str()}, {"value", nullable_num}, {"contribution", num}});
   s["Analytics"] = Object(
-      {{"computed_at", Time()}, {"took_ms", Int()}, {"currency", Str()}, {"customers", Int()},
+      {{"run", Int()}, {"computed_at", Time()}, {"took_ms", Int()}, {"currency", Str()}, {"customers", Int()},
        {"subscriptions", Int()}, {"sales", Int()},
        {"kpis", {{"type", "array"}, {"items", Object({{"month", Str()}, {"active_start", Int()}, {"new", Int()},
                                                      {"churned", Int()}, {"voluntary", Int()}, {"involuntary", Int()},
@@ -159,7 +159,7 @@ json Schemas() {
        {"cohorts", part}, {"subscription_cohorts", {{"type", "array"}}}, {"survival", part}, {"clv", part},
        {"rfm", part}, {"churn_model", part}},
       {"computed_at", "kpis", "cohorts", "survival", "clv", "rfm", "churn_model"});
-  s["AnalyticsRefresh"] = Object({{"computed_at", Time()}, {"took_ms", Int()}, {"customers_scored", Int()}});
+  s["AnalyticsRefresh"] = Object({{"run", Int()}, {"computed_at", Time()}, {"took_ms", Int()}, {"customers_scored", Int()}});
   s["CustomerAnalytics"] = Object(
       {{"customer", Str()}, {"scored", Bool()}, {"computed_at", Time()},
        {"clv", Object({{"frequency", num}, {"recency_weeks", num}, {"age_weeks", num}, {"mean_spend_minor", Int()},

@@ -77,11 +77,11 @@ class SqlAnalyticsStore : public analytics::AnalyticsStore {
     return in;
   }
 
-  Status SaveRun(int64_t computed_at, const std::string& dashboard,
-                 std::span<const analytics::StoredScore> scores) override {
+  Result<int64_t> SaveRun(const analytics::StoredRun& stored, std::span<const analytics::StoredScore> scores) override {
     RETAIN_ASSIGN_OR_RETURN(Statement * insert, db_.Prepare(
-        std::string("INSERT INTO analytics_runs (computed_at, dashboard) VALUES (?, ?)") + std::string(db_.ReturningId())));
-    Bind(insert, computed_at, dashboard);
+        std::string("INSERT INTO analytics_runs (computed_at, dashboard, churn_model) VALUES (?, ?, ?)") +
+        std::string(db_.ReturningId())));
+    Bind(insert, stored.computed_at, stored.dashboard, stored.churn_model);
     RETAIN_ASSIGN_OR_RETURN(int64_t run, db_.ExecuteInsert(insert));
     // Older runs' dashboards are kept a while for comparison; the scores are only the newest.
     RETAIN_RETURN_IF_ERROR(Execute(db_, "DELETE FROM analytics_runs WHERE id <= ?", run - 30));
@@ -96,13 +96,15 @@ class SqlAnalyticsStore : public analytics::AnalyticsStore {
       }
       s->Reset();
     }
-    return {};
+    return run;
   }
 
   Result<std::optional<analytics::StoredRun>> LatestRun() override {
     return FirstRow<analytics::StoredRun>(db_,
-        "SELECT id, computed_at, dashboard FROM analytics_runs ORDER BY id DESC LIMIT 1",
-        [](Statement* s) { return analytics::StoredRun{s->Int(0), s->Int(1), std::string(s->Text(2))}; });
+        "SELECT id, computed_at, dashboard, churn_model FROM analytics_runs ORDER BY id DESC LIMIT 1",
+        [](Statement* s) {
+          return analytics::StoredRun{s->Int(0), s->Int(1), std::string(s->Text(2)), std::string(s->Text(3))};
+        });
   }
 
   Result<std::optional<std::string>> ScoreDetail(std::string_view customer) override {

@@ -1,9 +1,11 @@
--- The analytics' stored results: each refresh's dashboard (one JSON document), and every
--- customer's scores from the newest refresh, with the columns screens rank by.
+-- The analytics' stored results: each refresh's dashboard (one JSON document) and the churn
+-- model it trained (versioned by the run's id), and every customer's scores from the newest
+-- refresh, with the columns screens rank by.
 CREATE TABLE analytics_runs (
   id {{id}},
   computed_at BIGINT NOT NULL,
-  dashboard TEXT NOT NULL
+  dashboard TEXT NOT NULL,
+  churn_model TEXT NOT NULL
 );
 
 CREATE TABLE customer_scores (
