@@ -660,7 +660,10 @@ void AddPurchaseColumns(CLI::App* sub, Flags& f, bool calibration) {
 
 Result<int> RunAnalytics(Context& ctx) {
   Flags f;
-  auto app = NewParser("analytics", "Retention models on a CSV file: RFM, customer lifetime value, survival, cohorts.", ctx);
+  auto app = NewParser(
+      "analytics",
+      "Retention models on a CSV file (RFM, lifetime value, survival, cohorts, churn risk), or on the database (refresh).",
+      ctx);
   app->require_subcommand(1);
 
   auto* rfm = app->add_subcommand("rfm", "Recency, frequency and monetary scores (1-5) and segments per customer");

@@ -22,7 +22,7 @@ const Command kCommands[] = {
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
     {"loyalty", "Loyalty programs: define punch cards and points, show a member, expire points", RunLoyalty},
-    {"analytics", "Retention models on a CSV file: RFM, lifetime value (BG/NBD, Pareto/NBD), survival, cohorts",
+    {"analytics", "Retention models: RFM, lifetime value, survival, cohorts, churn risk (CSV files or the database)",
      RunAnalytics},
     {"serve", "Serve the web app and the HTTP API", RunServe},
     {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
