@@ -598,6 +598,10 @@ TEST_P(ServerTest, AnalyticsOverHttp) {
   // Survival by plan: all three who left had TV Plus.
   EXPECT_EQ(d["survival"]["groups"]["Internet"].back()["survival"], 1.0);
   EXPECT_DOUBLE_EQ(d["survival"]["groups"]["TV Plus"].back()["survival"].get<double>(), 0.5);
+  // The shifted-beta-geometric projection falls from the first month on.
+  const auto& months = d["survival"]["projection"]["months"];
+  ASSERT_EQ(months.size(), 36u) << d["survival"]["projection"].dump();
+  EXPECT_LT(months[35]["survival"].get<double>(), months[0]["survival"].get<double>());
   // Too little history for the models: said, not hidden, and the rest is there.
   EXPECT_TRUE(d["clv"].contains("error")) << d["clv"].dump();
   EXPECT_TRUE(d["churn_model"].contains("error")) << d["churn_model"].dump();

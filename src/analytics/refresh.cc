@@ -139,6 +139,22 @@ json SurvivalByPlan(const Input& in, int64_t now) {
     medians[name] = curve.median ? json(*curve.median) : json(nullptr);
   }
   json out = {{"unit", "month"}, {"groups", curves}, {"median", medians}};
+  // The contractual projection: the shifted-beta-geometric on whole months survived.
+  std::vector<Subscriber> subscribers;
+  for (const auto& o : all)
+    subscribers.push_back({o.event ? std::max(1, static_cast<int>(std::ceil(o.duration))) : static_cast<int>(o.duration),
+                           o.event, 1});
+  if (auto fit = subscribers.empty() ? Result<Fit>(InvalidArgument("no subscriptions"))
+                                     : FitShiftedBetaGeometric(subscribers)) {
+    json projection = json::array();
+    for (int t = 1; t <= 36; ++t)
+      projection.push_back({{"t", t}, {"survival", Round(SbgSurvival(fit->params, t))},
+                            {"retention", Round(SbgRetentionRate(fit->params, t))}});
+    out["projection"] = {{"model", "sbg"}, {"params", {{"alpha", Round(fit->params[0], 6)}, {"beta", Round(fit->params[1], 6)}}},
+                         {"months", projection}};
+  } else {
+    out["projection"] = {{"error", fit.error().message}};
+  }
   if (auto test = LogRankTest(all))
     out["log_rank"] = {{"chi_square", Round(test->chi_square)}, {"degrees_of_freedom", test->degrees_of_freedom},
                        {"p_value", test->p_value}};

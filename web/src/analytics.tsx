@@ -18,7 +18,8 @@ interface Dashboard {
   computed_at: string; took_ms: number; currency: string; customers: number;
   kpis: Kpi[];
   cohorts: { period: string; cohorts: { cohort: string; size: number; retention: number[] }[] };
-  survival: { groups: Record<string, Point[]>; median: Record<string, number | null>; log_rank?: { p_value: number } };
+  survival: { groups: Record<string, Point[]>; median: Record<string, number | null>; log_rank?: { p_value: number };
+              projection?: Part & { months?: { t: number; survival: number; retention: number }[] } };
   clv: Part & { total_minor?: number; histogram?: { from_minor: number; to_minor: number; customers: number }[];
                 top?: { customer: string; name: string; clv_minor: number; p_alive: number; expected_purchases_13w: number }[] };
   rfm: { grid: number[][]; segments: Record<string, number>; customers: number };
@@ -156,6 +157,13 @@ export function AnalyticsPage({ locale, canRefresh }: { locale: Locale; canRefre
         {Object.entries(data.survival.median).map(([plan, m]) => `${plan}: ${m == null ? t(locale, 'notReached') : fill(t(locale, 'medianSurvival'), { months: m.toFixed(1) })}`).join(' · ')}
         {data.survival.log_rank ? ` · ${fill(t(locale, 'logRank'), { p: data.survival.log_rank.p_value.toPrecision(2) })}` : ''}
       </p>
+      {data.survival.projection?.months && (() => {
+        const m = data.survival.projection.months;
+        const at = (k: number) => m.find((p) => p.t === k);
+        return <p class="muted" data-testid="projection">{fill(t(locale, 'projection'), {
+          y1: pct(locale, at(12)?.survival ?? 0, 0), y2: pct(locale, at(24)?.survival ?? 0, 0), y3: pct(locale, at(36)?.survival ?? 0, 0),
+          r: pct(locale, at(13)?.retention ?? 0, 1) })}</p>;
+      })()}
 
       <h2>{t(locale, 'cohortsTitle')}</h2>
       <table class="cohorts" data-testid="cohorts">

@@ -191,6 +191,9 @@ test('the analytics screen charts the stored refresh, with the API\'s figures', 
   assert.equal(tile, new Intl.NumberFormat('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(last.churn_rate));
   // Charts drawn (uPlot canvases), the cohort heatmap, the 5 x 5 RFM grid adding up to the buyers.
   assert.ok(await page.locator('[data-testid=survival-chart] canvas').count() >= 1);
+  const projected = d.survival.projection.months.find((m) => m.t === 12).survival;
+  assert.ok((await page.locator('[data-testid=projection]').textContent())
+    .includes(new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 0 }).format(projected)));
   assert.equal(await page.locator('[data-testid=cohorts] tbody tr').count(), d.cohorts.cohorts.length);
   const cells = await page.locator('[data-testid=rfm-grid] td').allTextContents();
   assert.equal(cells.length, 25);
