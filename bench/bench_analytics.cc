@@ -230,32 +230,9 @@ void KaplanMeierRow(size_t n, const std::string& peers, bool run_peer) {
               peer_text.c_str());
 }
 
-// Subscribers with churn driven by tenure, contract, failed payments and an interaction.
-ChurnData ChurnWorld(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0, 1);
-  ChurnData d;
-  FeatureColumn tenure{"tenure", false, {}, {}}, charges{"charges", false, {}, {}}, failures{"failures", false, {}, {}};
-  FeatureColumn contract{"contract", true, {}, {}};
-  const char* contracts[] = {"monthly", "one_year", "two_year"};
-  for (size_t i = 0; i < n; ++i) {
-    double t = std::floor(unit(rng) * 72), c = 20 + 100 * unit(rng), fails = std::floor(-std::log(unit(rng)) * 0.7);
-    int k = static_cast<int>(unit(rng) * 3);
-    double z = -1.5 - 0.03 * t + 1.2 * (k == 0) - 0.8 * (k == 2) + 0.5 * fails + 3.0 * (t < 12 && c > 80);
-    d.churned.push_back(unit(rng) < 1 / (1 + std::exp(-z)) ? 1 : 0);
-    d.ids.push_back(std::to_string(i));
-    tenure.numbers.push_back(t);
-    charges.numbers.push_back(c);
-    failures.numbers.push_back(fails);
-    contract.labels.push_back(contracts[k]);
-  }
-  d.columns = {tenure, charges, failures, contract};
-  return d;
-}
-
 void ChurnModelRows(size_t train_rows, size_t score_rows) {
-  auto train = ChurnWorld(train_rows, 1);
-  auto score = ChurnWorld(score_rows, 2);
+  auto train = SimulateChurn(train_rows, 1, false);
+  auto score = SimulateChurn(score_rows, 2, false);
   std::vector<size_t> all_train(train_rows), all_score(score_rows);
   std::iota(all_train.begin(), all_train.end(), 0);
   std::iota(all_score.begin(), all_score.end(), 0);

@@ -5,34 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "analytics/simulate.h"
+
 namespace retain::analytics {
 namespace {
 
-// Subscribers whose churn depends on tenure, contract, failed payments and an interaction the
-// linear model cannot see (short tenure and high charges together, charges far from the middle);
-// some cells left blank.
-ChurnData Simulate(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0, 1);
-  ChurnData d;
-  FeatureColumn tenure{"tenure", false, {}, {}}, charges{"charges", false, {}, {}}, failures{"failures", false, {}, {}};
-  FeatureColumn contract{"contract", true, {}, {}};
-  const char* contracts[] = {"monthly", "one_year", "two_year"};
-  for (size_t i = 0; i < n; ++i) {
-    double t = std::floor(unit(rng) * 72), c = 20 + 100 * unit(rng), fails = std::floor(-std::log(unit(rng)) * 0.7);
-    int k = static_cast<int>(unit(rng) * 3);
-    double z = -1.5 - 0.03 * t + 1.2 * (k == 0) - 0.8 * (k == 2) + 0.5 * fails + 3.0 * (t < 12 && c > 80) +
-               6.0 * ((c - 70) / 50) * ((c - 70) / 50);
-    d.churned.push_back(unit(rng) < 1 / (1 + std::exp(-z)) ? 1 : 0);
-    d.ids.push_back("C" + std::to_string(i));
-    tenure.numbers.push_back(t);
-    charges.numbers.push_back(unit(rng) < 0.05 ? NAN : c);  // missing charges
-    failures.numbers.push_back(fails);
-    contract.labels.push_back(unit(rng) < 0.03 ? "" : contracts[k]);
-  }
-  d.columns = {tenure, charges, failures, contract};
-  return d;
-}
+ChurnData Simulate(size_t n, uint64_t seed) { return SimulateChurn(n, seed); }
 
 TEST(ChurnModel, TreesFindWhatTheLinearBaselineMisses) {
   auto data = Simulate(6000, 1);

@@ -104,42 +104,41 @@ TEST(ParetoNbd, PredictsTheHoldoutPeriod) {
       [&](const RepeatBuyer& c) { return ParetoNbdProbabilityAlive(fit->params, c); });
 }
 
-TEST(BgNbd, HandWrittenGradientMatchesTheLikelihood) {
-  const double truth[] = {0.25, 4.0, 0.8, 2.5};
-  auto data = SimulateBgNbd(truth, 2000, 30, 40, 21).buyers;
-  for (const auto& at : {std::vector<double>{0.3, 5.0, 0.7, 2.0}, std::vector<double>{1.5, 0.4, 3.0, 0.6}}) {
+// A likelihood's gradient (from `with_gradient`) equals its central differences at each point
+// of `points`, to `tolerance` relative; and the value beside it is the likelihood's.
+template <typename Value, typename WithGradient>
+void ExpectGradientMatches(Value value_of, WithGradient with_gradient, const std::vector<std::vector<double>>& points,
+                           double tolerance) {
+  for (const auto& at : points) {
     double grad[4];
-    double value = BgNbdLogLikelihoodGradient(at, data, grad);
-    EXPECT_NEAR(value, BgNbdLogLikelihood(at, data), 1e-9 * std::abs(value));
+    double value = with_gradient(at, grad);
+    EXPECT_NEAR(value, value_of(at), 1e-9 * std::abs(value));
     for (size_t i = 0; i < 4; ++i) {
       auto up = at, down = at;
       double h = 1e-6 * at[i];
       up[i] += h;
       down[i] -= h;
-      double numeric = (BgNbdLogLikelihood(up, data) - BgNbdLogLikelihood(down, data)) / (2 * h);
-      EXPECT_NEAR(grad[i], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << i;
+      double numeric = (value_of(up) - value_of(down)) / (2 * h);
+      EXPECT_NEAR(grad[i], numeric, tolerance * std::max(1.0, std::abs(numeric))) << i << " at alpha " << at[1];
     }
   }
+}
+
+TEST(BgNbd, HandWrittenGradientMatchesTheLikelihood) {
+  const double truth[] = {0.25, 4.0, 0.8, 2.5};
+  auto data = SimulateBgNbd(truth, 2000, 30, 40, 21).buyers;
+  ExpectGradientMatches([&](const std::vector<double>& p) { return BgNbdLogLikelihood(p, data); },
+                        [&](const std::vector<double>& p, double* g) { return BgNbdLogLikelihoodGradient(p, data, {g, 4}); },
+                        {{0.3, 5.0, 0.7, 2.0}, {1.5, 0.4, 3.0, 0.6}}, 1e-5);
 }
 
 TEST(ParetoNbd, GradientMatchesTheLikelihood) {
   // Both series branches (alpha above and below beta) and the quadrature (beta far below alpha).
   const double truth[] = {0.55, 10.5, 0.6, 11.7};
   auto data = SimulateParetoNbd(truth, 2000, 30, 40, 22).buyers;
-  for (const auto& at : {std::vector<double>{0.5, 10.0, 0.7, 12.0}, std::vector<double>{0.8, 12.0, 0.5, 6.0},
-                         std::vector<double>{0.8, 30.0, 0.5, 0.5}}) {
-    double grad[4];
-    double value = ParetoNbdLogLikelihoodGradient(at, data, grad);
-    EXPECT_NEAR(value, ParetoNbdLogLikelihood(at, data), 1e-9 * std::abs(value));
-    for (size_t i = 0; i < 4; ++i) {
-      auto up = at, down = at;
-      double h = 1e-6 * at[i];
-      up[i] += h;
-      down[i] -= h;
-      double numeric = (ParetoNbdLogLikelihood(up, data) - ParetoNbdLogLikelihood(down, data)) / (2 * h);
-      EXPECT_NEAR(grad[i], numeric, 1e-4 * std::max(1.0, std::abs(numeric))) << i << " at alpha " << at[1];
-    }
-  }
+  ExpectGradientMatches([&](const std::vector<double>& p) { return ParetoNbdLogLikelihood(p, data); },
+                        [&](const std::vector<double>& p, double* g) { return ParetoNbdLogLikelihoodGradient(p, data, {g, 4}); },
+                        {{0.5, 10.0, 0.7, 12.0}, {0.8, 12.0, 0.5, 6.0}, {0.8, 30.0, 0.5, 0.5}}, 1e-4);
 }
 
 TEST(LifetimeModels, HeavyBuyersGiveFiniteLikelihoods) {

@@ -1,6 +1,8 @@
 #include "analytics/simulate.h"
 
+#include <cmath>
 #include <random>
+#include <string>
 
 namespace retain::analytics {
 namespace {
@@ -125,6 +127,29 @@ std::vector<Subscriber> SimulateSbg(std::span<const double> p, size_t n, int per
     }
   }
   return out;
+}
+
+ChurnData SimulateChurn(size_t n, uint64_t seed, bool blanks) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  ChurnData d;
+  FeatureColumn tenure{"tenure", false, {}, {}}, charges{"charges", false, {}, {}}, failures{"failures", false, {}, {}};
+  FeatureColumn contract{"contract", true, {}, {}};
+  const char* contracts[] = {"monthly", "one_year", "two_year"};
+  for (size_t i = 0; i < n; ++i) {
+    double t = std::floor(unit(rng) * 72), c = 20 + 100 * unit(rng), fails = std::floor(-std::log(unit(rng)) * 0.7);
+    int k = static_cast<int>(unit(rng) * 3);
+    double z = -1.5 - 0.03 * t + 1.2 * (k == 0) - 0.8 * (k == 2) + 0.5 * fails + 3.0 * (t < 12 && c > 80) +
+               6.0 * ((c - 70) / 50) * ((c - 70) / 50);
+    d.churned.push_back(unit(rng) < 1 / (1 + std::exp(-z)) ? 1 : 0);
+    d.ids.push_back("C" + std::to_string(i));
+    tenure.numbers.push_back(t);
+    charges.numbers.push_back(blanks && unit(rng) < 0.05 ? NAN : c);
+    failures.numbers.push_back(fails);
+    contract.labels.push_back(blanks && unit(rng) < 0.03 ? "" : contracts[k]);
+  }
+  d.columns = {tenure, charges, failures, contract};
+  return d;
 }
 
 }  // namespace retain::analytics

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "analytics/churn.h"
 #include "analytics/clv.h"
 
 namespace retain::analytics {
@@ -35,6 +36,11 @@ std::vector<OpportunityBuyer> SimulateBgBb(std::span<const double> params, size_
 // sBG (alpha, beta) subscribers watched for `periods` periods.
 std::vector<Subscriber> SimulateSbg(std::span<const double> params, size_t n, int periods,
                                     uint64_t seed);
+
+// `n` subscribers whose churn depends on tenure, contract (text), failed payments and two
+// effects a linear model cannot see (short tenure with high charges; charges far from the
+// middle); with `blanks`, about 5 % of charges and 3 % of contracts are missing.
+ChurnData SimulateChurn(size_t n, uint64_t seed, bool blanks = true);
 
 }  // namespace retain::analytics
 
