@@ -146,6 +146,32 @@ check "churn-model cv features typed" json_check "$out" "d['features']==[{'name'
 out=$("$retain" analytics churn-model cv --input churn.csv --id-col customer --target churned 2>&1); code=$?
 check "churn target without --positive names the cell" contains "$out" 'churn.csv line 2, column "churned": "'
 
+# Train on the first 2,000, score the other 1,000 with the saved model: the churners score higher.
+head -n 2001 churn.csv >train.csv
+{ head -n 1 churn.csv; tail -n 1000 churn.csv; } >holdout.csv
+out=$("$retain" analytics churn-model train --input train.csv --id-col customer --target churned --positive Yes --model-out model.json); code=$?
+check "churn-model train exits 0" test "$code" -eq 0
+check "churn-model train saves a model" json_check "$(cat model.json)" "d['format']=='retain-churn-model' and d['kind']=='xgboost'"
+out=$("$retain" analytics churn-model score --input holdout.csv --id-col customer --model model.json --format json); code=$?
+check "churn-model score exits 0" test "$code" -eq 0
+printf '%s' "$out" >scores.json
+check "churn-model score ranks churners higher" python3 -c "
+import csv, json
+truth = {r['customer']: r['churned'] == 'Yes' for r in csv.DictReader(open('holdout.csv'))}
+s = json.load(open('scores.json'))['scores']
+assert len(s) == 1000 and all(0 <= x['risk'] <= 1 for x in s)
+churned = [x['risk'] for x in s if truth[x['customer']]]
+stayed = [x['risk'] for x in s if not truth[x['customer']]]
+assert sum(churned) / len(churned) > 2 * sum(stayed) / len(stayed)
+assert all(r['feature'] for x in s for r in x['reasons'])
+"
+sed '3s/,[0-9.]*,\(monthly\|one_year\|two_year\),/,lots,\1,/' holdout.csv >badscore.csv
+out=$("$retain" analytics churn-model score --input badscore.csv --id-col customer --model model.json 2>&1); code=$?
+check "scoring text in a numeric column names line and column" contains "$out" 'badscore.csv line 3, column "charges": "lots" is not a number'
+cut -d, -f1,2,4,5,6 holdout.csv >nocharges.csv
+out=$("$retain" analytics churn-model score --input nocharges.csv --id-col customer --model model.json 2>&1)
+check "scoring without a model column names it" contains "$out" 'no column "charges" in the header'
+
 # Bad input: exit 2 and a message naming the file, line and column.
 out=$("$retain" analytics rfm --input sales.csv --customer-col client --date-col date --calibration-end 2025-09-30 2>&1); code=$?
 check "missing column exits 2" test "$code" -eq 2

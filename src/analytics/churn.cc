@@ -149,6 +149,7 @@ struct ChurnModel::Impl {
   FeatureEncoder encoder;
   BoosterHandle booster = nullptr;
   Logistic logistic;
+  std::vector<ChurnModel::Column> columns;
   ~Impl() {
     if (booster) XGBoosterFree(booster);
   }
@@ -160,6 +161,7 @@ ChurnModel::ChurnModel(ChurnModel&&) noexcept = default;
 ChurnModel& ChurnModel::operator=(ChurnModel&&) noexcept = default;
 const std::vector<std::string>& ChurnModel::names() const { return impl_->encoder.names(); }
 ChurnModelKind ChurnModel::kind() const { return impl_->kind; }
+const std::vector<ChurnModel::Column>& ChurnModel::columns() const { return impl_->columns; }
 
 Result<ChurnModel> ChurnModel::Train(const ChurnData& data, std::span<const size_t> rows, ChurnModelKind kind,
                                      uint64_t seed) {
@@ -169,6 +171,7 @@ Result<ChurnModel> ChurnModel::Train(const ChurnData& data, std::span<const size
     return InvalidArgument("the training rows hold one class only: churners and stayers are both needed");
   ChurnModel model;
   model.impl_->kind = kind;
+  for (const auto& c : data.columns) model.impl_->columns.push_back({c.name, c.categorical});
   model.impl_->encoder.Fit(data, rows);
   bool linear = kind == ChurnModelKind::kLogistic;
   std::vector<float> x = model.impl_->encoder.Encode(data, rows, linear);
@@ -272,6 +275,9 @@ Result<std::string> ChurnModel::Save() const {
   nlohmann::json doc = {{"format", "retain-churn-model"}, {"version", 1},
                         {"kind", impl_->kind == ChurnModelKind::kLogistic ? "logistic" : "xgboost"},
                         {"encoder", impl_->encoder.ToJson()}};
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& c : impl_->columns) columns.push_back({{"name", c.name}, {"categorical", c.categorical}});
+  doc["columns"] = columns;
   if (impl_->kind == ChurnModelKind::kLogistic) {
     doc["weights"] = impl_->logistic.weights;
   } else {
@@ -289,6 +295,11 @@ Result<ChurnModel> ChurnModel::Load(std::string_view text) {
     return InvalidArgument("not a Retain churn model (no \"format\": \"retain-churn-model\")");
   ChurnModel model;
   RETAIN_ASSIGN_OR_RETURN(model.impl_->encoder, FeatureEncoder::FromJson(doc.value("encoder", nlohmann::json())));
+  for (const auto& c : doc.value("columns", nlohmann::json::array())) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string())
+      return InvalidArgument("the model's columns are malformed");
+    model.impl_->columns.push_back({c["name"].get<std::string>(), c.value("categorical", false)});
+  }
   if (doc.value("kind", "") == "logistic") {
     model.impl_->kind = ChurnModelKind::kLogistic;
     if (!doc.contains("weights") || !doc["weights"].is_array() ||

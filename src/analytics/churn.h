@@ -81,6 +81,13 @@ class ChurnModel {
   Result<std::vector<float>> Contributions(const ChurnData& data, std::span<const size_t> rows) const;
   const std::vector<std::string>& names() const;
   ChurnModelKind kind() const;
+  // The raw columns it was trained on, in order, and whether each is categorical: data to
+  // score must have the same (by name, in this order).
+  struct Column {
+    std::string name;
+    bool categorical = false;
+  };
+  const std::vector<Column>& columns() const;
 
   // The whole model (encoder, trees or coefficients) as one JSON text, to store and version;
   // Load reads it back and predicts exactly as before. Load fails with InvalidArgument for a

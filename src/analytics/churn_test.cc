@@ -73,6 +73,9 @@ TEST(ChurnModel, SavedModelsPredictAsBefore) {
     auto loaded = ChurnModel::Load(*text);
     ASSERT_TRUE(loaded) << loaded.error().ToString();
     EXPECT_EQ(loaded->names(), model->names());
+    ASSERT_EQ(loaded->columns().size(), 4u);
+    EXPECT_EQ(loaded->columns()[3].name, "contract");
+    EXPECT_TRUE(loaded->columns()[3].categorical);
     auto before = model->Predict(data, all), after = loaded->Predict(data, all);
     ASSERT_TRUE(before && after);
     for (size_t i = 0; i < all.size(); ++i) ASSERT_NEAR((*before)[i], (*after)[i], 1e-6) << i;

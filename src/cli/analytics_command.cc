@@ -4,6 +4,8 @@
 #include <chrono>
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <limits>
 #include <iostream>
 #include <map>
@@ -42,8 +44,9 @@ struct Flags {
   std::string cohort_period = "month";
   int horizon = 0;
   double discount_rate = 0;
-  std::string id_col, target;
+  std::string id_col, target, model_file;
   std::optional<std::string> positive;
+  int reasons = 3;
   int folds = 5;
   uint64_t seed = 1;
 };
@@ -539,6 +542,109 @@ Result<ChurnData> ReadChurnData(const Flags& f) {
   return data;
 }
 
+// Reads the columns a saved model was trained on, by name and kind: a numeric column must hold
+// numbers (or blanks), named by line and column when it does not.
+Result<ChurnData> ReadScoringData(const Flags& f, const ChurnModel& model) {
+  std::vector<std::string> required = {f.id_col};
+  for (const auto& c : model.columns()) required.push_back(c.name);
+  RETAIN_ASSIGN_OR_RETURN(auto table, CsvTable::Open(f.input, required));
+  ChurnData data;
+  for (const auto& c : model.columns()) data.columns.push_back({c.name, c.categorical, {}, {}});
+  while (true) {
+    RETAIN_ASSIGN_OR_RETURN(bool more, table->Next());
+    if (!more) break;
+    RETAIN_ASSIGN_OR_RETURN(auto id, table->Text(f.id_col));
+    data.ids.emplace_back(id);
+    data.churned.push_back(0);
+    for (auto& col : data.columns) {
+      if (col.categorical) {
+        auto v = table->Cell(col.name);
+        col.labels.emplace_back(v ? *v : std::string_view());
+      } else {
+        RETAIN_ASSIGN_OR_RETURN(auto v, table->OptionalNumber(col.name));
+        col.numbers.push_back(v.value_or(std::numeric_limits<double>::quiet_NaN()));
+      }
+    }
+  }
+  if (data.ids.empty()) return InvalidArgument(fmt::format("{}: no rows after the header", f.input));
+  return data;
+}
+
+Result<int> ChurnTrain(const Flags& f) {
+  RETAIN_ASSIGN_OR_RETURN(auto data, ReadChurnData(f));
+  std::vector<size_t> all(data.ids.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  RETAIN_ASSIGN_OR_RETURN(auto model, ChurnModel::Train(data, all, ChurnModelKind::kGradientBoosting, f.seed));
+  RETAIN_ASSIGN_OR_RETURN(auto text, model.Save());
+  std::ofstream out(f.model_file, std::ios::binary | std::ios::trunc);
+  if (!out || !(out << text) || !out.flush())
+    return InvalidArgument(fmt::format("cannot write the model to {}", f.model_file), "model-out");
+  int64_t churners = std::count(data.churned.begin(), data.churned.end(), 1);
+  if (f.format == "json") {
+    std::cout << json{{"model", "xgboost"}, {"customers", data.ids.size()}, {"churners", churners},
+                      {"features", model.names()}, {"file", f.model_file}}.dump() << "\n";
+  } else {
+    std::cout << fmt::format("Trained on {} customers ({} churned), {} features; saved to {}.\n"
+                             "Score others with: retain analytics churn-model score --input F.csv --id-col {} --model {}\n",
+                             data.ids.size(), churners, model.names().size(), f.model_file, f.id_col, f.model_file);
+  }
+  return 0;
+}
+
+Result<int> ChurnScore(const Flags& f) {
+  std::ifstream in(f.model_file, std::ios::binary);
+  if (!in) return NotFound(fmt::format("cannot read the model {}", f.model_file), "model");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto model = ChurnModel::Load(text.str());
+  if (!model) return InvalidArgument(fmt::format("{}: {}", f.model_file, model.error().message), "model");
+  RETAIN_ASSIGN_OR_RETURN(auto data, ReadScoringData(f, *model));
+  std::vector<size_t> all(data.ids.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  RETAIN_ASSIGN_OR_RETURN(auto risk, model->Predict(data, all));
+  RETAIN_ASSIGN_OR_RETURN(auto why, model->Contributions(data, all));
+  const auto& names = model->names();
+  size_t width = names.size() + 1;
+  // The features that raised each customer's risk most, largest first.
+  auto top = [&](size_t i) {
+    std::vector<std::pair<float, size_t>> parts;
+    for (size_t j = 0; j + 1 < width; ++j)
+      if (why[i * width + j] > 0) parts.emplace_back(why[i * width + j], j);
+    std::sort(parts.rbegin(), parts.rend());
+    if (parts.size() > static_cast<size_t>(std::max(0, f.reasons))) parts.resize(static_cast<size_t>(std::max(0, f.reasons)));
+    return parts;
+  };
+  if (f.format == "json") {
+    json rows = json::array();
+    for (size_t i = 0; i < all.size(); ++i) {
+      json reasons = json::array();
+      for (auto [c, j] : top(i)) reasons.push_back({{"feature", names[j]}, {"contribution", c}});
+      rows.push_back({{"customer", data.ids[i]}, {"risk", risk[i]}, {"reasons", reasons}});
+    }
+    std::cout << json{{"model", "xgboost"}, {"customers", all.size()}, {"scores", rows}}.dump() << "\n";
+    return 0;
+  }
+  std::vector<size_t> order = all;
+  if (f.format == "table")
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return risk[a] > risk[b]; });
+  if (f.format == "csv") std::cout << "customer,risk,reasons\n";
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i : order) {
+    std::string reasons;
+    for (auto [c, j] : top(i)) reasons += (reasons.empty() ? "" : "; ") + names[j];
+    if (f.format == "csv") {
+      std::cout << fmt::format("{},{},{}\n", Csv(data.ids[i]), risk[i], Csv(reasons));
+    } else if (rows.size() < 20) {
+      rows.push_back({data.ids[i], Num(100 * risk[i], 1), reasons});
+    }
+  }
+  if (f.format == "table") {
+    std::cout << fmt::format("{} customers scored; the 20 most at risk (all with --format csv):\n\n", all.size());
+    PrintTable({"customer", "risk %", "why"}, rows);
+  }
+  return 0;
+}
+
 json CvJson(std::string_view model, const CrossValidation& cv) {
   json calibration = json::array();
   for (const auto& b : cv.calibration)
@@ -732,6 +838,19 @@ Result<int> RunAnalytics(Context& ctx) {
   cv->add_option("--seed", f.seed, "Seed of the fold assignment and the trees")->capture_default_str();
   cv->footer("\nEvery other column is a feature: numbers where every cell is a number, categories otherwise\n"
              "(one-hot encoded); empty cells are missing values.");
+  auto* train = churn->add_subcommand("train", "Train the trees on every row and save the model to a file");
+  AddFormat(train, f);
+  train->add_option("--id-col", f.id_col, "Column with the customer's id")->required();
+  train->add_option("--target", f.target, "Column saying whether the customer churned")->required();
+  train->add_option("--positive", f.positive, "The target value that means churned (default: 1, true or yes)");
+  train->add_option("--seed", f.seed, "Seed of the trees' row sampling")->capture_default_str();
+  train->add_option("--model-out", f.model_file, "Where to save the model (JSON)")->required();
+  auto* score = churn->add_subcommand("score", "Score customers with a saved model: risk and the features behind it");
+  AddFormat(score, f);
+  score->add_option("--id-col", f.id_col, "Column with the customer's id")->required();
+  score->add_option("--model", f.model_file, "A model saved by churn-model train")->required();
+  score->add_option("--reasons", f.reasons, "How many reasons to give per customer")->capture_default_str();
+  score->footer("\nThe file needs the columns the model was trained on (by name); others are ignored.");
 
   app->footer(
       "\nExamples:\n"
@@ -750,6 +869,8 @@ Result<int> RunAnalytics(Context& ctx) {
   if (sbg->parsed()) return Sbg(f);
   if (survival->parsed()) return Survival(f);
   if (cv->parsed()) return ChurnCv(f);
+  if (train->parsed()) return ChurnTrain(f);
+  if (score->parsed()) return ChurnScore(f);
   return Cohorts(f);
 }
 
