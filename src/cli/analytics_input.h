@@ -29,8 +29,6 @@ class CsvTable {
 
   // The current row's cell in `column`; nullopt when empty.
   std::optional<std::string_view> Cell(std::string_view column) const { return record_.Get(column); }
-  // 1-based line of the current row.
-  int64_t line() const { return record_.line(); }
   // The current row's cell in `column`. Text fails when empty; the others parse it.
   Result<std::string_view> Text(std::string_view column) const;
   Result<double> Number(std::string_view column) const;
