@@ -35,6 +35,7 @@ class SqlStores : public server::Stores {
   core::WebhookStore& webhooks() override { return *store_; }
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
   analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
+  retention::RetentionStore& retention() override { return store_->retention(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

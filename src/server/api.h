@@ -56,6 +56,15 @@ void AddAnalyticsRoutes(Router& router, const ApiContext& ctx);
 // and the server's nightly run. Long: runs on StoreWorkers::Background.
 SlowJob AnalyticsRefresh(BusinessZone zone);
 
+// The retention desk: its document (/v1/retention/desk), the offers for a subscription, cancel
+// requests (/v1/cancel-requests) and their outcomes, supervisors' approvals (/v1/approvals) and
+// the save report (/v1/retention/report).
+void AddRetentionRoutes(Router& router, const ApiContext& ctx);
+
+// Applies what is due (cancellations at the end of their period, pauses that end); behind
+// POST /v1/retention/upkeep and the server's hourly run.
+WriteJob RetentionUpkeep();
+
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);
 

@@ -298,6 +298,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddRecordRoutes(shared.router, ctx);
   AddLoyaltyRoutes(shared.router, ctx);
   AddAnalyticsRoutes(shared.router, ctx);
+  AddRetentionRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -319,8 +320,8 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
   listener->Accept();
 
-  // Loyalty points past their expiry are booked as expired a minute after start and every hour,
-  // through the writer like any other write.
+  // Loyalty points past their expiry are booked as expired, and retention's due cancellations and
+  // resumes applied, a minute after start and every hour, through the writer like any other write.
   net::steady_timer expiry_timer(io);
   std::function<void(std::chrono::seconds)> schedule_expiry = [&](std::chrono::seconds delay) {
     expiry_timer.expires_after(delay);
@@ -328,6 +329,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
       if (e || shared.draining) return;
       workers->Write(LoyaltyUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: expiring loyalty points failed: {}\n", r.body);
+      });
+      workers->Write(RetentionUpkeep(), [](Response r) {
+        if (r.status >= 400) fmt::print(stderr, "retain serve: applying due cancellations and resumes failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));
     });

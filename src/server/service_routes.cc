@@ -216,6 +216,56 @@ json Schemas() {
                         {"points", Int()}, {"punches", Int()},
                         {"by_tier", {{"type", "array"}, {"items", {{"type", "object"}}}}},
                         {"promotions", {{"type", "array"}, {"items", {{"type", "object"}}}}}});
+  json terms = Object({{"discount_bp", Int()}, {"free_months", Int()}, {"cost_minor", Int()}});
+  json offer = Object({{"id", Str()}, {"name", Str()}, {"kind", {{"type", "string"}, {"enum", {"discount", "credit", "free_addon", "pause", "downgrade", "other"}}}},
+                       {"terms", terms}, {"p_accept", num}, {"value_minor", Int()}, {"expected_net_minor", Int()},
+                       {"needs_approval", Bool()}, {"exceeds", {{"type", "array"}, {"items", Str()}}}});
+  json reasons = {{"type", "string"}, {"enum", {"too_expensive", "not_using", "moving", "competitor", "service_quality",
+                                               "technical", "billing", "other"}}};
+  s["RetentionDeskDocument"] = {{"type", "object"}, {"description", "offers, policies, control_share, prior, thompson, "
+                                                                      "cancel_when, value_months, value_bands, risk_bands, "
+                                                                      "talk_tracks (docs/RETENTION.md)"}};
+  s["RetentionDesk"] = Object({{"version", Int()}, {"document", Ref("RetentionDeskDocument")}, {"created_by", Str()},
+                               {"created_at", Time()}}, {"version", "document"});
+  s["RetentionOffers"] = Object({{"subscription", Str()}, {"customer", Str()}, {"reason", reasons}, {"plan", Str()},
+                                 {"monthly_minor", Int()}, {"tenure_days", Int()}, {"value_minor", Int()},
+                                 {"value_band", Str()}, {"risk", nullable_num}, {"risk_band", Str()},
+                                 {"talk_track", Str()}, {"offers", {{"type", "array"}, {"items", offer}}},
+                                 {"ineligible", {{"type", "array"}, {"items", {{"type", "object"}}}}}});
+  s["CancelRequestInput"] = Object({{"subscription", Str()}, {"reason", reasons},
+                                    {"channel", {{"type", "string"}, {"enum", {"phone", "chat", "web", "api"}}}},
+                                    {"note", Str()}},
+                                   {"subscription", "reason"});
+  s["CancelRequest"] = Object(
+      {{"id", Int()}, {"customer", Str()}, {"subscription", Str()}, {"channel", Str()}, {"reason", reasons},
+       {"note", Str()}, {"opened_by", Str()},
+       {"status", {{"type", "string"}, {"enum", {"open", "pending_approval", "saved", "withdrawn", "cancelled"}}}},
+       {"control", Bool()}, {"desk_version", Int()}, {"value_band", Str()}, {"risk_band", Str()},
+       {"monthly_minor", Int()}, {"value_minor", Int()}, {"offers", {{"type", "array"}, {"items", offer}}},
+       {"offer", NullableStr()}, {"cost_minor", Int()}, {"presented", {{"type", "array"}, {"items", Str()}}},
+       {"decided_by", NullableStr()}, {"created_at", Time()}, {"decided_at", NullableTime()},
+       {"cancel_effective_at", NullableTime()}, {"talk_track", Str()},
+       {"approvals", {{"type", "array"}, {"items", Ref("Approval")}}}},
+      {"id", "status", "offers"});
+  s["CancelRequests"] = Object({{"data", {{"type", "array"}, {"items", Ref("CancelRequest")}}}, {"next_before", Int()}});
+  s["CancelOutcome"] = Object({{"outcome", {{"type", "string"}, {"enum", {"accepted", "declined", "withdrawn"}}}},
+                               {"offer", Str()}, {"presented", {{"type", "array"}, {"items", Str()}}}},
+                              {"outcome"});
+  s["ApprovalInput"] = Object({{"offer", Str()}, {"note", Str()}}, {"offer"});
+  s["Approval"] = Object({{"id", Int()}, {"request", Int()}, {"offer", Str()}, {"terms", {{"type", "object"}}},
+                          {"requested_by", Str()}, {"requester_role", Str()}, {"note", Str()},
+                          {"status", {{"type", "string"}, {"enum", {"pending", "approved", "declined"}}}},
+                          {"decided_by", NullableStr()}, {"decision_note", Str()}, {"requested_at", Time()},
+                          {"decided_at", NullableTime()}});
+  s["Approvals"] = Object({{"data", {{"type", "array"}, {"items", Ref("Approval")}}}});
+  s["ApprovalDecision"] = Object({{"decision", {{"type", "string"}, {"enum", {"approve", "decline"}}}}, {"note", Str()}},
+                                 {"decision"});
+  s["RetentionReport"] = {{"type", "object"},
+                          {"description", "requests, decided, saved, save_rate, kept_30_days, kept_90_days (each a rate "
+                                          "with a 95 % Wilson interval), revenue_saved_minor, incentive_cost_minor, "
+                                          "return_on_incentive; offered, control, incremental_save_rate; by_offer, "
+                                          "by_reason, by_agent, by_channel"}};
+  s["RetentionUpkeep"] = Object({{"subscriptions_changed", Int()}});
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;

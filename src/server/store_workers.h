@@ -19,6 +19,7 @@
 #include "core/store.h"
 #include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
+#include "retention/retention_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "staff/staff_store.h"
@@ -35,6 +36,7 @@ class Stores {
   virtual core::WebhookStore& webhooks() = 0;
   virtual loyalty::LoyaltyStore& loyalty() = 0;
   virtual analytics::AnalyticsStore& analytics() = 0;
+  virtual retention::RetentionStore& retention() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

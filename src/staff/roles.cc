@@ -6,7 +6,8 @@ namespace retain::staff {
 namespace {
 
 constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
-constexpr std::array<std::string_view, 3> kSupervisorPermissions = {kRecordsRead, kRecordsWrite, kLoyaltyAdjust};
+constexpr std::array<std::string_view, 5> kSupervisorPermissions = {kRecordsRead, kRecordsWrite, kLoyaltyAdjust,
+                                                                    kRetentionApprove, kRetentionManage};
 constexpr std::array<std::string_view, 2> kMarketingPermissions = {kRecordsRead, kLoyaltyManage};
 constexpr std::array<std::string_view, 2> kAnalystPermissions = {kRecordsRead, kAnalyticsRefresh};
 
@@ -52,9 +53,12 @@ Status CheckPermissionName(std::string_view permission) {
   if (std::find(kAllPermissions.begin(), kAllPermissions.end(), permission) != kAllPermissions.end()) {
     return Ok();
   }
-  return InvalidArgument("'" + std::string(permission) +
-                             "' is not a permission; choose records:read, records:write, staff:admin, audit:read, loyalty:manage or loyalty:adjust",
-                         "scopes");
+  std::string choices;
+  for (auto p : kAllPermissions) {
+    if (!choices.empty()) choices += ", ";
+    choices += p;
+  }
+  return InvalidArgument("'" + std::string(permission) + "' is not a permission; choose " + choices, "scopes");
 }
 
 Authority DefaultAuthority(Role role) {

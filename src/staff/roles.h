@@ -31,9 +31,11 @@ inline constexpr std::string_view kAuditRead = "audit:read";
 inline constexpr std::string_view kLoyaltyManage = "loyalty:manage";  // define and change programs
 inline constexpr std::string_view kLoyaltyAdjust = "loyalty:adjust";  // correct a member's points by hand
 inline constexpr std::string_view kAnalyticsRefresh = "analytics:refresh";  // recompute the analytics now
-inline constexpr std::array<std::string_view, 7> kAllPermissions = {kRecordsRead,   kRecordsWrite,  kStaffAdmin,
-                                                                    kAuditRead,     kLoyaltyManage, kLoyaltyAdjust,
-                                                                    kAnalyticsRefresh};
+inline constexpr std::string_view kRetentionApprove = "retention:approve";  // decide offers beyond an agent's authority
+inline constexpr std::string_view kRetentionManage = "retention:manage";    // change the desk's offers and policies
+inline constexpr std::array<std::string_view, 9> kAllPermissions = {
+    kRecordsRead,   kRecordsWrite,  kStaffAdmin,       kAuditRead,        kLoyaltyManage,
+    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

@@ -14,6 +14,7 @@
 #include "storage/analytics_store.h"
 #include "storage/loyalty_store.h"
 #include "storage/migrations.h"
+#include "storage/retention_store.h"
 
 namespace retain::storage {
 namespace {
@@ -53,10 +54,12 @@ struct Existing {
 class SqlRecordStore : public SqlStore {
  public:
   explicit SqlRecordStore(std::unique_ptr<Connection> db)
-      : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)), analytics_(MakeSqlAnalyticsStore(*db_)) {}
+      : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)), analytics_(MakeSqlAnalyticsStore(*db_)),
+        retention_(MakeSqlRetentionStore(*db_)) {}
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
   analytics::AnalyticsStore& analytics() override { return *analytics_; }
+  retention::RetentionStore& retention() override { return *retention_; }
 
   // Loyalty learns of a transaction once it has begun (on SQLite, once the write lock is held),
   // so what it checks then no other writer can change.
@@ -1210,6 +1213,7 @@ class SqlRecordStore : public SqlStore {
   std::unordered_map<const char*, Statement*> inserts_;
   std::unique_ptr<SqlLoyaltyStore> loyalty_;  // on db_
   std::unique_ptr<analytics::AnalyticsStore> analytics_;  // on db_
+  std::unique_ptr<retention::RetentionStore> retention_;  // on db_
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "core/store.h"
 #include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
+#include "retention/retention_store.h"
 #include "staff/staff_store.h"
 #include "storage/database.h"
 
@@ -23,6 +24,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual loyalty::LoyaltyStore& loyalty() = 0;
   // The analytics' history and stored results, on the same connection.
   virtual analytics::AnalyticsStore& analytics() = 0;
+  // The retention desk's tables, on the same connection.
+  virtual retention::RetentionStore& retention() = 0;
 };
 
 struct StoreOptions {

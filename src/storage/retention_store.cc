@@ -1,0 +1,299 @@
+#include "storage/retention_store.h"
+
+#include <fmt/format.h>
+
+#include "storage/query.h"
+
+namespace retain::storage {
+namespace {
+
+using retention::Approval;
+using retention::ApprovalStatus;
+using retention::CancelRequest;
+using retention::RequestStatus;
+
+std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return ToUnixSeconds(*t);
+}
+
+std::optional<Timestamp> OptionalTime(Statement* s, int column) {
+  if (s->IsNull(column)) return std::nullopt;
+  return FromUnixSeconds(s->Int(column));
+}
+
+constexpr std::string_view kRequestSelect =
+    "SELECT r.id, c.external_id, s.external_id, r.channel, r.reason, r.note, r.opened_by, r.status, r.control,"
+    " r.desk_version, r.value_band, r.risk_band, r.monthly_minor, r.currency, r.value_minor, r.offers, r.offer,"
+    " r.cost_minor, r.presented, r.decided_by, r.created_at, r.decided_at, r.cancel_effective_at"
+    " FROM cancel_requests r JOIN customers c ON c.id = r.customer_id JOIN subscriptions s ON s.id = r.subscription_id";
+
+CancelRequest DecodeRequest(Statement* s) {
+  CancelRequest r;
+  r.id = s->Int(0);
+  r.customer = std::string(s->Text(1));
+  r.subscription = std::string(s->Text(2));
+  r.channel = std::string(s->Text(3));
+  r.reason = retention::ParseReason(s->Text(4)).value_or(retention::Reason::kOther);
+  r.note = std::string(s->Text(5));
+  r.opened_by = std::string(s->Text(6));
+  r.status = retention::ParseRequestStatus(s->Text(7)).value_or(RequestStatus::kOpen);
+  r.control = s->Int(8) != 0;
+  r.desk_version = static_cast<int>(s->Int(9));
+  r.value_band = std::string(s->Text(10));
+  r.risk_band = std::string(s->Text(11));
+  r.monthly_minor = s->Int(12);
+  r.currency = std::string(s->Text(13));
+  r.value_minor = s->Int(14);
+  r.offers_json = std::string(s->Text(15));
+  r.offer = std::string(s->Text(16));
+  r.cost_minor = s->Int(17);
+  r.presented_json = std::string(s->Text(18));
+  r.decided_by = std::string(s->Text(19));
+  r.created_at = FromUnixSeconds(s->Int(20));
+  r.decided_at = OptionalTime(s, 21);
+  r.cancel_effective_at = OptionalTime(s, 22);
+  return r;
+}
+
+constexpr std::string_view kApprovalSelect =
+    "SELECT id, request_id, offer, terms, requested_by, requester_role, note, status, decided_by, decision_note,"
+    " requested_at, decided_at FROM retention_approvals";
+
+Approval DecodeApproval(Statement* s) {
+  Approval a;
+  a.id = s->Int(0);
+  a.request_id = s->Int(1);
+  a.offer = std::string(s->Text(2));
+  a.terms_json = std::string(s->Text(3));
+  a.requested_by = std::string(s->Text(4));
+  a.requester_role = std::string(s->Text(5));
+  a.note = std::string(s->Text(6));
+  a.status = retention::ParseApprovalStatus(s->Text(7)).value_or(ApprovalStatus::kPending);
+  a.decided_by = std::string(s->Text(8));
+  a.decision_note = std::string(s->Text(9));
+  a.requested_at = FromUnixSeconds(s->Int(10));
+  a.decided_at = OptionalTime(s, 11);
+  return a;
+}
+
+class SqlRetentionStore : public retention::RetentionStore {
+ public:
+  explicit SqlRetentionStore(Connection& db) : db_(db) {}
+
+  Result<std::optional<retention::StoredDesk>> Desk() override {
+    return FirstRow<retention::StoredDesk>(db_,
+        "SELECT version, document, created_by, created_at FROM retention_desk ORDER BY version DESC LIMIT 1",
+        [](Statement* s) {
+          return retention::StoredDesk{static_cast<int>(s->Int(0)), std::string(s->Text(1)), std::string(s->Text(2)),
+                                       FromUnixSeconds(s->Int(3))};
+        });
+  }
+
+  Result<int> PutDesk(std::string_view document, std::string_view actor, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t newest, ScalarInt(db_, "SELECT MAX(version) FROM retention_desk"));
+    int version = static_cast<int>(newest) + 1;
+    RETAIN_RETURN_IF_ERROR(Execute(db_,
+        "INSERT INTO retention_desk (version, document, created_by, created_at) VALUES (?, ?, ?, ?)", version, document,
+        actor, ToUnixSeconds(at)));
+    return version;
+  }
+
+  Result<int64_t> CreateRequest(const CancelRequest& r) override {
+    using Ids = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
+        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
+        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, r.subscription));
+    if (!ids) return NotFound(fmt::format("no subscription '{}'", r.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO cancel_requests (customer_id, subscription_id, channel, reason, note, opened_by, status, control,"
+        " desk_version, value_band, risk_band, monthly_minor, currency, value_minor, offers, offer, cost_minor,"
+        " presented, decided_by, created_at, decided_at, cancel_effective_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, ids->second, ids->first, r.channel, retention::ReasonName(r.reason), r.note, r.opened_by,
+         retention::RequestStatusName(r.status), r.control, r.desk_version, r.value_band, r.risk_band, r.monthly_minor,
+         r.currency, r.value_minor, r.offers_json, r.offer, r.cost_minor, r.presented_json, r.decided_by,
+         ToUnixSeconds(r.created_at), Seconds(r.decided_at), Seconds(r.cancel_effective_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<CancelRequest>> GetRequest(int64_t id) override {
+    return FirstRow<CancelRequest>(db_, std::string(kRequestSelect) + " WHERE r.id = ?", DecodeRequest, id);
+  }
+
+  Result<std::vector<CancelRequest>> ListRequests(const retention::RequestQuery& q) override {
+    std::string sql(kRequestSelect);
+    sql += " WHERE (? = '' OR r.status = ?) AND (? = '' OR c.external_id = ?) AND (? = 0 OR r.id < ?)"
+           " ORDER BY r.id DESC LIMIT ?";
+    std::string status = q.status ? std::string(retention::RequestStatusName(*q.status)) : "";
+    return Rows<CancelRequest>(db_, sql, DecodeRequest, status, status, q.customer, q.customer, q.before_id,
+                               q.before_id, static_cast<int64_t>(q.limit));
+  }
+
+  Result<std::optional<CancelRequest>> OpenRequestFor(std::string_view subscription) override {
+    return FirstRow<CancelRequest>(db_,
+        std::string(kRequestSelect) + " WHERE s.external_id = ? AND r.status IN ('open', 'pending_approval')",
+        DecodeRequest, subscription);
+  }
+
+  Result<bool> UpdateRequest(const CancelRequest& r, std::span<const RequestStatus> from) override {
+    std::string in;
+    for (auto status : from) {
+      if (!in.empty()) in += ", ";
+      in += fmt::format("'{}'", retention::RequestStatusName(status));
+    }
+    // Conditional on the status, so of two agents deciding at once exactly one changes the row
+    // (and on PostgreSQL the second waits on the first's row lock, then finds it decided).
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        fmt::format("UPDATE cancel_requests SET status = ?, offer = ?, cost_minor = ?, presented = ?, decided_by = ?,"
+                    " decided_at = ?, cancel_effective_at = ? WHERE id = ? AND status IN ({}) RETURNING id", in),
+        [](Statement* s) { return s->Int(0); }, retention::RequestStatusName(r.status), r.offer, r.cost_minor,
+        r.presented_json, r.decided_by, Seconds(r.decided_at), Seconds(r.cancel_effective_at), r.id));
+    return row.has_value();
+  }
+
+  Result<std::map<std::string, retention::Tally>> Tallies(retention::Reason reason, std::string_view band) override {
+    using Row = std::pair<std::string, retention::Tally>;
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<Row>(db_,
+        "SELECT offer, accepted, declined FROM retention_tallies WHERE reason = ? AND value_band = ?",
+        [](Statement* s) { return Row{std::string(s->Text(0)), retention::Tally{s->Int(1), s->Int(2)}}; },
+        retention::ReasonName(reason), band));
+    return std::map<std::string, retention::Tally>(rows.begin(), rows.end());
+  }
+
+  Status AddTally(std::string_view offer, retention::Reason reason, std::string_view band, int64_t accepted,
+                  int64_t declined) override {
+    return Execute(db_,
+        "INSERT INTO retention_tallies (offer, reason, value_band, accepted, declined) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (offer, reason, value_band) DO UPDATE SET accepted = retention_tallies.accepted + excluded.accepted,"
+        " declined = retention_tallies.declined + excluded.declined",
+        offer, retention::ReasonName(reason), band, accepted, declined);
+  }
+
+  Result<std::map<std::string, Timestamp>> LastOffered(std::string_view customer) override {
+    using Row = std::pair<std::string, Timestamp>;
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<Row>(db_,
+        "SELECT o.offer, MAX(o.offered_at) FROM retention_offered o JOIN customers c ON c.id = o.customer_id"
+        " WHERE c.external_id = ? GROUP BY o.offer",
+        [](Statement* s) { return Row{std::string(s->Text(0)), FromUnixSeconds(s->Int(1))}; }, customer));
+    return std::map<std::string, Timestamp>(rows.begin(), rows.end());
+  }
+
+  Status RecordOffered(std::string_view customer, std::string_view offer, int64_t request_id, Timestamp at) override {
+    return Execute(db_,
+        "INSERT INTO retention_offered (customer_id, offer, request_id, offered_at)"
+        " SELECT id, ?, ?, ? FROM customers WHERE external_id = ? ON CONFLICT DO NOTHING",
+        offer, request_id, ToUnixSeconds(at), customer);
+  }
+
+  Result<int64_t> CreateApproval(const Approval& a) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO retention_approvals (request_id, offer, terms, requested_by, requester_role, note, status,"
+        " decided_by, decision_note, requested_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
+        std::string(db_.ReturningId())));
+    Bind(s, a.request_id, a.offer, a.terms_json, a.requested_by, a.requester_role, a.note,
+         retention::ApprovalStatusName(a.status), a.decided_by, a.decision_note, ToUnixSeconds(a.requested_at),
+         Seconds(a.decided_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<Approval>> GetApproval(int64_t id) override {
+    return FirstRow<Approval>(db_, std::string(kApprovalSelect) + " WHERE id = ?", DecodeApproval, id);
+  }
+
+  Result<std::vector<Approval>> ListApprovals(std::optional<ApprovalStatus> status, int limit) override {
+    std::string s = status ? std::string(retention::ApprovalStatusName(*status)) : "";
+    return Rows<Approval>(db_, std::string(kApprovalSelect) + " WHERE (? = '' OR status = ?) ORDER BY id LIMIT ?",
+                          DecodeApproval, s, s, static_cast<int64_t>(limit));
+  }
+
+  Result<std::vector<Approval>> ApprovalsFor(int64_t request_id) override {
+    return Rows<Approval>(db_, std::string(kApprovalSelect) + " WHERE request_id = ? ORDER BY id", DecodeApproval,
+                          request_id);
+  }
+
+  Result<bool> DecideApproval(const Approval& a) override {
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        "UPDATE retention_approvals SET status = ?, decided_by = ?, decision_note = ?, decided_at = ?"
+        " WHERE id = ? AND status = 'pending' RETURNING id",
+        [](Statement* s) { return s->Int(0); }, retention::ApprovalStatusName(a.status), a.decided_by,
+        a.decision_note, Seconds(a.decided_at), a.id));
+    return row.has_value();
+  }
+
+  Result<std::vector<retention::ReportRow>> ReportRows(Timestamp from, Timestamp to) override {
+    return Rows<retention::ReportRow>(db_,
+        "SELECT r.reason, r.channel, r.opened_by, r.offer, r.control, r.status, r.cost_minor, r.monthly_minor,"
+        " r.created_at, s.cancelled_at, r.decided_by FROM cancel_requests r JOIN subscriptions s ON s.id = r.subscription_id"
+        " WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.id",
+        [](Statement* s) {
+          retention::ReportRow row;
+          row.reason = std::string(s->Text(0));
+          row.channel = std::string(s->Text(1));
+          // The agent who decided it, else who opened it.
+          row.agent = s->Text(10).empty() ? std::string(s->Text(2)) : std::string(s->Text(10));
+          row.offer = std::string(s->Text(3));
+          row.control = s->Int(4) != 0;
+          row.status = std::string(s->Text(5));
+          row.cost_minor = s->Int(6);
+          row.monthly_minor = s->Int(7);
+          row.created_at = FromUnixSeconds(s->Int(8));
+          row.cancelled_at = OptionalTime(s, 9);
+          return row;
+        },
+        ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
+  Result<retention::Prices> PlanPrices() override {
+    retention::Prices prices;
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+        "SELECT external_id, kind, price_minor, billing FROM products WHERE kind IN ('plan', 'addon')"));
+    while (true) {
+      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      std::string id(s->Text(0));
+      int64_t price = s->Int(2);
+      bool yearly = s->Text(3) == "yearly";
+      int64_t monthly = yearly ? price / 12 : price;
+      if (s->Text(1) == "plan") {
+        prices.plans[id] = monthly;
+        prices.yearly[id] = yearly;
+      } else {
+        prices.addons[id] = monthly;
+      }
+    }
+    s->Reset();
+    return prices;
+  }
+
+  Result<std::vector<std::string>> DueSubscriptions(Timestamp now) override {
+    int64_t t = ToUnixSeconds(now);
+    return Rows<std::string>(db_,
+        "SELECT external_id FROM subscriptions WHERE (status = 'cancel_requested' AND cancelled_at <= ?)"
+        " OR (status = 'paused' AND resume_at <= ?) ORDER BY id LIMIT 10000",
+        [](Statement* s) { return std::string(s->Text(0)); }, t, t);
+  }
+
+  Result<std::optional<retention::Score>> CustomerScore(std::string_view customer) override {
+    return FirstRow<retention::Score>(db_,
+        "SELECT x.clv_minor, x.risk_ppm FROM customer_scores x JOIN customers c ON c.id = x.customer_id"
+        " WHERE c.external_id = ?",
+        [](Statement* s) {
+          retention::Score score{s->Int(0), std::nullopt};
+          if (s->Int(1) >= 0) score.risk = static_cast<double>(s->Int(1)) / 1e6;
+          return score;
+        },
+        customer);
+  }
+
+ private:
+  Connection& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<retention::RetentionStore> MakeSqlRetentionStore(Connection& db) {
+  return std::make_unique<SqlRetentionStore>(db);
+}
+
+}  // namespace retain::storage
