@@ -47,7 +47,7 @@ class ServerTest : public ::testing::TestWithParam<Backend> {
       key.secret_hash = Sha256Hex("s3cret");
       key.name = "tests";
       key.scopes = {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                    "analytics:refresh"};
+                    "analytics:refresh", "retention:approve", "retention:manage"};
       key.created_by = "tests";
       key.created_at = FromUnixSeconds(1700000000);
       ASSERT_TRUE((*store)->CreateApiKey(key));
@@ -485,12 +485,20 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/referrals/invitations", "records:write"}, {"POST /v1/referrals", "records:write"},
       {"GET /v1/analytics", "records:read"}, {"POST /v1/analytics/refresh", "analytics:refresh"},
       {"GET /v1/customers/{id}/analytics", "records:read"},
+      {"GET /v1/retention/desk", "records:read"}, {"PUT /v1/retention/desk", "retention:manage"},
+      {"GET /v1/subscriptions/{id}/offers", "records:read"}, {"POST /v1/cancel-requests", "records:write"},
+      {"GET /v1/cancel-requests", "records:read"}, {"GET /v1/cancel-requests/{id}", "records:read"},
+      {"POST /v1/cancel-requests/{id}/outcome", "records:write"},
+      {"POST /v1/cancel-requests/{id}/approvals", "records:write"}, {"GET /v1/approvals", "retention:approve"},
+      {"POST /v1/approvals/{id}", "retention:approve"}, {"GET /v1/retention/report", "records:read"},
+      {"POST /v1/retention/upkeep", "retention:manage"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
-      {"agent", {"records:read", "records:write"}}, {"supervisor", {"records:read", "records:write", "loyalty:adjust"}},
+      {"agent", {"records:read", "records:write"}},
+      {"supervisor", {"records:read", "records:write", "loyalty:adjust", "retention:approve", "retention:manage"}},
       {"marketing", {"records:read", "loyalty:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
       {"admin", {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                 "analytics:refresh"}}};
+                 "analytics:refresh", "retention:approve", "retention:manage"}}};
   auto needs = [&](const std::string& method, const std::string& path) -> std::string {
     auto it = kNeeds.find(method + " " + path);
     if (it != kNeeds.end()) return it->second;
@@ -614,6 +622,207 @@ TEST_P(ServerTest, AnalyticsOverHttp) {
 
 // A webhook receiver on loopback: answers each request with the next status of `statuses` (the
 // last one repeating) and keeps what it received.
+// The retention desk over HTTP: offers ranked within an agent's authority, an over-limit offer
+// refused by the server until a supervisor approves it, two agents racing to decide one request
+// (exactly one wins), and what each outcome does to the subscription.
+TEST_P(ServerTest, RetentionDeskFromCancelRequestToOutcome) {
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV Plus"}, {"kind", "plan"}, {"price", "30.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  ASSERT_EQ(Post("/v1/plans", {{"id", "BASIC"}, {"name", "TV Basic"}, {"kind", "plan"}, {"price", "15.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (int i = 1; i <= 4; ++i) {
+    std::string id = fmt::format("R{}", i);
+    SeedCustomer(id);
+    auto r = Post("/v1/subscriptions", {{"id", "SUB" + id}, {"customer", id}, {"plan", "TV"},
+                                        {"started_at", FormatTimestamp(now - std::chrono::days(400))}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  json desk = {{"control_share", 0}, {"thompson", false}, {"prior", {{"accepted", 1}, {"declined", 3}}},
+               {"offers", json::array({
+                   {{"id", "d10"}, {"kind", "discount"}, {"name", "10% off"}, {"percent", 10}, {"months", 2}},
+                   {{"id", "d50"}, {"kind", "discount"}, {"name", {{"en", "Half price"}, {"pt", "Metade do preço"}}},
+                    {"percent", 50}, {"months", 6}},
+                   {{"id", "down"}, {"kind", "downgrade"}, {"name", "Basic"}, {"plan", "BASIC"}},
+                   {{"id", "pause"}, {"kind", "pause"}, {"name", "Pause"}, {"months", 2},
+                    {"eligible", {{"reasons", {"not_using"}}}}}})},
+               {"talk_tracks", {{"too_expensive", {{"en", "Let me look at your bill."}, {"pt", "Vamos ver a fatura."}}}}}};
+  auto put = client_->Request("PUT", "/v1/retention/desk", desk.dump());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(Body(put)["version"], 1);
+  auto bad = client_->Request("PUT", "/v1/retention/desk", json{{"offers", {{{"id", "x"}, {"kind", "gift"}, {"name", "x"}}}}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "offers[0].kind");
+
+  for (auto [user, role] : {std::pair{"ana", "agent"}, std::pair{"bob", "agent"}, std::pair{"sam", "supervisor"}}) {
+    ASSERT_EQ(Post("/v1/users", {{"username", user}, {"password", std::string("password of ") + user}, {"role", role}}).status, 201);
+  }
+  auto ana = SignIn(server_->port(), "ana", "password of ana");
+  auto bob = SignIn(server_->port(), "bob", "password of bob");
+  auto sam = SignIn(server_->port(), "sam", "password of sam");
+  auto as = [](SignedIn& who, const std::string& method, const std::string& target, const json& body = nullptr) {
+    return who.client->Request(method, target, body.is_null() ? "" : body.dump(), {{"X-CSRF-Token", who.csrf}});
+  };
+
+  // What the agent sees before opening the request: within authority first-class, the rest marked.
+  auto offers = Body(as(ana, "GET", "/v1/subscriptions/SUBR1/offers?reason=too_expensive&locale=pt"));
+  EXPECT_EQ(offers["talk_track"], "Vamos ver a fatura.");
+  EXPECT_EQ(offers["value_minor"], 36000);  // no CLV yet: twelve months of 30.00
+  std::map<std::string, json> by_id;
+  for (const auto& o : offers["offers"]) by_id[o["id"]] = o;
+  ASSERT_EQ(by_id.size(), 3u) << offers.dump();  // the pause is only for customers not using it
+  EXPECT_EQ(by_id["d50"]["name"], "Metade do preço");
+  EXPECT_EQ(by_id["d50"]["needs_approval"], true);
+  EXPECT_EQ(by_id["d50"]["terms"]["cost_minor"], 6 * 1500);
+  EXPECT_EQ(by_id["d10"]["needs_approval"], false);
+  EXPECT_EQ(offers["offers"][0]["id"], "d10") << "the same odds, the cheapest incentive first";
+  EXPECT_EQ(offers["ineligible"][0]["id"], "pause");
+
+  auto opened = as(ana, "POST", "/v1/cancel-requests", {{"subscription", "SUBR1"}, {"reason", "too_expensive"}, {"note", "too dear"}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  int64_t id = Body(opened)["id"];
+  EXPECT_EQ(Body(opened)["status"], "open");
+  EXPECT_EQ(Body(opened)["control"], false);
+  EXPECT_EQ(as(bob, "POST", "/v1/cancel-requests", {{"subscription", "SUBR1"}, {"reason", "moving"}}).status, 409)
+      << "one open request per subscription";
+  auto bad_reason = as(ana, "POST", "/v1/cancel-requests", {{"subscription", "SUBR2"}, {"reason", "bored"}});
+  EXPECT_EQ(bad_reason.status, 400);
+  EXPECT_EQ(Body(bad_reason)["error"]["field"], "reason");
+
+  // Beyond the agent's authority: refused by the server, and nothing changes.
+  std::string outcome = fmt::format("/v1/cancel-requests/{}/outcome", id);
+  auto refused = as(ana, "POST", outcome, {{"outcome", "accepted"}, {"offer", "d50"}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find("supervisor"), std::string::npos);
+  EXPECT_EQ(Body(client_->Request("GET", fmt::format("/v1/cancel-requests/{}", id)))["status"], "open");
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/subscriptions/SUBR1"))["discounts"].empty());
+
+  // The supervisor's queue.
+  auto asked = as(ana, "POST", fmt::format("/v1/cancel-requests/{}/approvals", id), {{"offer", "d50"}, {"note", "ten years with us"}});
+  ASSERT_EQ(asked.status, 201) << asked.body;
+  EXPECT_EQ(as(ana, "POST", fmt::format("/v1/cancel-requests/{}/approvals", id), {{"offer", "d10"}}).status, 409);
+  EXPECT_EQ(as(ana, "GET", "/v1/approvals").status, 403);
+  auto queue = Body(as(sam, "GET", "/v1/approvals"));
+  ASSERT_EQ(queue["data"].size(), 1u);
+  EXPECT_EQ(queue["data"][0]["offer"], "d50");
+  EXPECT_EQ(queue["data"][0]["customer"], "R1");
+  EXPECT_EQ(queue["data"][0]["terms"]["exceeds"], json({"max_discount_bp", "max_offer_cost_minor"}));
+  EXPECT_EQ(Body(client_->Request("GET", fmt::format("/v1/cancel-requests/{}", id)))["status"], "pending_approval");
+  int64_t approval = queue["data"][0]["id"];
+  auto approved = as(sam, "POST", fmt::format("/v1/approvals/{}", approval), {{"decision", "approve"}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(Body(approved)["decided_by"], "user:sam");
+  EXPECT_EQ(as(sam, "POST", fmt::format("/v1/approvals/{}", approval), {{"decision", "decline"}}).status, 409);
+
+  // Two agents decide the same request at once: one wins, the other is told it was decided.
+  std::atomic<int> ana_status{0}, bob_status{0};
+  std::thread t1([&] { ana_status = as(ana, "POST", outcome, {{"outcome", "accepted"}, {"offer", "d50"}}).status; });
+  std::thread t2([&] { bob_status = as(bob, "POST", outcome, {{"outcome", "accepted"}, {"offer", "d10"}}).status; });
+  t1.join();
+  t2.join();
+  EXPECT_EQ(std::multiset<int>({ana_status.load(), bob_status.load()}), (std::multiset<int>{200, 409}))
+      << ana_status << " " << bob_status;
+  auto decided = Body(client_->Request("GET", fmt::format("/v1/cancel-requests/{}", id)));
+  EXPECT_EQ(decided["status"], "saved");
+  std::string winner = decided["offer"];
+  EXPECT_EQ(winner, ana_status == 200 ? "d50" : "d10");
+  auto sub = Body(client_->Request("GET", "/v1/subscriptions/SUBR1"));
+  ASSERT_EQ(sub["discounts"].size(), 1u) << "exactly one offer applied: " << sub.dump();
+  EXPECT_EQ(sub["status"], "active");
+  EXPECT_EQ(decided["cost_minor"], winner == "d50" ? 9000 : 600);
+
+  // A decline cancels at the end of the period; a downgrade changes the plan; a pause pauses.
+  auto r2 = Body(as(bob, "POST", "/v1/cancel-requests", {{"subscription", "SUBR2"}, {"reason", "moving"}, {"channel", "chat"}}));
+  auto declined = as(bob, "POST", fmt::format("/v1/cancel-requests/{}/outcome", r2["id"].get<int64_t>()),
+                     {{"outcome", "declined"}, {"presented", {"d10"}}});
+  ASSERT_EQ(declined.status, 200) << declined.body;
+  auto sub2 = Body(client_->Request("GET", "/v1/subscriptions/SUBR2"));
+  EXPECT_EQ(sub2["status"], "cancel_requested");
+  EXPECT_EQ(sub2["cancel_cause"], "voluntary");
+  EXPECT_EQ(sub2["cancel_reason"], "moving");
+  ASSERT_TRUE(sub2["cancelled_at"].is_string());
+  auto effective = ParseTimestamp(sub2["cancelled_at"].get<std::string>(), BusinessZone());
+  ASSERT_TRUE(effective.has_value());
+  EXPECT_GT(*effective, now);
+  EXPECT_LE(*effective, now + std::chrono::days(31));
+  EXPECT_EQ(Body(Post("/v1/retention/upkeep", json::object()))["subscriptions_changed"], 0) << "not due yet";
+
+  auto r3 = Body(as(ana, "POST", "/v1/cancel-requests", {{"subscription", "SUBR3"}, {"reason", "too_expensive"}}));
+  ASSERT_EQ(as(ana, "POST", fmt::format("/v1/cancel-requests/{}/outcome", r3["id"].get<int64_t>()),
+               {{"outcome", "accepted"}, {"offer", "down"}}).status, 200);
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/subscriptions/SUBR3"))["plan"], "BASIC");
+
+  // Two months' bills (60.00) are beyond an agent's 50.00; the supervisor takes the call.
+  auto r4 = Body(as(ana, "POST", "/v1/cancel-requests", {{"subscription", "SUBR4"}, {"reason", "not_using"}}));
+  EXPECT_EQ(as(ana, "POST", fmt::format("/v1/cancel-requests/{}/outcome", r4["id"].get<int64_t>()),
+               {{"outcome", "accepted"}, {"offer", "pause"}}).status, 403);
+  ASSERT_EQ(as(sam, "POST", fmt::format("/v1/cancel-requests/{}/outcome", r4["id"].get<int64_t>()),
+               {{"outcome", "accepted"}, {"offer", "pause"}}).status, 200);
+  auto sub4 = Body(client_->Request("GET", "/v1/subscriptions/SUBR4"));
+  EXPECT_EQ(sub4["status"], "paused");
+  auto resume = ParseTimestamp(sub4["resume_at"].get<std::string>(), BusinessZone());
+  ASSERT_TRUE(resume.has_value());
+  EXPECT_GE(*resume, now + std::chrono::days(58));
+  EXPECT_LE(*resume, now + std::chrono::days(63));
+  EXPECT_EQ(as(ana, "POST", fmt::format("/v1/cancel-requests/{}/outcome", r4["id"].get<int64_t>()),
+               {{"outcome", "declined"}}).status, 409) << "a decided request stays decided";
+
+  // The model learnt from the first outcome: when R3's request opened, the winner's acceptance
+  // for this reason and value band had moved from the prior 1/4 to 2/5.
+  for (const auto& o : r3["offers"]) {
+    EXPECT_DOUBLE_EQ(o["p_accept"].get<double>(), o["id"] == winner ? 0.4 : 0.25) << o.dump();
+  }
+  // R1 has been offered the winner now, so it is not offered to them again within a year.
+  auto after = Body(as(ana, "GET", "/v1/subscriptions/SUBR1/offers?reason=too_expensive"));
+  for (const auto& o : after["offers"]) EXPECT_NE(o["id"], winner);
+
+  auto report = Body(client_->Request("GET", "/v1/retention/report"));
+  EXPECT_EQ(report["requests"], 4);
+  EXPECT_EQ(report["decided"], 4);
+  EXPECT_EQ(report["saved"], 3);
+  EXPECT_EQ(report["revenue_saved_minor"], (3000 + 3000 + 3000) * 12);
+  std::set<std::string> channels;
+  for (const auto& c : report["by_channel"]) channels.insert(c["key"].get<std::string>());
+  EXPECT_EQ(channels, (std::set<std::string>{"chat", "phone"}));
+
+  auto audit = Body(client_->Request("GET", fmt::format("/v1/audit?record_type=cancel_requests&record_id={}", id)));
+  std::set<std::string> actions;
+  for (const auto& a : audit["data"]) actions.insert(a["action"].get<std::string>());
+  EXPECT_TRUE(actions.count("cancel_request.opened") && actions.count("cancel_request.decided")) << audit.dump();
+}
+
+// A share of eligible requests is drawn at random to get no offer, and the server refuses to
+// apply one to them.
+TEST_P(ServerTest, RetentionControlGroupGetsNoOffer) {
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV Plus"}, {"kind", "plan"}, {"price", "30.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  json desk = {{"control_share", 0.5},
+               {"offers", {{{"id", "d10"}, {"kind", "discount"}, {"name", "10% off"}, {"percent", 10}, {"months", 2}}}}};
+  ASSERT_EQ(client_->Request("PUT", "/v1/retention/desk", desk.dump()).status, 200);
+  int control = 0;
+  int64_t control_id = 0;
+  const int n = 40;
+  for (int i = 0; i < n; ++i) {
+    std::string id = fmt::format("K{}", i);
+    SeedCustomer(id);
+    ASSERT_EQ(Post("/v1/subscriptions", {{"id", "S" + id}, {"customer", id}, {"plan", "TV"}, {"started_at", "2025-01-01"}}).status, 201);
+    auto r = Body(Post("/v1/cancel-requests", {{"subscription", "S" + id}, {"reason", "too_expensive"}}));
+    if (r["control"] == true) {
+      ++control;
+      control_id = r["id"];
+      EXPECT_TRUE(r["offers"].empty());
+    } else {
+      EXPECT_EQ(r["offers"].size(), 1u);
+    }
+  }
+  // Binomial(40, 0.5) falls outside 8..32 with probability below 1 in 10,000.
+  EXPECT_GE(control, 8);
+  EXPECT_LE(control, 32);
+  ASSERT_GT(control_id, 0);
+  auto refused = Post(fmt::format("/v1/cancel-requests/{}/outcome", control_id), {{"outcome", "accepted"}, {"offer", "d10"}});
+  EXPECT_EQ(refused.status, 422) << refused.body;
+}
+
 class Receiver {
  public:
   explicit Receiver(std::vector<int> statuses) : statuses_(std::move(statuses)) {
