@@ -593,6 +593,11 @@ json SaveReport(const std::vector<ReportRow>& rows, Timestamp now) {
     (r.control ? control : offered).Add(r, now);
   }
   json out = all.ToJson();
+  std::map<std::string, int> currencies;
+  for (const auto& r : rows) ++currencies[r.currency];
+  auto most = std::max_element(currencies.begin(), currencies.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  out["currency"] = most == currencies.end() ? "" : most->first;
   out["offered"] = offered.ToJson();
   out["control"] = control.ToJson();
   auto incremental = [](int64_t k1, int64_t n1, int64_t k0, int64_t n0) {

@@ -215,6 +215,7 @@ struct ReportRow {
   std::string status;    // open, pending_approval, saved, withdrawn, cancelled
   int64_t cost_minor = 0;          // of the accepted offer
   int64_t monthly_minor = 0;       // the subscription's monthly price when the request opened
+  std::string currency;
   Timestamp created_at;
   std::optional<Timestamp> cancelled_at;  // the subscription's, as of now
 };
@@ -222,7 +223,7 @@ struct ReportRow {
 // Save rates as the desk counts them: in the session (saved or withdrawn), still subscribed 30
 // days later, durable at 90; revenue saved (monthly revenue kept x 12), incentive cost and
 // return on incentive; by offer, reason, agent and channel; and the incremental save rate of
-// offering against the control group.
+// offering against the control group. Money is in the rows' most common currency ("currency").
 nlohmann::json SaveReport(const std::vector<ReportRow>& rows, Timestamp now);
 
 }  // namespace retain::retention

@@ -195,6 +195,8 @@ Result<Subject> LoadSubject(core::RecordStore& records, RetentionStore& store, s
   v.locale = s.customer.locale;
   v.plan = s.subscription.plan;
   if (auto it = prices.plans.find(v.plan); it != prices.plans.end()) v.monthly_price_minor = it->second;
+  RETAIN_ASSIGN_OR_RETURN(auto plan, records.GetProduct(v.plan));
+  if (plan) v.currency = plan->currency;
   Timestamp since = s.subscription.started_at;
   if (s.customer.first_contact_at && *s.customer.first_contact_at < since) since = *s.customer.first_contact_at;
   v.tenure_days = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::days>(now - since).count()));
@@ -271,6 +273,7 @@ Result<CancelRequest> OpenCancelRequest(core::RecordStore& records, RetentionSto
   r.value_band = band;
   r.risk_band = RiskBand(desk.config, view);
   r.monthly_minor = view.monthly_price_minor;
+  r.currency = view.currency;
   r.value_minor = CustomerValue(desk.config, view);
   r.created_at = now;
   // The control group: drawn only among requests that would get an offer, so it compares like
@@ -479,6 +482,7 @@ json RequestJson(const CancelRequest& r) {
           {"value_band", r.value_band},
           {"risk_band", r.risk_band},
           {"monthly_minor", r.monthly_minor},
+          {"currency", r.currency},
           {"value_minor", r.value_minor},
           {"offers", json::parse(r.offers_json, nullptr, false)},
           {"offer", r.offer.empty() ? json() : json(r.offer)},

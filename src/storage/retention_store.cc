@@ -224,7 +224,7 @@ class SqlRetentionStore : public retention::RetentionStore {
   Result<std::vector<retention::ReportRow>> ReportRows(Timestamp from, Timestamp to) override {
     return Rows<retention::ReportRow>(db_,
         "SELECT r.reason, r.channel, r.opened_by, r.offer, r.control, r.status, r.cost_minor, r.monthly_minor,"
-        " r.created_at, s.cancelled_at, r.decided_by FROM cancel_requests r JOIN subscriptions s ON s.id = r.subscription_id"
+        " r.created_at, s.cancelled_at, r.decided_by, r.currency FROM cancel_requests r JOIN subscriptions s ON s.id = r.subscription_id"
         " WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.id",
         [](Statement* s) {
           retention::ReportRow row;
@@ -239,6 +239,7 @@ class SqlRetentionStore : public retention::RetentionStore {
           row.monthly_minor = s->Int(7);
           row.created_at = FromUnixSeconds(s->Int(8));
           row.cancelled_at = OptionalTime(s, 9);
+          row.currency = std::string(s->Text(11));
           return row;
         },
         ToUnixSeconds(from), ToUnixSeconds(to));

@@ -4,6 +4,7 @@ import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Pa
 import { AnalyticsPage, ValueAndRisk, type CustomerAnalytics } from './analytics';
 import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
+import { CancelFlow, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
 
@@ -46,6 +47,7 @@ export function App() {
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
       {customerId ? <CustomerPage locale={locale} id={customerId} />
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
+        : route.startsWith('#/retention') ? <RetentionPage locale={locale} canApprove={(session.permissions ?? []).includes('retention:approve')} />
         : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
         : <Customers locale={locale} />}
     </Frame>
@@ -96,7 +98,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 }
 
 const MODULES: { key: Key; href?: string }[] = [
-  { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk' }, { key: 'complaints' },
+  { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk', href: '#/retention' }, { key: 'complaints' },
   { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
 ];
 
@@ -171,7 +173,11 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   const [loyalty, setLoyalty] = useState<Loyalty | null>(null);
   const [value, setValue] = useState<CustomerAnalytics | null>(null);
   const [error, setError] = useState('');
+  const [cancelling, setCancelling] = useState<string | null>(null);
   const spend = useMemo(() => monthlySpend(timeline, timeZone()), [timeline]);
+  const reloadSubs = () => {
+    api<Page<Subscription>>('GET', `/v1/subscriptions?customer=${encodeURIComponent(id)}&limit=100`).then((s) => setSubs(s.data)).catch(() => undefined);
+  };
   useEffect(() => {
     const q = `customer=${encodeURIComponent(id)}&limit=100`;
     Promise.all([
@@ -218,10 +224,14 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
       <section>
         <h2>{t(locale, 'subscriptions')}</h2>
         {subs.length === 0 ? <p>{t(locale, 'none')}</p> : (
-          <table><thead><tr><th>{t(locale, 'plan')}</th><th>{t(locale, 'status')}</th><th>{t(locale, 'started')}</th><th>{t(locale, 'cancelled')}</th><th>{t(locale, 'reason')}</th></tr></thead>
-            <tbody>{subs.map((s) => (
-              <tr><td>{s.plan}{s.addons.length ? ` + ${s.addons.join(', ')}` : ''}</td><td>{statusLabel(locale, s.status)}</td>
-                <td>{formatDate(locale, s.started_at)}</td><td>{formatDate(locale, s.cancelled_at)}</td><td>{s.cancel_reason}</td></tr>))}
+          <table data-testid="subscriptions"><thead><tr><th>{t(locale, 'plan')}</th><th>{t(locale, 'status')}</th><th>{t(locale, 'started')}</th><th>{t(locale, 'cancelled')}</th><th>{t(locale, 'reason')}</th><th /></tr></thead>
+            <tbody>{subs.map((s) => [
+              <tr data-subscription={s.id}><td>{s.plan}{s.addons.length ? ` + ${s.addons.join(', ')}` : ''}</td><td>{statusLabel(locale, s.status)}</td>
+                <td>{formatDate(locale, s.started_at)}</td><td>{formatDate(locale, s.cancelled_at)}</td><td>{s.cancel_reason}</td>
+                <td>{s.status !== 'cancelled' && cancelling !== s.id &&
+                  <button data-testid={`cancel-${s.id}`} onClick={() => setCancelling(s.id)}>{t(locale, 'cancelRequest')}</button>}</td></tr>,
+              cancelling === s.id && <tr class="cancel-row"><td colSpan={6}><CancelFlow locale={locale} subscription={s.id} onDecided={reloadSubs} /></td></tr>,
+            ])}
             </tbody></table>)}
       </section>
       <section>

@@ -1,0 +1,206 @@
+// The retention desk in the browser: the cancel flow on a customer's subscription (reason, talk
+// track, offers best first within the agent's authority, one-click outcome, a supervisor's
+// approval when an offer is beyond it), and the desk's page (the approval queue and the save report).
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api';
+import { fill, formatDate, formatMoney, t, type Key, type Locale } from './i18n';
+
+export const REASONS = ['too_expensive', 'not_using', 'moving', 'competitor', 'service_quality', 'technical', 'billing', 'other'] as const;
+
+interface Offer {
+  id: string; name: string; kind: string; terms: { discount_bp: number; free_months: number; cost_minor: number };
+  p_accept: number; value_minor: number; expected_net_minor: number; needs_approval: boolean; exceeds: string[];
+}
+interface Approval {
+  id: number; request: number; offer: string; status: 'pending' | 'approved' | 'declined'; requested_by: string;
+  decided_by: string | null; note: string; terms: { cost_minor: number; discount_bp: number; free_months: number; exceeds: string[] };
+  customer?: string; reason?: string; value_minor?: number;
+}
+interface CancelRequest {
+  id: number; status: string; control: boolean; offers: Offer[]; offer: string | null; talk_track?: string;
+  value_minor: number; currency: string; value_band: string; risk_band: string; cancel_effective_at: string | null; approvals?: Approval[];
+}
+
+const percent = (locale: Locale, x: number) => new Intl.NumberFormat(locale === 'en' ? 'en-GB' : locale === 'pt' ? 'pt-PT' : 'da-DK',
+  { style: 'percent', maximumFractionDigits: 0 }).format(x);
+
+// The cancel flow for one subscription. `onDecided` reloads the customer page.
+export function CancelFlow({ locale, subscription, onDecided }:
+    { locale: Locale; subscription: string; onDecided: () => void }) {
+  const [reason, setReason] = useState<string>('too_expensive');
+  const [channel, setChannel] = useState('phone');
+  const [note, setNote] = useState('');
+  const [request, setRequest] = useState<CancelRequest | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  // While a supervisor decides, look again every second and a half.
+  useEffect(() => {
+    if (!request || request.status !== 'pending_approval') return;
+    const timer = setInterval(async () => {
+      const r = await api<CancelRequest>('GET', `/v1/cancel-requests/${request.id}`).catch(() => null);
+      if (r && r.status !== 'pending_approval') setRequest({ ...r, talk_track: request.talk_track });
+    }, 1500);
+    return () => clearInterval(timer);
+  }, [request?.id, request?.status]);
+
+  const run = async (f: () => Promise<void>) => {
+    setBusy(true); setError('');
+    try { await f(); } catch (e) { setError((e as Error).message); } finally { setBusy(false); }
+  };
+  const open = () => run(async () => {
+    setRequest(await api<CancelRequest>('POST', '/v1/cancel-requests', { subscription, reason, channel, note }));
+  });
+  const decide = (outcome: string, offer?: string) => run(async () => {
+    const r = await api<CancelRequest>('POST', `/v1/cancel-requests/${request!.id}/outcome`,
+      { outcome, offer, presented: request!.offers.map((o) => o.id).slice(0, 3) });
+    setRequest({ ...r, talk_track: request!.talk_track });
+    onDecided();
+  });
+  const ask = (offer: string) => run(async () => {
+    await api('POST', `/v1/cancel-requests/${request!.id}/approvals`, { offer });
+    setRequest(await api<CancelRequest>('GET', `/v1/cancel-requests/${request!.id}`).then((r) => ({ ...r, talk_track: request!.talk_track })));
+  });
+
+  if (!request) {
+    return (
+      <div class="cancel-flow" data-testid="cancel-flow">
+        <label>{t(locale, 'whyCancel')}{' '}
+          <select data-testid="cancel-reason" value={reason} onChange={(e) => setReason((e.target as HTMLSelectElement).value)}>
+            {REASONS.map((r) => <option value={r}>{t(locale, `r_${r}` as Key)}</option>)}
+          </select>
+        </label>{' '}
+        <label>{t(locale, 'channel')}{' '}
+          <select value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
+            <option value="phone">{t(locale, 'ch_phone')}</option><option value="chat">{t(locale, 'ch_chat')}</option>
+          </select>
+        </label>{' '}
+        <input placeholder={t(locale, 'customerWords')} value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />{' '}
+        <button data-testid="cancel-open" disabled={busy} onClick={open}>{t(locale, 'seeOffers')}</button>
+        {error && <p class="error" role="alert">{error}</p>}
+      </div>
+    );
+  }
+  const decided = ['saved', 'withdrawn', 'cancelled'].includes(request.status);
+  const currency = request.currency || 'EUR';
+  const approvalOf = (offer: string) => (request.approvals ?? []).filter((a) => a.offer === offer).at(-1);
+  return (
+    <div class="cancel-flow" data-testid="cancel-flow">
+      <p class="bands">{t(locale, 'valueLabel')}: <strong>{formatMoney(locale, request.value_minor, currency)}</strong>{' '}
+        ({t(locale, `band_${request.value_band}` as Key)}) · {t(locale, 'risk')}: {t(locale, `band_${request.risk_band}` as Key)}</p>
+      {request.talk_track && <blockquote data-testid="talk-track">{request.talk_track}</blockquote>}
+      {decided ? (
+        <p class="outcome" data-testid="cancel-outcome">
+          {request.status === 'saved' ? fill(t(locale, 'outcomeSaved'), { offer: request.offers.find((o) => o.id === request.offer)?.name ?? request.offer ?? '' })
+            : request.status === 'withdrawn' ? t(locale, 'outcomeStays')
+            : fill(t(locale, 'outcomeCancelled'), { date: formatDate(locale, request.cancel_effective_at) })}
+        </p>
+      ) : request.control ? (
+        <p data-testid="control-group">{t(locale, 'controlGroup')}</p>
+      ) : (
+        <table data-testid="offers">
+          <thead><tr><th>{t(locale, 'offer')}</th><th>{t(locale, 'costLabel')}</th><th>{t(locale, 'pAccept')}</th>
+            <th>{t(locale, 'expectedNet')}</th><th /></tr></thead>
+          <tbody>{request.offers.map((o) => {
+            const approval = approvalOf(o.id);
+            const allowed = !o.needs_approval || approval?.status === 'approved';
+            return (
+              <tr data-offer={o.id}>
+                <td>{o.name}{o.needs_approval && <small class="needs"> · {approval ? t(locale, `approval_${approval.status}` as Key) : t(locale, 'needsApproval')}</small>}</td>
+                <td class="num">{formatMoney(locale, o.terms.cost_minor, currency)}</td>
+                <td class="num">{percent(locale, o.p_accept)}</td>
+                <td class="num">{formatMoney(locale, o.expected_net_minor, currency)}</td>
+                <td>{allowed
+                  ? <button data-testid={`accept-${o.id}`} disabled={busy || request.status !== 'open'} onClick={() => decide('accepted', o.id)}>{t(locale, 'customerAccepts')}</button>
+                  : <button data-testid={`ask-${o.id}`} disabled={busy || request.status !== 'open'} onClick={() => ask(o.id)}>{t(locale, 'askSupervisor')}</button>}</td>
+              </tr>);
+          })}</tbody>
+        </table>
+      )}
+      {request.status === 'pending_approval' && <p data-testid="waiting">{t(locale, 'waitingApproval')}</p>}
+      {!decided && (
+        <p class="actions">
+          <button data-testid="cancel-declined" disabled={busy || request.status !== 'open'} onClick={() => decide('declined')}>{t(locale, 'customerCancels')}</button>{' '}
+          <button data-testid="cancel-withdrawn" disabled={busy || request.status !== 'open'} onClick={() => decide('withdrawn')}>{t(locale, 'customerStays')}</button>
+        </p>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+interface Rate { rate: number; low: number; high: number; n: number }
+interface Group {
+  key?: string; requests: number; decided: number; saved: number; save_rate: Rate | null; kept_30_days: Rate | null;
+  kept_90_days: Rate | null; revenue_saved_minor: number; incentive_cost_minor: number; return_on_incentive: number | null;
+}
+interface Report extends Group {
+  currency: string;
+  incremental_save_rate: { estimate: number; low: number; high: number } | null;
+  by_offer: Group[]; by_reason: Group[]; by_agent: Group[]; by_channel: Group[];
+}
+
+// The desk's page: the supervisors' approval queue (for those who may approve) and the save report.
+export function RetentionPage({ locale, canApprove }: { locale: Locale; canApprove: boolean }) {
+  const [report, setReport] = useState<Report | null>(null);
+  const [queue, setQueue] = useState<Approval[]>([]);
+  const [error, setError] = useState('');
+  const load = () => {
+    api<Report>('GET', '/v1/retention/report').then(setReport).catch((e) => setError((e as Error).message));
+    if (canApprove) api<{ data: Approval[] }>('GET', '/v1/approvals').then((r) => setQueue(r.data)).catch((e) => setError((e as Error).message));
+  };
+  useEffect(load, [canApprove]);
+  const decide = async (id: number, decision: 'approve' | 'decline') => {
+    try { await api('POST', `/v1/approvals/${id}`, { decision }); load(); } catch (e) { setError((e as Error).message); }
+  };
+  const currency = report?.currency || 'EUR';
+  const rate = (r: Rate | null) => (r ? `${percent(locale, r.rate)} (${percent(locale, r.low)}–${percent(locale, r.high)})` : '—');
+  return (
+    <section class="retention" data-testid="retention">
+      <h1>{t(locale, 'retentionDesk')}</h1>
+      {error && <p class="error" role="alert">{error}</p>}
+      {canApprove && (
+        <section>
+          <h2>{t(locale, 'approvalsTitle')}</h2>
+          {queue.length === 0 ? <p data-testid="no-approvals">{t(locale, 'noApprovals')}</p> : (
+            <table data-testid="approvals"><thead><tr><th>{t(locale, 'customers')}</th><th>{t(locale, 'reason')}</th><th>{t(locale, 'offer')}</th>
+              <th>{t(locale, 'costLabel')}</th><th>{t(locale, 'valueLabel')}</th><th>{t(locale, 'askedBy')}</th><th /></tr></thead>
+              <tbody>{queue.map((a) => (
+                <tr><td><a href={`#/customers/${encodeURIComponent(a.customer ?? '')}`}>{a.customer}</a></td>
+                  <td>{a.reason ? t(locale, `r_${a.reason}` as Key) : ''}</td><td>{a.offer}{a.note ? ` — ${a.note}` : ''}</td>
+                  <td class="num">{formatMoney(locale, a.terms.cost_minor, currency)}</td>
+                  <td class="num">{formatMoney(locale, a.value_minor ?? 0, currency)}</td><td>{a.requested_by}</td>
+                  <td><button data-testid={`approve-${a.id}`} onClick={() => decide(a.id, 'approve')}>{t(locale, 'approve')}</button>{' '}
+                    <button onClick={() => decide(a.id, 'decline')}>{t(locale, 'decline')}</button></td></tr>))}
+              </tbody></table>)}
+        </section>
+      )}
+      {report && (
+        <section>
+          <h2>{t(locale, 'saveReport')}</h2>
+          <div class="tiles">
+            <div class="tile" data-testid="tile-requests"><span>{t(locale, 'requests')}</span><strong>{report.requests}</strong></div>
+            <div class="tile" data-testid="tile-saved"><span>{t(locale, 'savedCount')}</span><strong>{report.saved}</strong></div>
+            <div class="tile"><span>{t(locale, 'saveRate')}</span><strong>{rate(report.save_rate)}</strong></div>
+            <div class="tile"><span>{t(locale, 'kept30')}</span><strong>{rate(report.kept_30_days)}</strong></div>
+            <div class="tile"><span>{t(locale, 'kept90')}</span><strong>{rate(report.kept_90_days)}</strong></div>
+            <div class="tile"><span>{t(locale, 'revenueSaved')}</span><strong>{formatMoney(locale, report.revenue_saved_minor, currency)}</strong></div>
+            <div class="tile"><span>{t(locale, 'incentiveCost')}</span><strong>{formatMoney(locale, report.incentive_cost_minor, currency)}</strong></div>
+            <div class="tile"><span>{t(locale, 'incremental')}</span><strong>{report.incremental_save_rate
+              ? `${percent(locale, report.incremental_save_rate.estimate)} (${percent(locale, report.incremental_save_rate.low)}–${percent(locale, report.incremental_save_rate.high)})` : '—'}</strong></div>
+          </div>
+          {(['by_offer', 'by_reason', 'by_agent', 'by_channel'] as const).map((k) => (
+            <table data-testid={`report-${k}`}>
+              <thead><tr><th>{t(locale, k as Key)}</th><th>{t(locale, 'requests')}</th><th>{t(locale, 'savedCount')}</th><th>{t(locale, 'saveRate')}</th>
+                <th>{t(locale, 'kept30')}</th><th>{t(locale, 'incentiveCost')}</th><th>{t(locale, 'returnOnIncentive')}</th></tr></thead>
+              <tbody>{report[k].map((g) => (
+                <tr><td>{k === 'by_reason' && g.key ? t(locale, `r_${g.key}` as Key) : g.key}</td><td class="num">{g.requests}</td><td class="num">{g.saved}</td>
+                  <td class="num">{rate(g.save_rate)}</td><td class="num">{rate(g.kept_30_days)}</td>
+                  <td class="num">{formatMoney(locale, g.incentive_cost_minor, currency)}</td>
+                  <td class="num">{g.return_on_incentive === null ? '—' : `${g.return_on_incentive.toFixed(1)}×`}</td></tr>))}
+              </tbody></table>))}
+        </section>
+      )}
+    </section>
+  );
+}
