@@ -17,6 +17,7 @@ trap cleanup EXIT
 # The analytics screens read the stored refresh; compute it now rather than wait for the server's.
 "$retain" analytics refresh --db "sqlite:$work/web.db" >/dev/null
 printf 'web test password\n' | "$retain" user add tester --role agent --password-stdin --db "sqlite:$work/web.db" >/dev/null
+printf 'supervisor password\n' | "$retain" user add boss --role supervisor --password-stdin --db "sqlite:$work/web.db" >/dev/null
 "$retain" serve --db "sqlite:$work/web.db" --port 0 --web-root "$src/web/dist" >"$work/serve.out" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
@@ -25,4 +26,5 @@ url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.out" | head -n 1)
 [ -n "$shots" ] && mkdir -p "$shots"
 cd "$src/web"
 RETAIN_URL=$url RETAIN_USER=tester RETAIN_PASSWORD='web test password' RETAIN_SCREENSHOTS=$shots \
+  RETAIN_SUPERVISOR=boss RETAIN_SUPERVISOR_PASSWORD='supervisor password' \
   node --test --test-reporter=spec tests/

@@ -215,6 +215,70 @@ test('the analytics screen charts the stored refresh, with the API\'s figures', 
   await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
+test('the retention desk: an agent asks, a supervisor approves, the save is applied and reported', async () => {
+  // The supervisor sets the desk: no control group, so the walk is the same every run.
+  const boss = await browser.newContext({ locale: 'en-GB' });
+  const bossPage = await boss.newPage();
+  const signin = await bossPage.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_SUPERVISOR, password: process.env.RETAIN_SUPERVISOR_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  const csrf = (await signin.json()).csrf_token;
+  const desk = {
+    control_share: 0, thompson: false,
+    offers: [
+      { id: 'small', kind: 'discount', name: { en: '10% off for 2 months' }, percent: 10, months: 2 },
+      { id: 'half', kind: 'discount', name: { en: 'Half price for 6 months' }, percent: 50, months: 6, prior: { accepted: 9, declined: 1 } },
+    ],
+    talk_tracks: { too_expensive: { en: 'Let me see what I can do on your bill.' } },
+  };
+  const put = await bossPage.request.put(`${url}/v1/retention/desk`, { headers: { 'X-CSRF-Token': csrf }, data: desk });
+  assert.equal(put.status(), 200, await put.text());
+
+  // The agent opens a cancel request on an active subscription.
+  const subs = (await (await page.request.get(`${url}/v1/subscriptions?limit=200`)).json()).data.filter((s) => s.status === 'active');
+  assert.ok(subs.length > 0);
+  const sub = subs[0];
+  await page.evaluate((c) => { location.hash = `#/customers/${c}`; }, sub.customer);
+  await page.click(`[data-testid=cancel-${sub.id}]`);
+  await page.selectOption('[data-testid=cancel-reason]', 'too_expensive');
+  await page.click('[data-testid=cancel-open]');
+  await page.locator('[data-testid=offers]').waitFor();
+  assert.equal(await page.locator('[data-testid=talk-track]').textContent(), 'Let me see what I can do on your bill.');
+  // Half price is beyond an agent's authority: the page offers to ask, not to accept.
+  assert.equal(await page.locator('[data-testid=accept-half]').count(), 0);
+  assert.equal(await page.locator('[data-testid=accept-small]').count(), 1);
+  await page.click('[data-testid=ask-half]');
+  await page.locator('[data-testid=waiting]').waitFor();
+  if (shots) await page.screenshot({ path: `${shots}/cancel-flow.png`, fullPage: true });
+
+  // The supervisor approves from the queue.
+  await bossPage.goto(`${url}/#/retention`);
+  const row = bossPage.locator('[data-testid=approvals] tbody tr').first();
+  await row.waitFor();
+  assert.match(await row.textContent(), /half/);
+  if (shots) await bossPage.screenshot({ path: `${shots}/approvals.png`, fullPage: true });
+  await row.locator('button[data-testid^=approve-]').click();
+  await bossPage.locator('[data-testid=no-approvals]').waitFor();
+  await boss.close();
+
+  // The agent's page sees the approval and records the save; the discount is on the subscription.
+  await page.click('[data-testid=accept-half]', { timeout: 10000 });
+  await page.locator('[data-testid=cancel-outcome]').waitFor();
+  assert.equal(await page.locator('[data-testid=cancel-outcome]').textContent(), 'Saved with: Half price for 6 months');
+  const after = await (await page.request.get(`${url}/v1/subscriptions/${encodeURIComponent(sub.id)}`)).json();
+  assert.ok(after.discounts.some((d) => JSON.stringify(d).includes('retention offer half')), JSON.stringify(after.discounts));
+
+  // The desk's report counts it; an agent sees no approval queue.
+  await page.click('[data-testid=nav-retentionDesk]');
+  await page.locator('[data-testid=tile-saved]').waitFor();
+  assert.equal(await page.locator('[data-testid=tile-saved] strong').textContent(), '1');
+  assert.equal(await page.locator('[data-testid=tile-requests] strong').textContent(), '1');
+  assert.equal(await page.locator('[data-testid=approvals]').count(), 0);
+  if (shots) await page.screenshot({ path: `${shots}/retention.png`, fullPage: true });
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
