@@ -5,6 +5,8 @@
 #   floor   GET /          on bench/minimal_server (no database)
 #   read    GET /v1/customers/C0000042 (with an API key, as an integration calls it)
 #   write   POST /v1/purchases, a new purchase per request, acknowledged only once committed
+#   offers  GET /v1/subscriptions/{id}/offers?reason=too_expensive: the retention desk's decision
+#           (customer, plan, scores, tallies and past offers read; eligible offers ranked)
 set -euo pipefail
 build=${1:?build directory}
 duration=${2:-30}
@@ -47,8 +49,11 @@ printf '%-44s %12s %10s %10s %8s %8s\n' "" "requests/s" "p50" "p99" "errors" "no
 run floor "http://127.0.0.1:$port_min/"
 run read "http://127.0.0.1:$port_retain/v1/customers/C0000042" -H "$auth"
 run write "http://127.0.0.1:$port_retain/" -H "$auth" -s "$here/post_purchase.lua"
+sub=$(curl -fs -H "$auth" "http://127.0.0.1:$port_retain/v1/subscriptions?limit=1" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+run offers "http://127.0.0.1:$port_retain/v1/subscriptions/$sub/offers?reason=too_expensive" -H "$auth"
 floor=$(cat "$work/floor.rps"); read_rps=$(cat "$work/read.rps"); write_rps=$(cat "$work/write.rps")
-awk -v f="$floor" -v r="$read_rps" -v w="$write_rps" 'BEGIN {
-  printf "read / floor = %.2f (goal >= 0.50); durable writes = %.0f/s (goal >= 10000)\n", r / f, w }'
+offers_rps=$(cat "$work/offers.rps")
+awk -v f="$floor" -v r="$read_rps" -v w="$write_rps" -v o="$offers_rps" 'BEGIN {
+  printf "read / floor = %.2f (goal >= 0.50); durable writes = %.0f/s (goal >= 10000); offer decisions = %.0f/s (goal >= 10000, p99 < 10 ms)\n", r / f, w, o }'
 count=$("$build/retain" stats --format json --db "sqlite:$work/bench.db" | sed 's/.*"purchases":\([0-9]*\).*/\1/')
 echo "purchases in the database after the run: $count"
