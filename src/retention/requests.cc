@@ -40,6 +40,22 @@ std::string Segment(const core::Customer& c) {
   return {};
 }
 
+// What an outcome can change on a subscription, for its audit entry.
+json SubscriptionTerms(const core::Subscription& s) {
+  json discounts = json::array();
+  for (const auto& d : s.discounts) {
+    discounts.push_back({{"percent_bp", d.percent_bp}, {"amount_minor", d.amount_minor},
+                         {"starts_at", FormatTimestamp(d.starts_at)}, {"ends_at", OptionalTime(d.ends_at)},
+                         {"reason", d.reason}});
+  }
+  return {{"plan", s.plan},
+          {"status", core::SubscriptionStatusName(s.status)},
+          {"resume_at", OptionalTime(s.resume_at)},
+          {"cancelled_at", OptionalTime(s.cancelled_at)},
+          {"addons", s.addons},
+          {"discounts", discounts}};
+}
+
 bool IsDecided(RequestStatus s) {
   return s == RequestStatus::kSaved || s == RequestStatus::kWithdrawn || s == RequestStatus::kCancelled;
 }
@@ -237,9 +253,8 @@ json OffersJson(const std::vector<Ranked>& ranked, const CustomerView& view, std
   return out;
 }
 
-Result<CancelRequest> OpenCancelRequest(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
-                                        const OpenInput& input, const Caller& caller, Timestamp now,
-                                        std::mt19937_64& rng) {
+Result<Opened> OpenCancelRequest(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
+                                 const OpenInput& input, const Caller& caller, Timestamp now, std::mt19937_64& rng) {
   if (input.subscription.empty()) return InvalidArgument("is required (a subscription id)", "subscription");
   RETAIN_ASSIGN_OR_RETURN(Reason reason, ParseReason(input.reason));
   RETAIN_RETURN_IF_ERROR(CheckChannel(input.channel));
@@ -286,7 +301,7 @@ Result<CancelRequest> OpenCancelRequest(core::RecordStore& records, RetentionSto
   RETAIN_RETURN_IF_ERROR(Audit(records, caller.actor, "cancel_request.opened", "cancel_requests", std::to_string(r.id),
                                nullptr, RequestJson(r), now));
   RETAIN_RETURN_IF_ERROR(Emit(outbox, "cancel_request.opened", r, now));
-  return r;
+  return Opened{std::move(r), desk.config.TalkTrack(reason, view.locale)};
 }
 
 Result<CancelRequest> RecordOutcome(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
@@ -376,8 +391,8 @@ Result<CancelRequest> RecordOutcome(core::RecordStore& records, RetentionStore& 
   if (!updated) return Conflict(fmt::format("cancel request {} was decided by someone else first", r.id));
   if (r.status != RequestStatus::kWithdrawn) {
     RETAIN_RETURN_IF_ERROR(records.PutSubscription(sub));
-    RETAIN_RETURN_IF_ERROR(records.AppendAudit({now, caller.actor, "subscription.updated", "subscriptions",
-                                                sub.external_id, "{}", json{{"status", core::SubscriptionStatusName(sub.status)}}.dump()}));
+    RETAIN_RETURN_IF_ERROR(Audit(records, caller.actor, "subscriptions.updated", "subscriptions", sub.external_id,
+                                 SubscriptionTerms(sub_before), SubscriptionTerms(sub), now));
   }
   // What the customer was offered teaches the model and keeps the offer from being repeated.
   for (const auto& id : presented) {

@@ -67,9 +67,13 @@ struct OpenInput {
 // Errors: InvalidArgument naming the field; NotFound for the subscription; FailedPrecondition
 // when the subscription is already cancelled; Conflict (naming the open request) when one is
 // open for the subscription already.
-Result<CancelRequest> OpenCancelRequest(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
-                                        const OpenInput& input, const Caller& caller, Timestamp now,
-                                        std::mt19937_64& rng);
+// Returns the request and the talk track for its reason in the customer's language.
+struct Opened {
+  CancelRequest request;
+  std::string talk_track;
+};
+Result<Opened> OpenCancelRequest(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
+                                 const OpenInput& input, const Caller& caller, Timestamp now, std::mt19937_64& rng);
 
 struct OutcomeInput {
   std::string outcome;  // "accepted", "declined" (cancel) or "withdrawn" (stays without an offer)

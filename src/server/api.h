@@ -25,6 +25,14 @@ Result<WriteJob> Idempotent(const Request& req, WriteJob job);
 // The request's body as a JSON object, or InvalidArgument saying what is wrong with it.
 Result<nlohmann::json> ParseBody(const Request& req);
 
+// A report's window from ?from= and ?to= (ISO 8601 in `zone`): by default the twelve months up to
+// the end of today. InvalidArgument naming the parameter.
+struct Window {
+  Timestamp from;
+  Timestamp to;
+};
+Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timestamp now);
+
 // An error the request caused (the store names a field, or refused for a reason of the data)
 // becomes its response; anything else means the database failed and goes back to the writer.
 Result<Response> RowError(const Error& e);

@@ -251,15 +251,9 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
                "", "LoyaltyReport", false, read},
               [workers, zone](Request req, Reply reply) {
                 auto now = Now();
-                Timestamp from = zone.StartOfDay(zone.LocalDate(now - std::chrono::days(365)));
-                Timestamp to = zone.StartOfDay(zone.LocalDate(now + std::chrono::days(1)));
-                for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
-                  if (auto text = req.Query(name); !text.empty()) {
-                    auto t = ParseTimestamp(text, zone);
-                    if (!t) return reply(ErrorResponse({ErrorCode::kInvalidArgument, t.error().message, name}));
-                    *target = *t;
-                  }
-                }
+                auto window = ReportWindow(req, zone, now);
+                if (!window) return reply(ErrorResponse(window.error()));
+                Timestamp from = window->from, to = window->to;
                 workers->Read([id = req.params["id"], from, to, zone, now](Stores& s) {
                   auto r = loyalty::Report(s.loyalty(), id, from, to, zone, now);
                   if (!r) return ErrorResponse(r.error());

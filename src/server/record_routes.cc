@@ -14,6 +14,19 @@
 
 namespace retain::server {
 
+Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timestamp now) {
+  Window w{zone.StartOfDay(zone.LocalDate(now - std::chrono::days(365))),
+           zone.StartOfDay(zone.LocalDate(now + std::chrono::days(1)))};
+  for (auto [name, target] : {std::pair{"from", &w.from}, std::pair{"to", &w.to}}) {
+    if (auto text = req.Query(name); !text.empty()) {
+      auto t = ParseTimestamp(text, zone);
+      if (!t) return InvalidArgument(t.error().message, name);
+      *target = *t;
+    }
+  }
+  return w;
+}
+
 Result<nlohmann::json> ParseBody(const Request& req) {
   if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
   auto body = nlohmann::json::parse(req.body, nullptr, false);

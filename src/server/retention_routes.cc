@@ -170,12 +170,10 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                 auto job = Idempotent(req, Atomic([input, principal = req.principal](Stores& s) -> Result<Response> {
                   RETAIN_ASSIGN_OR_RETURN(auto caller, CallerOf(*principal, s));
                   auto now = Now();
-                  RETAIN_ASSIGN_OR_RETURN(auto r, retention::OpenCancelRequest(s.records(), s.retention(), s.webhooks(),
-                                                                               input, caller, now, Rng()));
-                  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(s.retention()));
-                  json out = retention::RequestJson(r);
-                  RETAIN_ASSIGN_OR_RETURN(auto customer, s.records().GetCustomer(r.customer));
-                  out["talk_track"] = desk.config.TalkTrack(r.reason, customer ? customer->locale : "en");
+                  RETAIN_ASSIGN_OR_RETURN(auto opened, retention::OpenCancelRequest(s.records(), s.retention(),
+                                                                                    s.webhooks(), input, caller, now, Rng()));
+                  json out = retention::RequestJson(opened.request);
+                  out["talk_track"] = opened.talk_track;
                   return Json(201, out);
                 }));
                 if (!job) return reply(ErrorResponse(job.error()));
@@ -343,15 +341,9 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                "", "RetentionReport", false, read},
               [workers, zone](Request req, Reply reply) {
                 auto now = Now();
-                Timestamp from = zone.StartOfDay(zone.LocalDate(now - std::chrono::days(365)));
-                Timestamp to = zone.StartOfDay(zone.LocalDate(now + std::chrono::days(1)));
-                for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
-                  if (auto text = req.Query(name); !text.empty()) {
-                    auto t = ParseTimestamp(text, zone);
-                    if (!t) return reply(ErrorResponse({ErrorCode::kInvalidArgument, t.error().message, name}));
-                    *target = *t;
-                  }
-                }
+                auto window = ReportWindow(req, zone, now);
+                if (!window) return reply(ErrorResponse(window.error()));
+                Timestamp from = window->from, to = window->to;
                 workers->Read([from, to, now](Stores& s) {
                   auto rows = s.retention().ReportRows(from, to);
                   if (!rows) return ErrorResponse(rows.error());

@@ -18,16 +18,6 @@ using loyalty::LedgerEntry;
 using loyalty::LedgerKind;
 using loyalty::Lot;
 
-std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return ToUnixSeconds(*t);
-}
-
-std::optional<Timestamp> OptionalTime(Statement* s, int column) {
-  if (s->IsNull(column)) return std::nullopt;
-  return FromUnixSeconds(s->Int(column));
-}
-
 // Tier columns (tier, tier_since, below_since, manual_tier) from `column` on; times of 0 mean none.
 void DecodeTier(Statement* s, int column, Account& a) {
   a.tier = std::string(s->Text(column));

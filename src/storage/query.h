@@ -7,9 +7,20 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 #include "storage/database.h"
 
 namespace retain::storage {
+
+// An optional instant as the Unix seconds a nullable column stores, and back.
+inline std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return ToUnixSeconds(*t);
+}
+inline std::optional<Timestamp> OptionalTime(Statement* s, int column) {
+  if (s->IsNull(column)) return std::nullopt;
+  return FromUnixSeconds(s->Int(column));
+}
 
 // Every remaining row of the bound statement `s`, decoded; resets `s`.
 template <typename T, typename Decode>

@@ -14,6 +14,7 @@
 #include "storage/analytics_store.h"
 #include "storage/loyalty_store.h"
 #include "storage/migrations.h"
+#include "storage/query.h"
 #include "storage/retention_store.h"
 
 namespace retain::storage {
@@ -27,11 +28,6 @@ int64_t Now() {
 }
 
 int64_t HashColumn(uint64_t h) { return std::bit_cast<int64_t>(h); }
-
-std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return ToUnixSeconds(*t);
-}
 
 
 // The customer-scoped tables FindOwned looks records up in.

@@ -12,16 +12,6 @@ using retention::ApprovalStatus;
 using retention::CancelRequest;
 using retention::RequestStatus;
 
-std::optional<int64_t> Seconds(const std::optional<Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return ToUnixSeconds(*t);
-}
-
-std::optional<Timestamp> OptionalTime(Statement* s, int column) {
-  if (s->IsNull(column)) return std::nullopt;
-  return FromUnixSeconds(s->Int(column));
-}
-
 constexpr std::string_view kRequestSelect =
     "SELECT r.id, c.external_id, s.external_id, r.channel, r.reason, r.note, r.opened_by, r.status, r.control,"
     " r.desk_version, r.value_band, r.risk_band, r.monthly_minor, r.currency, r.value_minor, r.offers, r.offer,"

@@ -75,7 +75,7 @@ export function CancelFlow({ locale, subscription, onDecided }:
             <option value="phone">{t(locale, 'ch_phone')}</option><option value="chat">{t(locale, 'ch_chat')}</option>
           </select>
         </label>{' '}
-        <input placeholder={t(locale, 'customerWords')} value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />{' '}
+        <input aria-label={t(locale, 'customerWords')} placeholder={t(locale, 'customerWords')} value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />{' '}
         <button data-testid="cancel-open" disabled={busy} onClick={open}>{t(locale, 'seeOffers')}</button>
         {error && <p class="error" role="alert">{error}</p>}
       </div>
