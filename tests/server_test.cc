@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
+#include "retention/desk.h"
 #include "server_process.h"
 #include "storage/record_store.h"
 #include "test_database.h"
@@ -492,6 +493,12 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/cancel-requests/{id}/approvals", "records:write"}, {"GET /v1/approvals", "retention:approve"},
       {"POST /v1/approvals/{id}", "retention:approve"}, {"GET /v1/retention/report", "records:read"},
       {"POST /v1/retention/upkeep", "retention:manage"},
+      {"GET /v1/recoveries", "records:read"}, {"GET /v1/recoveries/{id}", "records:read"},
+      {"POST /v1/recoveries/{id}/retry", "records:write"}, {"GET /v1/customers/{id}/payment-methods", "records:read"},
+      {"GET /v1/retention/recovery-report", "records:read"}, {"GET /v1/winback", "records:read"},
+      {"GET /v1/retention/winback-report", "records:read"},
+      {"POST /v1/subscriptions/{id}/cancel-link", "records:write"}, {"GET /v1/self-serve/cancel/{token}", ""},
+      {"POST /v1/self-serve/cancel/{token}", ""}, {"POST /v1/self-serve/cancel/{token}/outcome", ""},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -821,6 +828,205 @@ TEST_P(ServerTest, RetentionControlGroupGetsNoOffer) {
   ASSERT_GT(control_id, 0);
   auto refused = Post(fmt::format("/v1/cancel-requests/{}/outcome", control_id), {{"outcome", "accepted"}, {"offer", "d10"}});
   EXPECT_EQ(refused.status, 422) << refused.body;
+}
+
+// Failed-payment recovery over HTTP, with payments dated in the past so each stage of the
+// schedule (retries on days 1, 3, 5, 7; grace to day 14; then cancel) is due now: a manual retry
+// does not use up a scheduled one, an outage asks only for the newest retry, the final action
+// cancels as involuntary churn or suspends, a payment settles it (and resumes a suspended
+// subscription), replays change nothing, and cards about to expire are reminded of once.
+TEST_P(ServerTest, FailedPaymentsAreRecoveredOnTheSchedule) {
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV Plus"}, {"kind", "plan"}, {"price", "30.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto ago = [&](double days) {
+    return FormatTimestamp(now - std::chrono::seconds(static_cast<int64_t>(days * 86400)));
+  };
+  for (const char* id : {"F1", "F2", "F3", "F4", "F5"}) {
+    SeedCustomer(id);
+    ASSERT_EQ(Post("/v1/subscriptions", {{"id", std::string("S") + id}, {"customer", id}, {"plan", "TV"},
+                                         {"started_at", ago(200)}}).status, 201);
+  }
+  auto pay = [&](const std::string& id, const std::string& customer, const std::string& status, double days_ago) {
+    json p = {{"id", id}, {"customer", customer}, {"subscription", "S" + customer}, {"amount", "30.00"},
+              {"currency", "EUR"}, {"status", status}, {"occurred_at", ago(days_ago)}};
+    if (status == "failed") p["failure_reason"] = "insufficient_funds";
+    return Post("/v1/payments", p);
+  };
+  auto recovery_of = [&](const std::string& customer) {
+    auto list = Body(client_->Request("GET", "/v1/recoveries?customer=" + customer));
+    EXPECT_EQ(list["data"].size(), 1u) << customer << ": " << list.dump();
+    return list["data"].empty() ? json::object() : list["data"][0];
+  };
+
+  ASSERT_EQ(pay("P1", "F1", "failed", 2).status, 201);
+  ASSERT_EQ(pay("P2", "F2", "failed", 10).status, 201);
+  ASSERT_EQ(pay("P3", "F3", "failed", 20).status, 201);
+  ASSERT_EQ(pay("P4", "F4", "failed", 2).status, 201);
+  ASSERT_EQ(pay("P4b", "F4", "succeeded", 1.5).status, 201);
+  EXPECT_EQ(pay("P1", "F1", "failed", 2).status, 200) << "a replay";
+  json f1 = recovery_of("F1");
+  EXPECT_EQ(f1["status"], "retrying");
+  EXPECT_EQ(f1["amount_minor"], 3000);
+  EXPECT_EQ(f1["failure_reason"], "insufficient_funds");
+  EXPECT_EQ(f1["next_action_at"], ago(1));
+  json f4 = recovery_of("F4");
+  EXPECT_EQ(f4["status"], "recovered");
+  EXPECT_EQ(f4["stage"], "before_retry");
+  EXPECT_EQ(f4["recovered_payment"], "P4b");
+
+  auto manual = Post(fmt::format("/v1/recoveries/{}/retry", f1["id"].get<int64_t>()), json::object());
+  ASSERT_EQ(manual.status, 200) << manual.body;
+  EXPECT_EQ(Body(manual)["manual_retries"], 1);
+  EXPECT_EQ(Body(manual)["retries_done"], 0);
+  EXPECT_EQ(Post(fmt::format("/v1/recoveries/{}/retry", f4["id"].get<int64_t>()), json::object()).status, 422)
+      << "nothing is owed";
+
+  auto upkeep = Body(Post("/v1/retention/upkeep", json::object()));
+  EXPECT_EQ(upkeep["retries_requested"], 2) << upkeep.dump();  // F1's first, F2's last
+  EXPECT_EQ(upkeep["final_actions"], 1) << upkeep.dump();      // F3
+  f1 = recovery_of("F1");
+  EXPECT_EQ(f1["retries_done"], 1) << "the manual retry used up none of the four";
+  EXPECT_EQ(f1["manual_retries"], 1);
+  EXPECT_EQ(f1["next_action_at"], ago(-1));
+  json f2 = recovery_of("F2");
+  EXPECT_EQ(f2["status"], "grace");
+  EXPECT_EQ(f2["retries_done"], 4);
+  json f3 = recovery_of("F3");
+  EXPECT_EQ(f3["status"], "lost");
+  EXPECT_EQ(f3["closed_by"], "final_action");
+  json s3 = Body(client_->Request("GET", "/v1/subscriptions/SF3"));
+  EXPECT_EQ(s3["status"], "cancelled");
+  EXPECT_EQ(s3["cancel_cause"], "involuntary");
+  EXPECT_EQ(s3["cancel_reason"], "payment_failed");
+  upkeep = Body(Post("/v1/retention/upkeep", json::object()));
+  EXPECT_EQ(upkeep["retries_requested"], 0) << "nothing more is due: " << upkeep.dump();
+
+  // Another failed attempt, then the money arrives.
+  ASSERT_EQ(pay("P1b", "F1", "failed", 0.5).status, 201);
+  EXPECT_EQ(recovery_of("F1")["failed_attempts"], 2);
+  ASSERT_EQ(pay("P1c", "F1", "succeeded", 0.1).status, 201);
+  f1 = recovery_of("F1");
+  EXPECT_EQ(f1["status"], "recovered");
+  EXPECT_EQ(f1["stage"], "retry_1");
+  EXPECT_EQ(f1["recovered_minor"], 3000);
+
+  // Suspending instead of cancelling, and a reminder before a card expires.
+  json desk = retention::DefaultDeskDocument();
+  desk["recovery"] = {{"final_action", "suspend"}, {"expiry_reminder_days", 45}};
+  ASSERT_EQ(client_->Request("PUT", "/v1/retention/desk", desk.dump()).status, 200);
+  ASSERT_EQ(pay("P5", "F5", "failed", 30).status, 201);
+  auto bad = Post("/v1/events", {{"id", "M0"}, {"customer", "F5"}, {"type", "payment_method.updated"},
+                                 {"occurred_at", ago(1)}, {"payload", {{"method", "card-1"}, {"expires", "13/2026"}}}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(Body(bad)["error"]["field"], "payload.expires") << bad.body;
+  auto zone_now = std::chrono::floor<date::days>(now);
+  date::year_month_day today{zone_now};
+  std::string month = fmt::format("{:04}-{:02}", static_cast<int>(today.year()), static_cast<unsigned>(today.month()));
+  ASSERT_EQ(Post("/v1/events", {{"id", "M1"}, {"customer", "F5"}, {"type", "payment_method.updated"},
+                                {"occurred_at", ago(1)},
+                                {"payload", {{"method", "card-1"}, {"expires", month}, {"label", "Visa ending 4242"}}}}).status,
+            201);
+  auto methods = Body(client_->Request("GET", "/v1/customers/F5/payment-methods"));
+  ASSERT_EQ(methods["data"].size(), 1u) << methods.dump();
+  EXPECT_EQ(methods["data"][0]["label"], "Visa ending 4242");
+  upkeep = Body(Post("/v1/retention/upkeep", json::object()));
+  EXPECT_EQ(upkeep["final_actions"], 1) << upkeep.dump();
+  EXPECT_EQ(upkeep["expiry_reminders"], 1) << upkeep.dump();
+  EXPECT_EQ(Body(Post("/v1/retention/upkeep", json::object()))["expiry_reminders"], 0) << "reminded once";
+  EXPECT_EQ(recovery_of("F5")["status"], "suspended");
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/subscriptions/SF5"))["status"], "paused");
+  ASSERT_EQ(pay("P5b", "F5", "succeeded", 0).status, 201);
+  EXPECT_EQ(recovery_of("F5")["stage"], "suspended");
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/subscriptions/SF5"))["status"], "active") << "resumed once paid";
+
+  auto report = Body(client_->Request("GET", "/v1/retention/recovery-report"));
+  EXPECT_EQ(report["opened"], 5) << report.dump();
+  EXPECT_EQ(report["recovered"], 3);  // F1, F4, F5
+  EXPECT_EQ(report["lost"], 1);       // F3
+  EXPECT_EQ(report["open"], 1);       // F2, in grace
+  EXPECT_EQ(report["recovered_minor"], 9000);
+  EXPECT_EQ(report["manual_retries"], 1);
+  EXPECT_DOUBLE_EQ(report["recovery_rate"]["rate"].get<double>(), 0.75);
+
+  // What the billing system and outreach hear, in the outbox.
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto events = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(events) << events.error().message;
+  std::map<std::string, int> types;
+  int manual_requests = 0;
+  for (const auto& e : *events) {
+    ++types[e.type];
+    auto data = json::parse(e.payload_json)["data"];
+    if (e.type == "payment.retry_requested" && data["manual"] == true) ++manual_requests;
+    if (e.type == "payment.retry_due" && data["customer"] == "F2") {
+      EXPECT_EQ(data["attempt"], 4);
+      EXPECT_EQ(data["skipped"], 3);
+    }
+  }
+  EXPECT_EQ(types["payment.recovery_started"], 5);
+  EXPECT_EQ(types["payment.retry_due"], 2);
+  EXPECT_EQ(manual_requests, 1);
+  EXPECT_EQ(types["payment.recovered"], 3);
+  EXPECT_EQ(types["payment_method.expiring"], 1);
+  EXPECT_EQ(types["subscription.suspended"], 1);
+  EXPECT_GE(types["payment.reminder"], 5 + 2 + 2);  // on failing, at each retry, at each final action
+}
+
+// Cancelled subscribers enter the win-back list after the desk's days (once), those with
+// another subscription do not, and a new subscription within the window is tracked back to the
+// offer.
+TEST_P(ServerTest, CancelledSubscribersAreWonBack) {
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV Plus"}, {"kind", "plan"}, {"price", "30.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  json desk = retention::DefaultDeskDocument();
+  desk["winback"]["control_share"] = 0;
+  ASSERT_EQ(client_->Request("PUT", "/v1/retention/desk", desk.dump()).status, 200);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto ago = [&](int days) { return FormatTimestamp(now - std::chrono::days(days)); };
+  auto cancelled = [&](const std::string& sub, const std::string& customer, int days_ago) {
+    auto r = Post("/v1/subscriptions", {{"id", sub}, {"customer", customer}, {"plan", "TV"}, {"started_at", ago(400)},
+                                        {"status", "cancelled"}, {"cancelled_at", ago(days_ago)},
+                                        {"cancel_cause", "voluntary"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  };
+  for (const char* id : {"W1", "W2", "W3", "W4"}) SeedCustomer(id);
+  cancelled("SW1", "W1", 40);
+  cancelled("SW2", "W2", 10);   // too recent
+  cancelled("SW3", "W3", 40);   // but still has another subscription
+  ASSERT_EQ(Post("/v1/subscriptions", {{"id", "SW3b"}, {"customer", "W3"}, {"plan", "TV"}, {"started_at", ago(100)}}).status, 201);
+  cancelled("SW4", "W4", 400);  // long gone: past the window
+
+  auto upkeep = Body(Post("/v1/retention/upkeep", json::object()));
+  EXPECT_EQ(upkeep["winback_offered"], 1) << upkeep.dump();
+  EXPECT_EQ(Body(Post("/v1/retention/upkeep", json::object()))["winback_offered"], 0) << "once per subscription";
+  auto open = Body(client_->Request("GET", "/v1/winback?status=open"));
+  ASSERT_EQ(open["data"].size(), 1u) << open.dump();
+  EXPECT_EQ(open["data"][0]["customer"], "W1");
+  EXPECT_EQ(open["data"][0]["offer"], "winback-30-3");
+  EXPECT_EQ(open["data"][0]["monthly_minor"], 3000);
+
+  ASSERT_EQ(Post("/v1/subscriptions", {{"id", "SW1b"}, {"customer", "W1"}, {"plan", "TV"},
+                                       {"started_at", FormatTimestamp(now)}}).status, 201);
+  auto entry = Body(client_->Request("GET", "/v1/winback?customer=W1"))["data"][0];
+  EXPECT_EQ(entry["status"], "reactivated") << entry.dump();
+  EXPECT_EQ(entry["reactivated_subscription"], "SW1b");
+
+  auto report = Body(client_->Request("GET", "/v1/retention/winback-report"));
+  EXPECT_EQ(report["entered"], 1) << report.dump();
+  EXPECT_EQ(report["offered"]["reactivated"], 1);
+  EXPECT_EQ(report["revenue_reactivated_minor"], 3000 * 12);
+
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto events = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(events);
+  std::vector<std::string> winback;
+  for (const auto& e : *events) {
+    if (e.type.starts_with("winback.")) winback.push_back(e.type + ":" + json::parse(e.payload_json)["data"]["customer"].get<std::string>());
+  }
+  EXPECT_EQ(winback, (std::vector<std::string>{"winback.offered:W1", "winback.reactivated:W1"}));
 }
 
 class Receiver {

@@ -22,6 +22,7 @@ class SqlSession : public cli::StoreSession {
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
   core::WebhookStore& outbox() override { return *store_; }
   analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
+  retention::RetentionStore& retention() override { return store_->retention(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
+#include "retention/retention_store.h"
 #include "staff/staff_store.h"
 
 namespace retain::cli {
@@ -36,8 +37,8 @@ struct ServeOptions {
   int read_timeout_seconds = 30;        // a client slower than this to send a request is dropped
 };
 
-// The record store and loyalty's tables on one connection, so a purchase and what it earns
-// commit together.
+// The record store with loyalty's, analytics' and the retention desk's tables on one connection,
+// so a purchase and what it earns (or a payment and its recovery) commit together.
 class StoreSession {
  public:
   virtual ~StoreSession() = default;
@@ -45,6 +46,7 @@ class StoreSession {
   virtual loyalty::LoyaltyStore& loyalty() = 0;
   virtual core::WebhookStore& outbox() = 0;
   virtual analytics::AnalyticsStore& analytics() = 0;
+  virtual retention::RetentionStore& retention() = 0;
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

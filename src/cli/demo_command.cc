@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,9 @@
 #include "common/crypto.h"
 #include "demo/world.h"
 #include "loyalty/engine.h"
+#include "retention/recovery.h"
+#include "retention/requests.h"
+#include "retention/winback.h"
 #include "staff/roles.h"
 
 namespace retain::cli {
@@ -85,6 +89,12 @@ Result<int> RunDemo(Context& ctx) {
   options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) {
     return engine.OnEvent(session->loyalty(), e, outcome, "demo");
   };
+  // Failed bills open recoveries and paid retries close them, as they would from the billing system.
+  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(session->retention()));
+  options.after_payment = [&](const core::Payment& p, core::WriteOutcome outcome) {
+    return retention::OnPayment(*store, session->retention(), session->outbox(), p, outcome, desk.config.recovery,
+                                zone, "demo");
+  };
 
   ProgressBar bar("generating", !quiet && StderrIsTerminal());
   RETAIN_RETURN_IF_ERROR(demo::GenerateWorld(*store, options, zone, [&](int64_t done, int64_t total) {
@@ -100,6 +110,19 @@ Result<int> RunDemo(Context& ctx) {
   RETAIN_RETURN_IF_ERROR(InTransaction(*store, [&] {
     return engine.ReviewTiers(session->loyalty(), zone.StartOfDay(options.end));
   }).map([](int64_t) {}));
+  // The retention desk's upkeep as the world ends: recoveries of subscriptions that ended are
+  // closed, and recent leavers enter the win-back list (the same draw for the same seed).
+  std::mt19937_64 winback_rng(options.seed);
+  auto desk_upkeep = [&]() -> Status {
+    Timestamp world_end = zone.StartOfDay(options.end);
+    auto advanced = retention::AdvanceRecoveries(*store, session->retention(), session->outbox(), desk.config.recovery,
+                                                 zone, world_end);
+    if (!advanced) return tl::unexpected(advanced.error());
+    RETAIN_ASSIGN_OR_RETURN(auto prices, session->retention().PlanPrices());
+    return retention::EnterWinback(session->retention(), session->outbox(), desk.config.winback, prices, world_end,
+                                   winback_rng).map([](auto&&) {});
+  };
+  RETAIN_RETURN_IF_ERROR(InTransaction(*store, desk_upkeep));
   RETAIN_ASSIGN_OR_RETURN(auto counts, store->Counts());
   std::cout << fmt::format(
       "Demo world in {} (seed {}, three years to {}, times in {}):\n"

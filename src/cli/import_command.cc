@@ -11,6 +11,9 @@
 #include "cli/progress.h"
 #include "cli/store_opener.h"
 #include "loyalty/engine.h"
+#include "retention/recovery.h"
+#include "retention/requests.h"
+#include "retention/winback.h"
 #include "core/importer.h"
 #include "core/parse.h"
 
@@ -97,8 +100,20 @@ Result<int> RunImport(Context& ctx) {
   options.after_purchase = [&](const core::Purchase& p, core::WriteOutcome outcome) {
     return engine.OnPurchase(session->loyalty(), *store, p, outcome, "import");
   };
-  options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) {
-    return engine.OnEvent(session->loyalty(), e, outcome, "import");
+  // Failed payments open recoveries and paid ones close them; payment methods' expiry is kept
+  // for reminders; a returning subscriber closes their win-back entry.
+  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(session->retention()));
+  Timestamp now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) -> Status {
+    RETAIN_RETURN_IF_ERROR(engine.OnEvent(session->loyalty(), e, outcome, "import"));
+    return retention::OnPaymentMethodEvent(session->retention(), e, outcome, options.zone);
+  };
+  options.after_payment = [&](const core::Payment& p, core::WriteOutcome outcome) {
+    return retention::OnPayment(*store, session->retention(), session->outbox(), p, outcome, desk.config.recovery,
+                                options.zone, "import");
+  };
+  options.after_subscription = [&](const core::Subscription& s, core::WriteOutcome outcome) {
+    return retention::OnSubscription(session->retention(), session->outbox(), s, outcome, now);
   };
   CliObserver observer("importing " + path, !quiet && StderrIsTerminal());
   auto report = core::ImportFile(*store, options, &observer);

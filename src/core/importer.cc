@@ -192,7 +192,7 @@ class Run {
 
   // Writes one record inside the open batch. A database error rolls the batch back and replays
   // it one record per transaction, so only the record at fault is rejected.
-  // Stores one record and runs the purchase hook on it.
+  // Stores one record and runs the hook for its kind on it.
   Result<WriteOutcome> Store(const AnyRecord& record) {
     RETAIN_ASSIGN_OR_RETURN(WriteOutcome outcome, Put(store_, record));
     Status hooked = Ok();
@@ -200,6 +200,10 @@ class Run {
       hooked = options_.after_purchase(*purchase, outcome);
     } else if (const auto* event = std::get_if<Event>(&record); event && options_.after_event) {
       hooked = options_.after_event(*event, outcome);
+    } else if (const auto* payment = std::get_if<Payment>(&record); payment && options_.after_payment) {
+      hooked = options_.after_payment(*payment, outcome);
+    } else if (const auto* sub = std::get_if<Subscription>(&record); sub && options_.after_subscription) {
+      hooked = options_.after_subscription(*sub, outcome);
     }
     if (!hooked) {
       Error e = hooked.error();

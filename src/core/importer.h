@@ -30,8 +30,11 @@ struct ImportOptions {
   // purchase earns there). A failure rolls the batch back like a database error, so the
   // purchase is stored exactly when everything the hook wrote is.
   std::function<Status(const Purchase&, WriteOutcome)> after_purchase;
-  // The same after each event (loyalty's bonus points for events).
+  // The same after each event (loyalty's bonus points for events; payment methods).
   std::function<Status(const Event&, WriteOutcome)> after_event;
+  // The same after each payment (failed-payment recovery) and subscription (win-back).
+  std::function<Status(const Payment&, WriteOutcome)> after_payment;
+  std::function<Status(const Subscription&, WriteOutcome)> after_subscription;
 };
 
 struct ImportReport {

@@ -358,7 +358,8 @@ class Generator {
     // The subscription goes in before the payments that reference it.
     RETAIN_RETURN_IF_ERROR(store_.PutSubscription(s));
     for (const auto& p : payments) {
-      RETAIN_RETURN_IF_ERROR(store_.PutPayment(p));
+      RETAIN_ASSIGN_OR_RETURN(auto outcome, store_.PutPayment(p));
+      if (options_.after_payment) RETAIN_RETURN_IF_ERROR(options_.after_payment(p, outcome));
     }
     return Ok();
   }

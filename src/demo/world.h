@@ -33,6 +33,8 @@ struct WorldOptions {
   std::function<Status(const core::Purchase&, core::WriteOutcome)> after_purchase;
   // Run after each event is stored, in its transaction (loyalty's bonus points).
   std::function<Status(const core::Event&, core::WriteOutcome)> after_event;
+  // Run after each payment is stored, in its transaction (failed-payment recovery).
+  std::function<Status(const core::Payment&, core::WriteOutcome)> after_payment;
 };
 
 // The loyalty programs the demo's sandwich chain runs: a punch card (nine subs, the tenth free)

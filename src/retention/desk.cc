@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -188,6 +189,79 @@ Result<Offer> ParseOffer(const json& j, const std::string& base) {
   return o;
 }
 
+Status CheckKnown(const json& j, std::span<const std::string_view> known, std::string_view base) {
+  for (const auto& [k, v] : j.items()) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      return InvalidArgument(fmt::format("is not a field here; use {}", fmt::join(known, ", ")), Path(base, k));
+    }
+  }
+  return Ok();
+}
+
+Result<RecoveryPolicy> ParseRecovery(const json& j) {
+  if (!j.is_object()) return InvalidArgument("must be an object", "recovery");
+  static constexpr std::array<std::string_view, 4> kKnown = {"retry_days", "grace_days", "final_action",
+                                                             "expiry_reminder_days"};
+  RETAIN_RETURN_IF_ERROR(CheckKnown(j, kKnown, "recovery"));
+  RecoveryPolicy p;
+  if (j.contains("retry_days")) {
+    const json& days = j["retry_days"];
+    if (!days.is_array() || days.size() > 20) return InvalidArgument("must be a list of up to 20 days", "recovery.retry_days");
+    p.retry_days.clear();
+    for (size_t i = 0; i < days.size(); ++i) {
+      std::string field = fmt::format("recovery.retry_days[{}]", i);
+      if (!days[i].is_number_integer()) return InvalidArgument("must be a whole number of days", field);
+      int d = days[i].get<int>();
+      if (d < 1 || d > 365) return InvalidArgument("must be between 1 and 365", field);
+      if (!p.retry_days.empty() && d <= p.retry_days.back()) {
+        return InvalidArgument("must come after the day before it", field);
+      }
+      p.retry_days.push_back(d);
+    }
+  }
+  RETAIN_ASSIGN_OR_RETURN(int64_t grace, Integer(j, "grace_days", 7, "recovery", 0, 365));
+  p.grace_days = static_cast<int>(grace);
+  if (j.contains("final_action")) {
+    std::string a = j["final_action"].is_string() ? j["final_action"].get<std::string>() : "";
+    if (a == "cancel") p.final_action = FinalAction::kCancel;
+    else if (a == "suspend") p.final_action = FinalAction::kSuspend;
+    else return InvalidArgument("must be \"cancel\" or \"suspend\"", "recovery.final_action");
+  }
+  RETAIN_ASSIGN_OR_RETURN(int64_t reminder, Integer(j, "expiry_reminder_days", 14, "recovery", 0, 90));
+  p.expiry_reminder_days = static_cast<int>(reminder);
+  return p;
+}
+
+Result<WinbackPolicy> ParseWinback(const json& j) {
+  if (!j.is_object()) return InvalidArgument("must be an object", "winback");
+  static constexpr std::array<std::string_view, 8> kKnown = {"enabled", "after_days", "within_days", "control_share",
+                                                             "offer", "name", "percent", "months"};
+  RETAIN_RETURN_IF_ERROR(CheckKnown(j, kKnown, "winback"));
+  WinbackPolicy p;
+  if (j.contains("enabled")) {
+    if (!j["enabled"].is_boolean()) return InvalidArgument("must be true or false", "winback.enabled");
+    p.enabled = j["enabled"].get<bool>();
+  }
+  RETAIN_ASSIGN_OR_RETURN(int64_t after, Integer(j, "after_days", 30, "winback", 1, 3650));
+  p.after_days = static_cast<int>(after);
+  RETAIN_ASSIGN_OR_RETURN(int64_t within, Integer(j, "within_days", 90, "winback", 1, 3650));
+  p.within_days = static_cast<int>(within);
+  RETAIN_ASSIGN_OR_RETURN(p.control_share, Number(j, "control_share", 0.1, "winback", 0, 0.5));
+  if (j.contains("offer")) {
+    if (!j["offer"].is_string() || j["offer"].get<std::string>().empty()) {
+      return InvalidArgument("must be the offer's id (a text)", "winback.offer");
+    }
+    p.offer_id = j["offer"].get<std::string>();
+  }
+  if (!j.contains("name")) return InvalidArgument("is required (what the customer is offered)", "winback.name");
+  RETAIN_ASSIGN_OR_RETURN(p.offer_name, Localised(j["name"], "winback.name"));
+  RETAIN_ASSIGN_OR_RETURN(double percent, Number(j, "percent", 30, "winback", 0, 100));
+  p.percent_bp = static_cast<int32_t>(std::lround(percent * 100));
+  RETAIN_ASSIGN_OR_RETURN(int64_t months, Integer(j, "months", 3, "winback", 0, 36));
+  p.months = static_cast<int>(months);
+  return p;
+}
+
 int64_t RoundMinor(double x) { return static_cast<int64_t>(std::llround(x)); }
 
 double Quantile975() { return 1.959963984540054; }
@@ -235,9 +309,9 @@ std::string DeskConfig::TalkTrack(Reason reason, std::string_view locale) const 
 
 Result<DeskConfig> ParseDeskConfig(const json& j) {
   if (!j.is_object()) return InvalidArgument("the desk's document must be a JSON object", "");
-  static constexpr std::array<std::string_view, 11> kKnown = {
+  static constexpr std::array<std::string_view, 13> kKnown = {
       "control_share", "prior", "thompson", "cancel_when", "value_months", "value_bands", "risk_bands", "offers",
-      "talk_tracks", "currency", "note"};
+      "talk_tracks", "currency", "note", "recovery", "winback"};
   for (const auto& [k, v] : j.items()) {
     if (std::find(kKnown.begin(), kKnown.end(), k) == kKnown.end()) {
       return InvalidArgument(fmt::format("is not a field of the desk's document; use {}", fmt::join(kKnown, ", ")), k);
@@ -292,6 +366,16 @@ Result<DeskConfig> ParseDeskConfig(const json& j) {
       RETAIN_ASSIGN_OR_RETURN(c.talk_tracks[r], Localised(texts, field));
     }
   }
+  if (j.contains("recovery")) {
+    RETAIN_ASSIGN_OR_RETURN(c.recovery, ParseRecovery(j["recovery"]));
+  }
+  if (j.contains("winback")) {
+    RETAIN_ASSIGN_OR_RETURN(c.winback, ParseWinback(j["winback"]));
+  } else {
+    c.winback.offer_name = {{"en", "30% off for 3 months when you come back"},
+                            {"pt", "30% de desconto durante 3 meses se voltar"},
+                            {"da", "30 % rabat i 3 måneder, hvis du kommer tilbage"}};
+  }
   return c;
 }
 
@@ -304,6 +388,11 @@ json DefaultDeskDocument() {
   "value_months": 12,
   "value_bands": {"high": 50000, "medium": 15000},
   "risk_bands": {"high": 0.6, "medium": 0.3},
+  "recovery": {"retry_days": [1, 3, 5, 7], "grace_days": 7, "final_action": "cancel", "expiry_reminder_days": 14},
+  "winback": {"after_days": 30, "within_days": 90, "control_share": 0.1, "offer": "winback-30-3", "percent": 30,
+              "months": 3,
+              "name": {"en": "30% off for 3 months when you come back", "pt": "30% de desconto durante 3 meses se voltar",
+                       "da": "30 % rabat i 3 måneder, hvis du kommer tilbage"}},
   "offers": [
     {"id": "discount-20-3", "kind": "discount", "percent": 20, "months": 3,
      "name": {"en": "20% off your bill for 3 months", "pt": "20% de desconto na fatura durante 3 meses",

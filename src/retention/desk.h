@@ -94,6 +94,31 @@ struct Offer {
 
 enum class CancelWhen { kEndOfPeriod, kImmediately };
 
+// Failed-payment recovery: when a subscription's payment fails, the billing system is asked to
+// retry it on these days after the failure (the customer reminded at each), then a grace period,
+// then the final action. A manual retry never uses up one of these.
+enum class FinalAction { kCancel, kSuspend };
+struct RecoveryPolicy {
+  std::vector<int> retry_days = {1, 3, 5, 7};  // days after the first failure, ascending
+  int grace_days = 7;                           // after the last retry, before the final action
+  FinalAction final_action = FinalAction::kCancel;
+  int expiry_reminder_days = 14;                // remind this many days before a card expires (0: never)
+};
+
+// Win-back: a subscriber who cancelled and has not come back is offered `offer` after
+// `after_days`; a reactivation within `within_days` of that counts for it. A random
+// `control_share` is held out (no offer) so the lift is measured.
+struct WinbackPolicy {
+  bool enabled = true;
+  int after_days = 30;
+  int within_days = 90;
+  double control_share = 0.1;
+  std::string offer_id = "winback";
+  std::map<std::string, std::string> offer_name;  // per locale ("en" required)
+  int32_t percent_bp = 3000;                      // the discount on coming back
+  int months = 3;
+};
+
 // The desk's configuration: the catalogue, the policies and how the desk learns.
 struct DeskConfig {
   double control_share = 0.1;   // eligible requests drawn at random to get no offer
@@ -109,6 +134,8 @@ struct DeskConfig {
   std::vector<Offer> offers;
   // A scripted talk track per reason, per locale.
   std::map<Reason, std::map<std::string, std::string>> talk_tracks;
+  RecoveryPolicy recovery;
+  WinbackPolicy winback;
 
   const Offer* Find(std::string_view id) const;
   // The talk track for `reason` in `locale` (else English; empty when none).

@@ -169,20 +169,30 @@ Timestamp PeriodEnd(Timestamp started, bool yearly, Timestamp now, const Busines
 
 Result<LoadedDesk> LoadDesk(RetentionStore& store) {
   RETAIN_ASSIGN_OR_RETURN(auto stored, store.Desk());
-  LoadedDesk out;
+  // Parsing the document costs more than the rest of an offer decision, and a version never
+  // changes: each thread keeps the last document it parsed and compares the text.
+  struct Parsed {
+    bool valid = false;
+    std::string document;
+    LoadedDesk desk;
+  };
+  thread_local Parsed cache;
   if (!stored) {
-    RETAIN_ASSIGN_OR_RETURN(out.config, ParseDeskConfig(DefaultDeskDocument()));
-    return out;
+    if (!cache.valid || !cache.document.empty() || cache.desk.version != 0) {
+      RETAIN_ASSIGN_OR_RETURN(auto config, ParseDeskConfig(DefaultDeskDocument()));
+      cache = Parsed{true, "", LoadedDesk{std::move(config), 0}};
+    }
+    return cache.desk;
   }
+  if (cache.valid && cache.desk.version == stored->version && cache.document == stored->document) return cache.desk;
   auto doc = json::parse(stored->document, nullptr, false);
   auto config = ParseDeskConfig(doc);
   if (!config) {
     return Internal(fmt::format("the stored desk document version {} does not parse: {}", stored->version,
                                 config.error().ToString()));
   }
-  out.config = std::move(*config);
-  out.version = stored->version;
-  return out;
+  cache = Parsed{true, std::move(stored->document), LoadedDesk{std::move(*config), stored->version}};
+  return cache.desk;
 }
 
 Result<int> DefineDesk(RetentionStore& store, core::RecordStore& records, const json& document, const std::string& actor,

@@ -99,6 +99,90 @@ struct Score {
   std::optional<double> risk;
 };
 
+// A failed subscription payment being recovered (recovery.h).
+enum class RecoveryStatus { kRetrying, kGrace, kSuspended, kRecovered, kLost };
+// "retrying", "grace", "suspended", "recovered", "lost".
+std::string_view RecoveryStatusName(RecoveryStatus status);
+std::optional<RecoveryStatus> ParseRecoveryStatus(std::string_view name);
+inline bool IsOpen(RecoveryStatus s) {
+  return s == RecoveryStatus::kRetrying || s == RecoveryStatus::kGrace || s == RecoveryStatus::kSuspended;
+}
+
+struct Recovery {
+  int64_t id = 0;
+  std::string customer;             // external ids
+  std::string subscription;
+  std::string failed_payment;       // the payment whose failure opened it
+  std::string last_failed_payment;  // the newest failed attempt
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string failure_reason;
+  RecoveryStatus status = RecoveryStatus::kRetrying;
+  int retries_done = 0;    // scheduled retries requested (or skipped) so far
+  int manual_retries = 0;
+  int failed_attempts = 1; // failed payments reported, the first included
+  Timestamp opened_at;     // when the payment failed
+  std::optional<Timestamp> next_action_at;  // the next retry or the end of grace; none when closed or suspended
+  std::optional<Timestamp> closed_at;
+  std::string closed_by;   // "payment", "final_action" (lost to the final action), "subscription_ended"
+  std::string stage;       // where it was when closed: "before_retry", "retry_2", "grace", "suspended"
+  std::string recovered_payment;
+  int64_t recovered_minor = 0;
+};
+
+struct RecoveryQuery {
+  std::optional<RecoveryStatus> status;
+  bool open_only = false;
+  std::string customer;
+  int64_t before_id = 0;
+  int limit = 50;
+};
+
+// A customer's payment method as the billing system last described it.
+struct PaymentMethod {
+  std::string customer;
+  std::string method;      // the billing system's id for it
+  std::string label;       // "Visa ending 4242"
+  std::string expires;     // "2027-03": the last month it works
+  Timestamp expires_at;    // the first instant it no longer works (the next month's start, business zone)
+  std::string reminded_for;  // the `expires` last reminded of
+  Timestamp updated_at;
+};
+
+// A cancelled subscriber on the win-back list (winback.h).
+enum class WinbackStatus { kOpen, kReactivated, kExpired };
+std::string_view WinbackStatusName(WinbackStatus status);
+std::optional<WinbackStatus> ParseWinbackStatus(std::string_view name);
+
+struct WinbackEntry {
+  int64_t id = 0;
+  std::string customer;
+  std::string subscription;      // the cancelled one
+  std::string offer;             // the win-back offer's id ("" for the held-out group)
+  bool control = false;          // held out: no offer sent
+  WinbackStatus status = WinbackStatus::kOpen;
+  std::string cancel_cause;      // voluntary, involuntary or none
+  std::string locale;
+  Timestamp entered_at;
+  Timestamp expires_at;          // reactivations after this do not count for the offer
+  std::optional<Timestamp> reactivated_at;
+  std::string reactivated_subscription;
+  int64_t monthly_minor = 0;     // the cancelled subscription's monthly price
+  std::string currency;
+};
+
+// A cancelled subscription that may enter the win-back list.
+struct WinbackCandidate {
+  std::string customer;
+  std::string subscription;
+  std::string plan;
+  std::vector<std::string> addons;
+  std::string cancel_cause;
+  std::string locale;
+  std::string currency;  // the plan's
+  Timestamp cancelled_at;
+};
+
 class RetentionStore {
  public:
   virtual ~RetentionStore() = default;
@@ -145,6 +229,43 @@ class RetentionStore {
   virtual Result<std::vector<std::string>> DueSubscriptions(Timestamp now) = 0;
   // The newest analytics scores of `customer`; nullopt when not scored.
   virtual Result<std::optional<Score>> CustomerScore(std::string_view customer) = 0;
+
+  // Failed-payment recovery. CreateRecovery returns the new id; UpdateRecovery writes every
+  // field but the ids, only while the stored status is `from` (false, nothing written, otherwise).
+  virtual Result<int64_t> CreateRecovery(const Recovery& recovery) = 0;
+  virtual Result<std::optional<Recovery>> GetRecovery(int64_t id) = 0;
+  virtual Result<bool> UpdateRecovery(const Recovery& recovery, RecoveryStatus from) = 0;
+  // The open recovery (retrying, grace or suspended) of `subscription`, if any.
+  virtual Result<std::optional<Recovery>> OpenRecoveryFor(std::string_view subscription) = 0;
+  // Newest first.
+  virtual Result<std::vector<Recovery>> ListRecoveries(const RecoveryQuery& query) = 0;
+  // Open recoveries whose next action is due by `now`, oldest first (at most 10,000).
+  virtual Result<std::vector<Recovery>> DueRecoveries(Timestamp now) = 0;
+  // The recoveries opened in [from, to), for the report.
+  virtual Result<std::vector<Recovery>> RecoveriesOpened(Timestamp from, Timestamp to) = 0;
+
+  // Inserts or replaces the customer's method (by customer and method). NotFound for the customer.
+  virtual Status PutPaymentMethod(const PaymentMethod& method) = 0;
+  // Methods that stop working by `by` and were not reminded of for their current expiry.
+  virtual Result<std::vector<PaymentMethod>> ExpiringMethods(Timestamp by) = 0;
+  virtual Status MarkMethodReminded(std::string_view customer, std::string_view method, std::string_view expires) = 0;
+  virtual Result<std::vector<PaymentMethod>> PaymentMethods(std::string_view customer) = 0;
+
+  // Win-back. Candidates: subscriptions cancelled in [from, to) whose customer has no subscription
+  // that is not cancelled and which are not on the list yet, oldest first (at most 10,000).
+  virtual Result<std::vector<WinbackCandidate>> WinbackCandidates(Timestamp from, Timestamp to) = 0;
+  virtual Result<int64_t> CreateWinback(const WinbackEntry& entry) = 0;
+  // The customer's open entries.
+  virtual Result<std::vector<WinbackEntry>> OpenWinbacks(std::string_view customer) = 0;
+  // Writes status and reactivation fields while the entry is open; false when it was not.
+  virtual Result<bool> CloseWinback(const WinbackEntry& entry) = 0;
+  // Open entries whose window ended by `now` become expired; returns how many.
+  virtual Result<int64_t> ExpireWinbacks(Timestamp now) = 0;
+  // Newest first; `status` empty for every status.
+  virtual Result<std::vector<WinbackEntry>> ListWinbacks(std::optional<WinbackStatus> status, std::string_view customer,
+                                                         int64_t before_id, int limit) = 0;
+  // Entries that entered in [from, to), for the report.
+  virtual Result<std::vector<WinbackEntry>> WinbacksEntered(Timestamp from, Timestamp to) = 0;
 };
 
 }  // namespace retain::retention

@@ -2,6 +2,8 @@
 #ifndef RETAIN_SERVER_API_H_
 #define RETAIN_SERVER_API_H_
 
+#include <random>
+
 #include "common/time.h"
 #include "server/auth.h"
 #include "server/metrics.h"
@@ -69,9 +71,21 @@ SlowJob AnalyticsRefresh(BusinessZone zone);
 // the save report (/v1/retention/report).
 void AddRetentionRoutes(Router& router, const ApiContext& ctx);
 
-// Applies what is due (cancellations at the end of their period, pauses that end); behind
+// Applies what is due (cancellations at the end of their period, pauses that end, payment
+// retries and final actions, card-expiry reminders, the win-back list); behind
 // POST /v1/retention/upkeep and the server's hourly run.
-WriteJob RetentionUpkeep();
+WriteJob RetentionUpkeep(const BusinessZone& zone);
+
+// Failed-payment recovery (/v1/recoveries, /v1/retention/recovery-report) and the win-back list
+// (/v1/winback, /v1/retention/winback-report).
+void AddRecoveryRoutes(Router& router, const ApiContext& ctx);
+
+// The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).
+void AddSelfServeRoutes(Router& router, const ApiContext& ctx);
+
+// One generator per thread, seeded from the system's entropy, for the retention desk's draws
+// (control groups, Thompson sampling, the win-back hold-out).
+std::mt19937_64& RetentionRng();
 
 // /healthz, /metrics, /openapi.json and /v1/stats.
 void AddServiceRoutes(Router& router, const ApiContext& ctx);

@@ -299,6 +299,8 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddLoyaltyRoutes(shared.router, ctx);
   AddAnalyticsRoutes(shared.router, ctx);
   AddRetentionRoutes(shared.router, ctx);
+  AddRecoveryRoutes(shared.router, ctx);
+  AddSelfServeRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -330,7 +332,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
       workers->Write(LoyaltyUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: expiring loyalty points failed: {}\n", r.body);
       });
-      workers->Write(RetentionUpkeep(), [](Response r) {
+      workers->Write(RetentionUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: applying due cancellations and resumes failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));

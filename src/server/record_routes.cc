@@ -8,6 +8,9 @@
 
 #include "core/parse.h"
 #include "loyalty/engine.h"
+#include "retention/recovery.h"
+#include "retention/requests.h"
+#include "retention/winback.h"
 #include "server/api.h"
 #include "server/json_mapping.h"
 #include "staff/roles.h"
@@ -221,8 +224,10 @@ Status Publish(core::WebhookStore& outbox, const T& record, const std::optional<
   return outbox.AppendOutbox({0, type, record.external_id, payload.dump(), now});
 }
 
-// What a stored record means to the modules that follow records: a purchase earns (or a return
-// takes back) loyalty points and punches, in the same transaction.
+// What a stored record means to the modules that follow records, in the same transaction: a
+// purchase earns (or a return takes back) loyalty points and punches; a failed subscription
+// payment opens a recovery and a paid one closes it; a payment method's expiry is kept; a
+// returning subscriber closes their win-back entry.
 template <typename T>
 Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, core::WriteOutcome outcome,
                   const std::string& actor) {
@@ -233,7 +238,16 @@ Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, cor
   } else if constexpr (std::is_same_v<T, core::Event>) {
     loyalty::Engine engine(zone);
     engine.set_outbox(&stores.webhooks());
-    return engine.OnEvent(stores.loyalty(), record, outcome, actor);
+    RETAIN_RETURN_IF_ERROR(engine.OnEvent(stores.loyalty(), record, outcome, actor));
+    return retention::OnPaymentMethodEvent(stores.retention(), record, outcome, zone);
+  } else if constexpr (std::is_same_v<T, core::Payment>) {
+    if (record.subscription.empty() || outcome == core::WriteOutcome::kUnchanged) return Ok();
+    RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(stores.retention()));
+    return retention::OnPayment(stores.records(), stores.retention(), stores.webhooks(), record, outcome,
+                                desk.config.recovery, zone, actor);
+  } else if constexpr (std::is_same_v<T, core::Subscription>) {
+    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    return retention::OnSubscription(stores.retention(), stores.webhooks(), record, outcome, now);
   } else {
     return Ok();
   }

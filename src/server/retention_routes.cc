@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "retention/recovery.h"
 #include "retention/requests.h"
+#include "retention/winback.h"
 #include "server/api.h"
 #include "staff/roles.h"
 
@@ -16,12 +18,7 @@ using nlohmann::json;
 
 Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-// One generator per thread, seeded from the system's entropy, for the control group and
-// Thompson sampling.
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
+std::mt19937_64& Rng() { return RetentionRng(); }
 
 // The caller with the authority of their role; an API key acts with an agent's authority.
 Result<retention::Caller> CallerOf(const Principal& p, Stores& s) {
@@ -65,11 +62,30 @@ WriteJob Atomic(F f) {
 
 }  // namespace
 
-WriteJob RetentionUpkeep() {
-  return Atomic([](Stores& s) -> Result<Response> {
-    RETAIN_ASSIGN_OR_RETURN(int64_t changed, retention::ApplyDueChanges(s.records(), s.retention(), s.webhooks(), Now()));
-    return Json(200, {{"subscriptions_changed", changed}});
+WriteJob RetentionUpkeep(const BusinessZone& zone) {
+  return Atomic([zone](Stores& s) -> Result<Response> {
+    auto now = Now();
+    RETAIN_ASSIGN_OR_RETURN(int64_t changed, retention::ApplyDueChanges(s.records(), s.retention(), s.webhooks(), now));
+    RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(s.retention()));
+    RETAIN_ASSIGN_OR_RETURN(auto recovery, retention::AdvanceRecoveries(s.records(), s.retention(), s.webhooks(),
+                                                                        desk.config.recovery, zone, now));
+    RETAIN_ASSIGN_OR_RETURN(auto prices, s.retention().PlanPrices());
+    RETAIN_ASSIGN_OR_RETURN(auto winback, retention::EnterWinback(s.retention(), s.webhooks(), desk.config.winback,
+                                                                  prices, now, Rng()));
+    return Json(200, {{"subscriptions_changed", changed},
+                      {"retries_requested", recovery.retries_requested},
+                      {"final_actions", recovery.final_actions},
+                      {"recoveries_closed", recovery.closed},
+                      {"expiry_reminders", recovery.expiry_reminders},
+                      {"winback_offered", winback.entered},
+                      {"winback_held_out", winback.held_out},
+                      {"winback_expired", winback.expired}});
   });
+}
+
+std::mt19937_64& RetentionRng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
 }
 
 void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
@@ -355,9 +371,10 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"POST", "/v1/retention/upkeep",
-              {"Apply the changes that are due: cancellations at the end of their period, pauses that end", "retention",
+              {"Apply the changes that are due: cancellations at the end of their period, pauses that end, payment "
+               "retries and final actions, card-expiry reminders, the win-back list", "retention",
                {}, "", "RetentionUpkeep", false, manage},
-              [workers](Request, Reply reply) { workers->Write(RetentionUpkeep(), std::move(reply)); }});
+              [workers, zone](Request, Reply reply) { workers->Write(RetentionUpkeep(zone), std::move(reply)); }});
 }
 
 }  // namespace retain::server

@@ -265,7 +265,47 @@ json Schemas() {
                                           "with a 95 % Wilson interval), revenue_saved_minor, incentive_cost_minor, "
                                           "return_on_incentive; offered, control, incremental_save_rate; by_offer, "
                                           "by_reason, by_agent, by_channel"}};
-  s["RetentionUpkeep"] = Object({{"subscriptions_changed", Int()}});
+  s["RetentionUpkeep"] = Object({{"subscriptions_changed", Int()}, {"retries_requested", Int()}, {"final_actions", Int()},
+                                 {"recoveries_closed", Int()}, {"expiry_reminders", Int()}, {"winback_offered", Int()},
+                                 {"winback_held_out", Int()}, {"winback_expired", Int()}});
+  s["Recovery"] = Object(
+      {{"id", Int()}, {"customer", Str()}, {"subscription", Str()}, {"failed_payment", Str()},
+       {"last_failed_payment", Str()}, {"amount_minor", Int()}, {"currency", Str()}, {"failure_reason", Str()},
+       {"status", {{"type", "string"}, {"enum", {"retrying", "grace", "suspended", "recovered", "lost"}}}},
+       {"retries_done", Int()}, {"manual_retries", Int()}, {"failed_attempts", Int()}, {"opened_at", Time()},
+       {"next_action_at", NullableTime()}, {"closed_at", NullableTime()}, {"closed_by", Str()}, {"stage", Str()},
+       {"recovered_payment", Str()}, {"recovered_minor", Int()}},
+      {"id", "status"});
+  s["Recoveries"] = Object({{"data", {{"type", "array"}, {"items", Ref("Recovery")}}}, {"next_before", Int()}});
+  s["RecoveryReport"] = {{"type", "object"},
+                         {"description", "opened, recovered, lost, open, recovery_rate (of those decided, with a 95 % "
+                                         "Wilson interval), at_risk_minor, recovered_minor, lost_minor, manual_retries, "
+                                         "median_days_to_recover, recovered_by_stage, by_reason, by_month"}};
+  s["PaymentMethods"] = Object({{"data", {{"type", "array"}, {"items", Object({{"method", Str()}, {"label", Str()},
+                                                                             {"expires", Str()},
+                                                                             {"stops_working_at", Time()}})}}}});
+  s["CancelLink"] = Object({{"subscription", Str()}, {"token", Str()}, {"path", Str()}, {"expires_at", Time()}});
+  s["SelfServeRequest"] = Object({{"id", Int()}, {"status", Str()},
+                                  {"offer", {{"type", {"object", "null"}}, {"description", "id, name (by language), kind"}}},
+                                  {"accepted_offer", Str()}, {"cancel_effective_at", NullableTime()}});
+  s["SelfServeCancel"] = Object({{"subscription", Str()}, {"plan", Str()}, {"status", Str()}, {"monthly_minor", Int()},
+                                 {"currency", Str()}, {"first_name", Str()}, {"locale", Str()},
+                                 {"reasons", {{"type", "array"}, {"items", reasons}}}, {"cancelled_at", NullableTime()},
+                                 {"request", {{"oneOf", {Ref("SelfServeRequest"), {{"type", "null"}}}}}}});
+  s["SelfServeCancelInput"] = Object({{"reason", reasons}, {"note", Str()}}, {"reason"});
+  s["SelfServeOutcome"] = Object({{"request", Int()}, {"outcome", {{"type", "string"}, {"enum", {"accepted", "declined"}}}}},
+                                 {"request", "outcome"});
+  s["WinbackEntry"] = Object(
+      {{"id", Int()}, {"customer", Str()}, {"subscription", Str()}, {"offer", Str()}, {"control", Bool()},
+       {"status", {{"type", "string"}, {"enum", {"open", "reactivated", "expired"}}}}, {"cancel_cause", Str()},
+       {"locale", Str()}, {"entered_at", Time()}, {"expires_at", Time()}, {"reactivated_at", NullableTime()},
+       {"reactivated_subscription", Str()}, {"monthly_minor", Int()}, {"currency", Str()}},
+      {"id", "status"});
+  s["WinbackEntries"] = Object({{"data", {{"type", "array"}, {"items", Ref("WinbackEntry")}}}, {"next_before", Int()}});
+  s["WinbackReport"] = {{"type", "object"},
+                        {"description", "entered, reactivated, reactivation_rate, revenue_reactivated_minor; offered and "
+                                        "control (held out) alike, incremental_reactivation_rate with Newcombe's "
+                                        "interval; by_cause, by_month"}};
   s["OpenApi"] = {{"type", "object"}};
   s["Metrics"] = {{"type", "string"}};
   return s;

@@ -11,6 +11,8 @@ using retention::Approval;
 using retention::ApprovalStatus;
 using retention::CancelRequest;
 using retention::RequestStatus;
+using retention::Recovery;
+using retention::WinbackEntry;
 
 constexpr std::string_view kRequestSelect =
     "SELECT r.id, c.external_id, s.external_id, r.channel, r.reason, r.note, r.opened_by, r.status, r.control,"
@@ -65,6 +67,70 @@ Approval DecodeApproval(Statement* s) {
   a.requested_at = FromUnixSeconds(s->Int(10));
   a.decided_at = OptionalTime(s, 11);
   return a;
+}
+
+constexpr std::string_view kRecoverySelect =
+    "SELECT r.id, c.external_id, s.external_id, r.failed_payment, r.last_failed_payment, r.amount_minor, r.currency,"
+    " r.failure_reason, r.status, r.retries_done, r.manual_retries, r.failed_attempts, r.opened_at, r.next_action_at,"
+    " r.closed_at, r.closed_by, r.stage, r.recovered_payment, r.recovered_minor"
+    " FROM payment_recoveries r JOIN customers c ON c.id = r.customer_id JOIN subscriptions s ON s.id = r.subscription_id";
+
+Recovery DecodeRecovery(Statement* s) {
+  Recovery r;
+  r.id = s->Int(0);
+  r.customer = std::string(s->Text(1));
+  r.subscription = std::string(s->Text(2));
+  r.failed_payment = std::string(s->Text(3));
+  r.last_failed_payment = std::string(s->Text(4));
+  r.amount_minor = s->Int(5);
+  r.currency = std::string(s->Text(6));
+  r.failure_reason = std::string(s->Text(7));
+  r.status = retention::ParseRecoveryStatus(s->Text(8)).value_or(retention::RecoveryStatus::kRetrying);
+  r.retries_done = static_cast<int>(s->Int(9));
+  r.manual_retries = static_cast<int>(s->Int(10));
+  r.failed_attempts = static_cast<int>(s->Int(11));
+  r.opened_at = FromUnixSeconds(s->Int(12));
+  r.next_action_at = OptionalTime(s, 13);
+  r.closed_at = OptionalTime(s, 14);
+  r.closed_by = std::string(s->Text(15));
+  r.stage = std::string(s->Text(16));
+  r.recovered_payment = std::string(s->Text(17));
+  r.recovered_minor = s->Int(18);
+  return r;
+}
+
+constexpr std::string_view kMethodSelect =
+    "SELECT c.external_id, m.method, m.label, m.expires, m.expires_at, m.reminded_for, m.updated_at"
+    " FROM payment_methods m JOIN customers c ON c.id = m.customer_id";
+
+retention::PaymentMethod DecodeMethod(Statement* s) {
+  return retention::PaymentMethod{std::string(s->Text(0)), std::string(s->Text(1)), std::string(s->Text(2)),
+                                  std::string(s->Text(3)), FromUnixSeconds(s->Int(4)), std::string(s->Text(5)),
+                                  FromUnixSeconds(s->Int(6))};
+}
+
+constexpr std::string_view kWinbackSelect =
+    "SELECT w.id, c.external_id, s.external_id, w.offer, w.control, w.status, w.cancel_cause, w.locale, w.entered_at,"
+    " w.expires_at, w.reactivated_at, w.reactivated_subscription, w.monthly_minor, w.currency"
+    " FROM winback_entries w JOIN customers c ON c.id = w.customer_id JOIN subscriptions s ON s.id = w.subscription_id";
+
+WinbackEntry DecodeWinback(Statement* s) {
+  WinbackEntry e;
+  e.id = s->Int(0);
+  e.customer = std::string(s->Text(1));
+  e.subscription = std::string(s->Text(2));
+  e.offer = std::string(s->Text(3));
+  e.control = s->Int(4) != 0;
+  e.status = retention::ParseWinbackStatus(s->Text(5)).value_or(retention::WinbackStatus::kOpen);
+  e.cancel_cause = std::string(s->Text(6));
+  e.locale = std::string(s->Text(7));
+  e.entered_at = FromUnixSeconds(s->Int(8));
+  e.expires_at = FromUnixSeconds(s->Int(9));
+  e.reactivated_at = OptionalTime(s, 10);
+  e.reactivated_subscription = std::string(s->Text(11));
+  e.monthly_minor = s->Int(12);
+  e.currency = std::string(s->Text(13));
+  return e;
 }
 
 class SqlRetentionStore : public retention::RetentionStore {
@@ -275,6 +341,179 @@ class SqlRetentionStore : public retention::RetentionStore {
           return score;
         },
         customer);
+  }
+
+  Result<int64_t> CreateRecovery(const Recovery& r) override {
+    using Ids = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
+        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
+        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, r.subscription));
+    if (!ids) return NotFound(fmt::format("no subscription '{}'", r.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO payment_recoveries (customer_id, subscription_id, failed_payment, last_failed_payment,"
+        " amount_minor, currency, failure_reason, status, retries_done, manual_retries, failed_attempts, opened_at,"
+        " next_action_at, closed_at, closed_by, stage, recovered_payment, recovered_minor)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, ids->second, ids->first, r.failed_payment, r.last_failed_payment, r.amount_minor, r.currency,
+         r.failure_reason, retention::RecoveryStatusName(r.status), int64_t{r.retries_done},
+         int64_t{r.manual_retries}, int64_t{r.failed_attempts}, ToUnixSeconds(r.opened_at), Seconds(r.next_action_at),
+         Seconds(r.closed_at), r.closed_by, r.stage, r.recovered_payment, r.recovered_minor);
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<Recovery>> GetRecovery(int64_t id) override {
+    return FirstRow<Recovery>(db_, std::string(kRecoverySelect) + " WHERE r.id = ?", DecodeRecovery, id);
+  }
+
+  Result<bool> UpdateRecovery(const Recovery& r, retention::RecoveryStatus from) override {
+    // Conditional on the status it was read with, so an upkeep and a payment arriving at once
+    // cannot both close it (on PostgreSQL the second waits on the row lock, then finds it changed).
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        "UPDATE payment_recoveries SET last_failed_payment = ?, failure_reason = ?, status = ?, retries_done = ?,"
+        " manual_retries = ?, failed_attempts = ?, next_action_at = ?, closed_at = ?, closed_by = ?, stage = ?,"
+        " recovered_payment = ?, recovered_minor = ? WHERE id = ? AND status = ? RETURNING id",
+        [](Statement* s) { return s->Int(0); }, r.last_failed_payment, r.failure_reason,
+        retention::RecoveryStatusName(r.status), int64_t{r.retries_done}, int64_t{r.manual_retries},
+        int64_t{r.failed_attempts}, Seconds(r.next_action_at), Seconds(r.closed_at), r.closed_by, r.stage,
+        r.recovered_payment, r.recovered_minor, r.id, retention::RecoveryStatusName(from)));
+    return row.has_value();
+  }
+
+  Result<std::optional<Recovery>> OpenRecoveryFor(std::string_view subscription) override {
+    return FirstRow<Recovery>(db_,
+        std::string(kRecoverySelect) +
+            " WHERE s.external_id = ? AND r.status IN ('retrying', 'grace', 'suspended') ORDER BY r.id DESC",
+        DecodeRecovery, subscription);
+  }
+
+  Result<std::vector<Recovery>> ListRecoveries(const retention::RecoveryQuery& q) override {
+    std::string sql(kRecoverySelect);
+    sql += " WHERE (? = '' OR r.status = ?) AND (? = 0 OR r.status IN ('retrying', 'grace', 'suspended'))"
+           " AND (? = '' OR c.external_id = ?) AND (? = 0 OR r.id < ?) ORDER BY r.id DESC LIMIT ?";
+    std::string status = q.status ? std::string(retention::RecoveryStatusName(*q.status)) : "";
+    return Rows<Recovery>(db_, sql, DecodeRecovery, status, status, int64_t{q.open_only ? 1 : 0}, q.customer,
+                          q.customer, q.before_id, q.before_id, static_cast<int64_t>(q.limit));
+  }
+
+  Result<std::vector<Recovery>> DueRecoveries(Timestamp now) override {
+    return Rows<Recovery>(db_,
+        std::string(kRecoverySelect) +
+            " WHERE r.next_action_at <= ? AND r.status IN ('retrying', 'grace') ORDER BY r.next_action_at, r.id LIMIT 10000",
+        DecodeRecovery, ToUnixSeconds(now));
+  }
+
+  Result<std::vector<Recovery>> RecoveriesOpened(Timestamp from, Timestamp to) override {
+    return Rows<Recovery>(db_, std::string(kRecoverySelect) + " WHERE r.opened_at >= ? AND r.opened_at < ? ORDER BY r.id",
+                          DecodeRecovery, ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
+  Status PutPaymentMethod(const retention::PaymentMethod& m) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer, ScalarInt(db_, "SELECT id FROM customers WHERE external_id = ?", m.customer));
+    if (customer == 0) return NotFound(fmt::format("no customer '{}'", m.customer), "customer");
+    return Execute(db_,
+        "INSERT INTO payment_methods (customer_id, method, label, expires, expires_at, reminded_for, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, '', ?) ON CONFLICT (customer_id, method) DO UPDATE SET label = excluded.label,"
+        " expires = excluded.expires, expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+        customer, m.method, m.label, m.expires, ToUnixSeconds(m.expires_at), ToUnixSeconds(m.updated_at));
+  }
+
+  Result<std::vector<retention::PaymentMethod>> ExpiringMethods(Timestamp by) override {
+    return Rows<retention::PaymentMethod>(db_,
+        std::string(kMethodSelect) + " WHERE m.expires_at <= ? AND m.reminded_for <> m.expires ORDER BY m.expires_at LIMIT 10000",
+        DecodeMethod, ToUnixSeconds(by));
+  }
+
+  Status MarkMethodReminded(std::string_view customer, std::string_view method, std::string_view expires) override {
+    return Execute(db_,
+        "UPDATE payment_methods SET reminded_for = ? WHERE method = ?"
+        " AND customer_id = (SELECT id FROM customers WHERE external_id = ?)",
+        expires, method, customer);
+  }
+
+  Result<std::vector<retention::PaymentMethod>> PaymentMethods(std::string_view customer) override {
+    return Rows<retention::PaymentMethod>(db_, std::string(kMethodSelect) + " WHERE c.external_id = ? ORDER BY m.method",
+                                          DecodeMethod, customer);
+  }
+
+  Result<std::vector<retention::WinbackCandidate>> WinbackCandidates(Timestamp from, Timestamp to) override {
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<retention::WinbackCandidate>(db_,
+        "SELECT c.external_id, s.external_id, p.external_id, s.cancel_cause, c.locale, p.currency, s.cancelled_at, s.id"
+        " FROM subscriptions s JOIN customers c ON c.id = s.customer_id JOIN products p ON p.id = s.plan_id"
+        " WHERE s.status = 'cancelled' AND s.cancelled_at >= ? AND s.cancelled_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.customer_id = s.customer_id AND o.status <> 'cancelled')"
+        " AND NOT EXISTS (SELECT 1 FROM winback_entries w WHERE w.customer_id = s.customer_id AND w.subscription_id = s.id)"
+        " ORDER BY s.cancelled_at, s.id LIMIT 10000",
+        [](Statement* s) {
+          retention::WinbackCandidate c;
+          c.customer = std::string(s->Text(0));
+          c.subscription = std::string(s->Text(1));
+          c.plan = std::string(s->Text(2));
+          c.cancel_cause = s->Text(3).empty() ? std::string("unspecified") : std::string(s->Text(3));
+          c.locale = std::string(s->Text(4));
+          c.currency = std::string(s->Text(5));
+          c.cancelled_at = FromUnixSeconds(s->Int(6));
+          return c;
+        },
+        ToUnixSeconds(from), ToUnixSeconds(to)));
+    for (auto& c : rows) {
+      RETAIN_ASSIGN_OR_RETURN(c.addons, Rows<std::string>(db_,
+          "SELECT p.external_id FROM subscription_addons a JOIN products p ON p.id = a.product_id"
+          " JOIN subscriptions s ON s.id = a.subscription_id AND s.customer_id = a.customer_id WHERE s.external_id = ?",
+          [](Statement* s) { return std::string(s->Text(0)); }, c.subscription));
+    }
+    return rows;
+  }
+
+  Result<int64_t> CreateWinback(const WinbackEntry& e) override {
+    using Ids = std::pair<int64_t, int64_t>;
+    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
+        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
+        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, e.subscription));
+    if (!ids) return NotFound(fmt::format("no subscription '{}'", e.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO winback_entries (customer_id, subscription_id, offer, control, status, cancel_cause, locale,"
+        " entered_at, expires_at, reactivated_at, reactivated_subscription, monthly_minor, currency)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, ids->second, ids->first, e.offer, e.control, retention::WinbackStatusName(e.status), e.cancel_cause,
+         e.locale, ToUnixSeconds(e.entered_at), ToUnixSeconds(e.expires_at), Seconds(e.reactivated_at),
+         e.reactivated_subscription, e.monthly_minor, e.currency);
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::vector<WinbackEntry>> OpenWinbacks(std::string_view customer) override {
+    return Rows<WinbackEntry>(db_, std::string(kWinbackSelect) + " WHERE c.external_id = ? AND w.status = 'open' ORDER BY w.id",
+                              DecodeWinback, customer);
+  }
+
+  Result<bool> CloseWinback(const WinbackEntry& e) override {
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        "UPDATE winback_entries SET status = ?, reactivated_at = ?, reactivated_subscription = ?"
+        " WHERE id = ? AND status = 'open' RETURNING id",
+        [](Statement* s) { return s->Int(0); }, retention::WinbackStatusName(e.status), Seconds(e.reactivated_at),
+        e.reactivated_subscription, e.id));
+    return row.has_value();
+  }
+
+  Result<int64_t> ExpireWinbacks(Timestamp now) override {
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<int64_t>(db_,
+        "UPDATE winback_entries SET status = 'expired' WHERE status = 'open' AND expires_at <= ? RETURNING id",
+        [](Statement* s) { return s->Int(0); }, ToUnixSeconds(now)));
+    return static_cast<int64_t>(rows.size());
+  }
+
+  Result<std::vector<WinbackEntry>> ListWinbacks(std::optional<retention::WinbackStatus> status, std::string_view customer,
+                                                 int64_t before_id, int limit) override {
+    std::string st = status ? std::string(retention::WinbackStatusName(*status)) : "";
+    return Rows<WinbackEntry>(db_,
+        std::string(kWinbackSelect) +
+            " WHERE (? = '' OR w.status = ?) AND (? = '' OR c.external_id = ?) AND (? = 0 OR w.id < ?)"
+            " ORDER BY w.id DESC LIMIT ?",
+        DecodeWinback, st, st, customer, customer, before_id, before_id, static_cast<int64_t>(limit));
+  }
+
+  Result<std::vector<WinbackEntry>> WinbacksEntered(Timestamp from, Timestamp to) override {
+    return Rows<WinbackEntry>(db_, std::string(kWinbackSelect) + " WHERE w.entered_at >= ? AND w.entered_at < ? ORDER BY w.id",
+                              DecodeWinback, ToUnixSeconds(from), ToUnixSeconds(to));
   }
 
  private:

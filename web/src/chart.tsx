@@ -50,7 +50,7 @@ export function monthlySpend(entries: TimelineEntry[], timeZone: string): Spend 
   return { currency, months };
 }
 
-function monthLabel(locale: Locale, month: string): string {
+export function monthLabel(locale: Locale, month: string): string {
   const [y, m] = month.split('-').map(Number);
   return new Intl.DateTimeFormat(intlLocale[locale], { month: 'short', year: 'numeric', timeZone: 'UTC' })
     .format(new Date(Date.UTC(y, m - 1, 15)));

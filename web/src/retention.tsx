@@ -3,6 +3,7 @@
 // approval when an offer is beyond it), and the desk's page (the approval queue and the save report).
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
+import { MonthBars, monthLabel } from './chart';
 import { fill, formatDate, formatMoney, t, type Key, type Locale } from './i18n';
 
 export const REASONS = ['too_expensive', 'not_using', 'moving', 'competitor', 'service_quality', 'technical', 'billing', 'other'] as const;
@@ -201,6 +202,99 @@ export function RetentionPage({ locale, canApprove }: { locale: Locale; canAppro
               </tbody></table>))}
         </section>
       )}
+      <RecoveryAndWinback locale={locale} />
     </section>
+  );
+}
+
+interface RecoveryGroup {
+  key?: string; opened: number; recovered: number; lost: number; open: number; at_risk_minor: number;
+  recovered_minor: number; lost_minor: number; recovery_rate: Rate | null; median_days_to_recover: number | null;
+}
+interface RecoveryReport extends RecoveryGroup { currency: string; by_month: RecoveryGroup[]; by_reason: RecoveryGroup[] }
+interface Recovery {
+  id: number; customer: string; subscription: string; amount_minor: number; currency: string; failure_reason: string;
+  status: string; retries_done: number; manual_retries: number; next_action_at: string | null;
+}
+interface WinbackGroup { entered: number; reactivated: number; reactivation_rate: Rate | null; revenue_reactivated_minor: number }
+interface WinbackReport extends WinbackGroup {
+  offered: WinbackGroup; control: WinbackGroup; incremental_reactivation_rate: { estimate: number; low: number; high: number } | null;
+}
+
+// Failed-payment recovery (tiles, recovered and lost by month, the ones being recovered now with a
+// manual retry) and the win-back list's results against its held-out group.
+function RecoveryAndWinback({ locale }: { locale: Locale }) {
+  const [report, setReport] = useState<RecoveryReport | null>(null);
+  const [open, setOpen] = useState<Recovery[]>([]);
+  const [winback, setWinback] = useState<WinbackReport | null>(null);
+  const [retried, setRetried] = useState<Record<number, boolean>>({});
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<RecoveryReport>('GET', '/v1/retention/recovery-report').then(setReport).catch((e) => setError((e as Error).message));
+    api<{ data: Recovery[] }>('GET', '/v1/recoveries?status=open&limit=20').then((r) => setOpen(r.data)).catch(() => undefined);
+    api<WinbackReport>('GET', '/v1/retention/winback-report').then(setWinback).catch(() => undefined);
+  }, []);
+  const retry = async (id: number) => {
+    try { await api('POST', `/v1/recoveries/${id}/retry`, {}); setRetried({ ...retried, [id]: true }); } catch (e) { setError((e as Error).message); }
+  };
+  const rate = (r: Rate | null) => (r ? `${percent(locale, r.rate)} (${percent(locale, r.low)}–${percent(locale, r.high)})` : '—');
+  const currency = report?.currency || 'EUR';
+  const money = (v: number | null) => (v == null ? '' : formatMoney(locale, v, currency));
+  return (
+    <>
+      {error && <p class="error" role="alert">{error}</p>}
+      {report && (
+        <section data-testid="recovery">
+          <h2>{t(locale, 'recoveryTitle')}</h2>
+          <div class="tiles">
+            <div class="tile" data-testid="tile-failed"><span>{t(locale, 'recoveryOpened')}</span><strong>{report.opened}</strong></div>
+            <div class="tile" data-testid="tile-recovered"><span>{t(locale, 'recoveredCount')}</span><strong>{report.recovered}</strong></div>
+            <div class="tile"><span>{t(locale, 'recoveryRate')}</span><strong>{rate(report.recovery_rate)}</strong></div>
+            <div class="tile"><span>{t(locale, 'atRisk')}</span><strong>{money(report.at_risk_minor)}</strong></div>
+            <div class="tile"><span>{t(locale, 'recoveredRevenue')}</span><strong>{money(report.recovered_minor)}</strong></div>
+            <div class="tile"><span>{t(locale, 'lostRevenue')}</span><strong>{money(report.lost_minor)}</strong></div>
+            <div class="tile"><span>{t(locale, 'medianDays')}</span><strong>{report.median_days_to_recover == null ? '—' : report.median_days_to_recover.toFixed(1)}</strong></div>
+          </div>
+          {report.by_month.length > 0 && (
+            <MonthBars locale={locale} labels={report.by_month.map((m) => monthLabel(locale, m.key ?? ''))} format={money}
+                       series={[{ label: t(locale, 'recoveredRevenue'), color: '#2e7d32', values: report.by_month.map((m) => m.recovered_minor) },
+                                { label: t(locale, 'lostRevenue'), color: '#c62828', values: report.by_month.map((m) => m.lost_minor) }]} />)}
+          <details><summary>{t(locale, 'recoveryTitle')}</summary>
+            <table data-testid="recovery-months"><thead><tr><th>{t(locale, 'month')}</th><th>{t(locale, 'recoveryOpened')}</th>
+              <th>{t(locale, 'recoveredCount')}</th><th>{t(locale, 'recoveryRate')}</th><th>{t(locale, 'recoveredRevenue')}</th><th>{t(locale, 'lostRevenue')}</th></tr></thead>
+              <tbody>{report.by_month.map((m) => (
+                <tr><td>{m.key}</td><td class="num">{m.opened}</td><td class="num">{m.recovered}</td><td class="num">{rate(m.recovery_rate)}</td>
+                  <td class="num">{money(m.recovered_minor)}</td><td class="num">{money(m.lost_minor)}</td></tr>))}</tbody></table>
+          </details>
+          {open.length > 0 && (
+            <>
+              <h3>{t(locale, 'beingRecovered')}</h3>
+              <table data-testid="open-recoveries"><thead><tr><th>{t(locale, 'customers')}</th><th>{t(locale, 'amount')}</th>
+                <th>{t(locale, 'failureReason')}</th><th>{t(locale, 'status')}</th><th>{t(locale, 'nextAction')}</th><th /></tr></thead>
+                <tbody>{open.map((r) => (
+                  <tr><td><a href={`#/customers/${encodeURIComponent(r.customer)}`}>{r.customer}</a></td>
+                    <td class="num">{formatMoney(locale, r.amount_minor, r.currency)}</td><td>{r.failure_reason}</td>
+                    <td>{t(locale, `rec_${r.status}` as Key)}</td><td>{formatDate(locale, r.next_action_at)}</td>
+                    <td>{retried[r.id] ? t(locale, 'retried')
+                      : <button data-testid={`retry-${r.id}`} onClick={() => retry(r.id)}>{t(locale, 'retryNow')}</button>}</td></tr>))}
+                </tbody></table>
+            </>)}
+        </section>
+      )}
+      {winback && (
+        <section data-testid="winback">
+          <h2>{t(locale, 'winbackTitle')}</h2>
+          <div class="tiles">
+            <div class="tile"><span>{t(locale, 'winbackEntered')}</span><strong>{winback.entered}</strong></div>
+            <div class="tile"><span>{t(locale, 'cameBack')}</span><strong>{winback.reactivated}</strong></div>
+            <div class="tile"><span>{t(locale, 'cameBackOffered')}</span><strong>{rate(winback.offered.reactivation_rate)}</strong></div>
+            <div class="tile"><span>{t(locale, 'cameBackHeldOut')}</span><strong>{rate(winback.control.reactivation_rate)}</strong></div>
+            <div class="tile"><span>{t(locale, 'winbackLift')}</span><strong>{winback.incremental_reactivation_rate
+              ? `${percent(locale, winback.incremental_reactivation_rate.estimate)} (${percent(locale, winback.incremental_reactivation_rate.low)}–${percent(locale, winback.incremental_reactivation_rate.high)})` : '—'}</strong></div>
+            <div class="tile"><span>{t(locale, 'revenueReactivated')}</span><strong>{money(winback.revenue_reactivated_minor)}</strong></div>
+          </div>
+        </section>
+      )}
+    </>
   );
 }

@@ -279,6 +279,75 @@ test('the retention desk: an agent asks, a supervisor approves, the save is appl
   await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
+test('the self-serve cancel page: one offer kept, and a cancellation in three clicks', async () => {
+  // Staff make signed links (the desk from the test before: no control group, "small" is the best
+  // offer a customer may take alone).
+  const session = await (await page.request.get(`${url}/v1/session`)).json();
+  const subs = (await (await page.request.get(`${url}/v1/subscriptions?limit=300`)).json()).data
+    .filter((s) => s.status === 'active' && s.discounts.length === 0);
+  assert.ok(subs.length >= 2);
+  const link = async (sub) => {
+    const r = await page.request.post(`${url}/v1/subscriptions/${encodeURIComponent(sub.id)}/cancel-link`,
+      { headers: { 'X-CSRF-Token': session.csrf_token }, data: { days: 7 } });
+    assert.equal(r.status(), 201, await r.text());
+    return (await r.json()).path;
+  };
+  const customer = await (await browser.newContext({ locale: 'en-GB' })).newPage();  // no staff cookie
+
+  // A forged link shows a message, not an error page.
+  await customer.goto(`${url}/cancel/414243_1999999999_0123456789abcdef0123456789abcdef01234567`);
+  await customer.locator('[data-testid=ss-invalid]').waitFor();
+
+  // Save: a reason, continue, keep the offer; the discount is on the subscription.
+  await customer.goto(url + await link(subs[0]));
+  await customer.locator('[data-testid=self-serve] h1').waitFor();
+  await customer.selectOption('[data-testid=self-serve] select', 'en');
+  await customer.click('[data-testid=ss-reason-too_expensive]');
+  await customer.click('[data-testid=ss-continue]');
+  await customer.locator('[data-testid=ss-offer]').waitFor();
+  assert.match(await customer.locator('[data-testid=ss-offer]').textContent(), /10% off for 2 months/);
+  assert.equal(await customer.locator('[data-testid=ss-cancel]').count(), 1, 'cancelling stays one click away');
+  if (shots) await customer.screenshot({ path: `${shots}/self-serve-offer.png`, fullPage: true });
+  await customer.click('[data-testid=ss-keep]');
+  await customer.locator('[data-testid=ss-saved]').waitFor();
+  const kept = await (await page.request.get(`${url}/v1/subscriptions/${encodeURIComponent(subs[0].id)}`)).json();
+  assert.equal(kept.status, 'active');
+  assert.ok(kept.discounts.some((d) => JSON.stringify(d).includes('retention offer small')), JSON.stringify(kept.discounts));
+
+  // Cancel: three clicks (reason, continue, no thanks), in the customer's own language.
+  await customer.goto(url + await link(subs[1]));
+  await customer.locator('[data-testid=self-serve] h1').waitFor();
+  const lang = await customer.evaluate(() => document.documentElement.lang);
+  const who = await (await page.request.get(`${url}/v1/customers/${encodeURIComponent(subs[1].customer)}`)).json();
+  assert.equal(lang, who.locale, 'the page speaks the customer\'s language');
+  await customer.click('[data-testid=ss-reason-moving]');
+  await customer.click('[data-testid=ss-continue]');
+  await customer.click('[data-testid=ss-cancel]');
+  await customer.locator('[data-testid=ss-cancelled]').waitFor();
+  const gone = await (await page.request.get(`${url}/v1/subscriptions/${encodeURIComponent(subs[1].id)}`)).json();
+  assert.equal(gone.status, 'cancel_requested');
+  const requests = (await (await page.request.get(`${url}/v1/cancel-requests?customer=${encodeURIComponent(subs[1].customer)}`)).json()).data;
+  assert.equal(requests[0].channel, 'web');
+  assert.equal(requests[0].status, 'cancelled');
+  if (shots) await customer.screenshot({ path: `${shots}/self-serve-cancelled.png`, fullPage: true });
+  await customer.context().close();
+});
+
+test('the retention desk shows failed-payment recovery and win-back as the API reports them', async () => {
+  const report = await (await page.request.get(`${url}/v1/retention/recovery-report`)).json();
+  assert.ok(report.opened > 0, 'the demo world has failed payments');
+  await page.click('[data-testid=nav-retentionDesk]');
+  await page.locator('[data-testid=tile-failed]').waitFor();
+  assert.equal(await page.locator('[data-testid=tile-failed] strong').textContent(), String(report.opened));
+  assert.equal(await page.locator('[data-testid=tile-recovered] strong').textContent(), String(report.recovered));
+  await page.locator('[data-testid=recovery] canvas').waitFor();
+  assert.equal(await page.locator('[data-testid=recovery-months] tbody tr').count(), report.by_month.length);
+  await page.locator('[data-testid=winback]').waitFor();
+  if (shots) await page.screenshot({ path: `${shots}/recovery.png`, fullPage: true });
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
