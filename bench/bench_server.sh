@@ -7,6 +7,7 @@
 #   write   POST /v1/purchases, a new purchase per request, acknowledged only once committed
 #   offers  GET /v1/subscriptions/{id}/offers?reason=too_expensive: the retention desk's decision
 #           (customer, plan, scores, tallies and past offers read; eligible offers ranked)
+#   floor-32, offers-32  the floor and the decision again at 32 connections
 set -euo pipefail
 build=${1:?build directory}
 duration=${2:-30}
@@ -51,6 +52,12 @@ run read "http://127.0.0.1:$port_retain/v1/customers/C0000042" -H "$auth"
 run write "http://127.0.0.1:$port_retain/" -H "$auth" -s "$here/post_purchase.lua"
 sub=$(curl -fs -H "$auth" "http://127.0.0.1:$port_retain/v1/subscriptions?limit=1" | sed 's/.*"id":"\([^"]*\)".*/\1/')
 run offers "http://127.0.0.1:$port_retain/v1/subscriptions/$sub/offers?reason=too_expensive" -H "$auth"
+# The same two at a desk's own load (a few dozen agents' screens), where queueing on 2 cores
+# does not dominate the latency.
+all=$connections; connections=32
+run floor-32 "http://127.0.0.1:$port_min/"
+run offers-32 "http://127.0.0.1:$port_retain/v1/subscriptions/$sub/offers?reason=too_expensive" -H "$auth"
+connections=$all
 floor=$(cat "$work/floor.rps"); read_rps=$(cat "$work/read.rps"); write_rps=$(cat "$work/write.rps")
 offers_rps=$(cat "$work/offers.rps")
 awk -v f="$floor" -v r="$read_rps" -v w="$write_rps" -v o="$offers_rps" 'BEGIN {

@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include <fmt/format.h>
@@ -17,6 +18,69 @@
 #include "staff/roles.h"
 
 namespace retain::cli {
+namespace {
+
+// The retention desk's last four weeks in the demo world: some active subscribers call to cancel,
+// the agent makes the best offer the desk allows within an agent's authority through the same
+// calls the server makes, and some accept. Requests are dated in those weeks so the subscriptions'
+// earlier bills stay consistent. The same seed gives the same calls.
+Status SeedCancelRequests(core::RecordStore& records, retention::RetentionStore& desk, core::WebhookStore& outbox,
+                          const BusinessZone& zone, Timestamp world_end, uint64_t seed) {
+  std::mt19937_64 rng(seed * 7919 + 17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::string> active;
+  core::ListQuery q;
+  q.limit = 1000;
+  while (true) {
+    RETAIN_ASSIGN_OR_RETURN(auto page, records.ListSubscriptions(q));
+    for (const auto& sub : page.items) {
+      if (sub.status == core::SubscriptionStatus::kActive) active.push_back(sub.external_id);
+    }
+    if (page.next_cursor.empty()) break;
+    q.cursor = page.next_cursor;
+  }
+  const retention::Caller agent{"user:demo-agent", "agent", staff::DefaultAuthority(staff::Role::kAgent)};
+  // How often each kind of offer is taken when made (the desk learns these from the outcomes).
+  const std::map<std::string, double> takes = {{"discount", 0.4}, {"pause", 0.35}, {"credit", 0.25}, {"other", 0.2}};
+  std::discrete_distribution<size_t> reasons({30, 18, 8, 16, 12, 8, 4, 4});
+  for (const auto& id : active) {
+    if (u(rng) >= 0.08) continue;
+    Timestamp at = world_end - std::chrono::seconds(static_cast<int64_t>((1 + 27 * u(rng)) * 86400));
+    retention::OpenInput input{id, std::string(retention::ReasonName(retention::kAllReasons[reasons(rng)])),
+                               u(rng) < 0.7 ? "phone" : "chat", ""};
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, [&]() -> Status {
+      auto opened = retention::OpenCancelRequest(records, desk, outbox, input, agent, at, rng);
+      if (!opened) return Ok();  // not open to a request then (already cancelled, say)
+      const auto& request = opened->request;
+      retention::OutcomeInput outcome;
+      auto offers = nlohmann::json::parse(request.offers_json, nullptr, false);
+      const nlohmann::json* best = nullptr;
+      if (offers.is_array()) {
+        for (const auto& o : offers) {
+          if (!o.value("needs_approval", false)) {
+            best = &o;
+            break;
+          }
+        }
+      }
+      if (best != nullptr && !request.control) {
+        std::string id_offered = best->value("id", "");
+        outcome.presented = {id_offered};
+        auto take = takes.find(best->value("kind", ""));
+        bool accepts = u(rng) < (take == takes.end() ? 0.2 : take->second);
+        outcome.outcome = accepts ? "accepted" : "declined";
+        if (accepts) outcome.offer = id_offered;
+      } else {
+        outcome.outcome = u(rng) < 0.85 ? "declined" : "withdrawn";
+      }
+      return retention::RecordOutcome(records, desk, outbox, request.id, outcome, agent, zone,
+                                      at + std::chrono::minutes(12)).map([](auto&&) {});
+    }));
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<int> RunDemo(Context& ctx) {
   demo::WorldOptions options;
@@ -110,11 +174,16 @@ Result<int> RunDemo(Context& ctx) {
   RETAIN_RETURN_IF_ERROR(InTransaction(*store, [&] {
     return engine.ReviewTiers(session->loyalty(), zone.StartOfDay(options.end));
   }).map([](int64_t) {}));
-  // The retention desk's upkeep as the world ends: recoveries of subscriptions that ended are
-  // closed, and recent leavers enter the win-back list (the same draw for the same seed).
+  // The retention desk's upkeep as the world ends: cancellations that came due are made final,
+  // recoveries of subscriptions that ended are closed, and recent leavers enter the win-back
+  // list (the same draw for the same seed).
   std::mt19937_64 winback_rng(options.seed);
+  RETAIN_RETURN_IF_ERROR(SeedCancelRequests(*store, session->retention(), session->outbox(), zone,
+                                            zone.StartOfDay(options.end), options.seed));
   auto desk_upkeep = [&]() -> Status {
     Timestamp world_end = zone.StartOfDay(options.end);
+    auto due = retention::ApplyDueChanges(*store, session->retention(), session->outbox(), world_end);
+    if (!due) return tl::unexpected(due.error());
     auto advanced = retention::AdvanceRecoveries(*store, session->retention(), session->outbox(), desk.config.recovery,
                                                  zone, world_end);
     if (!advanced) return tl::unexpected(advanced.error());

@@ -675,7 +675,7 @@ json Breakdown(const std::vector<ReportRow>& rows, Timestamp now, const std::fun
 
 }  // namespace
 
-json SaveReport(const std::vector<ReportRow>& rows, Timestamp now) {
+json SaveReport(const std::vector<ReportRow>& rows, Timestamp now, const BusinessZone& zone) {
   Group all, offered, control;
   for (const auto& r : rows) {
     all.Add(r, now);
@@ -703,6 +703,10 @@ json SaveReport(const std::vector<ReportRow>& rows, Timestamp now) {
   out["by_reason"] = Breakdown(rows, now, [](const ReportRow& r) { return r.reason; });
   out["by_agent"] = Breakdown(rows, now, [](const ReportRow& r) { return r.agent; });
   out["by_channel"] = Breakdown(rows, now, [](const ReportRow& r) { return r.channel; });
+  out["by_month"] = Breakdown(rows, now, [&zone](const ReportRow& r) {
+    auto day = zone.LocalDate(r.created_at);
+    return fmt::format("{:04}-{:02}", static_cast<int>(day.year()), static_cast<unsigned>(day.month()));
+  });
   return out;
 }
 

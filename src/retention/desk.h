@@ -250,8 +250,9 @@ struct ReportRow {
 // Save rates as the desk counts them: in the session (saved or withdrawn), still subscribed 30
 // days later, durable at 90; revenue saved (monthly revenue kept x 12), incentive cost and
 // return on incentive; by offer, reason, agent and channel; and the incremental save rate of
-// offering against the control group. Money is in the rows' most common currency ("currency").
-nlohmann::json SaveReport(const std::vector<ReportRow>& rows, Timestamp now);
+// offering against the control group; by month opened in `zone` ("by_month", oldest first). Money
+// is in the rows' most common currency ("currency").
+nlohmann::json SaveReport(const std::vector<ReportRow>& rows, Timestamp now, const BusinessZone& zone = BusinessZone());
 
 }  // namespace retain::retention
 

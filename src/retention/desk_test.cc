@@ -271,6 +271,17 @@ TEST(SaveReport, CountsSavesKeptCustomersAndReturnOnIncentive) {
   ASSERT_EQ(r["by_offer"].size(), 3u);  // (control), (none accepted), d
   EXPECT_EQ(r["by_offer"][2]["key"], "d");
   EXPECT_EQ(r["by_offer"][2]["saved"], 2);
+  // By month opened: 100 days before 1 June is 21 February; 10 days and 1 day before are in May.
+  ASSERT_EQ(r["by_month"].size(), 2u) << r["by_month"].dump();
+  EXPECT_EQ(r["by_month"][0]["key"], "2026-02");
+  EXPECT_EQ(r["by_month"][0]["saved"], 2);
+  EXPECT_EQ(r["by_month"][1]["key"], "2026-05");
+  EXPECT_EQ(r["by_month"][1]["requests"], 2);
+  // The month is the business's: 23:30 UTC on 31 May is 1 June in Copenhagen.
+  std::vector<ReportRow> late = {row("saved", "d", 0, std::nullopt, false)};
+  late[0].created_at = At("2026-05-31T23:30:00Z");
+  EXPECT_EQ(SaveReport(late, now, *BusinessZone::Load("Europe/Copenhagen"))["by_month"][0]["key"], "2026-06");
+  EXPECT_EQ(SaveReport(late, now)["by_month"][0]["key"], "2026-05");
 }
 
 TEST(Dates, MonthsAndPeriodsInTheBusinessZone) {

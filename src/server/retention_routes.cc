@@ -360,10 +360,10 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                 auto window = ReportWindow(req, zone, now);
                 if (!window) return reply(ErrorResponse(window.error()));
                 Timestamp from = window->from, to = window->to;
-                workers->Read([from, to, now](Stores& s) {
+                workers->Read([from, to, now, zone](Stores& s) {
                   auto rows = s.retention().ReportRows(from, to);
                   if (!rows) return ErrorResponse(rows.error());
-                  json out = retention::SaveReport(*rows, now);
+                  json out = retention::SaveReport(*rows, now, zone);
                   out["from"] = FormatTimestamp(from);
                   out["to"] = FormatTimestamp(to);
                   return Json(200, out);

@@ -4,7 +4,7 @@ import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Pa
 import { AnalyticsPage, ValueAndRisk, type CustomerAnalytics } from './analytics';
 import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
-import { CancelFlow, RetentionPage } from './retention';
+import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
 
@@ -251,6 +251,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
               <tr><td>{formatDate(locale, p.occurred_at)}</td><td class="num">{formatMoney(locale, p.amount_minor, p.currency)}</td>
                 <td>{statusLabel(locale, p.status)}{p.failure_reason ? ` (${p.failure_reason})` : ''}</td></tr>))}
             </tbody></table>)}
+        <CustomerRecoveries locale={locale} customer={id} />
       </section>
       <section>
         <h2>{t(locale, 'timeline')}</h2>

@@ -138,7 +138,7 @@ interface Group {
 interface Report extends Group {
   currency: string;
   incremental_save_rate: { estimate: number; low: number; high: number } | null;
-  by_offer: Group[]; by_reason: Group[]; by_agent: Group[]; by_channel: Group[];
+  by_offer: Group[]; by_reason: Group[]; by_agent: Group[]; by_channel: Group[]; by_month: Group[];
 }
 
 // The desk's page: the supervisors' approval queue (for those who may approve) and the save report.
@@ -190,7 +190,13 @@ export function RetentionPage({ locale, canApprove }: { locale: Locale; canAppro
             <div class="tile"><span>{t(locale, 'incremental')}</span><strong>{report.incremental_save_rate
               ? `${percent(locale, report.incremental_save_rate.estimate)} (${percent(locale, report.incremental_save_rate.low)}–${percent(locale, report.incremental_save_rate.high)})` : '—'}</strong></div>
           </div>
-          {(['by_offer', 'by_reason', 'by_agent', 'by_channel'] as const).map((k) => (
+          {report.by_month.length > 0 && (
+            <div data-testid="saves-chart">
+              <MonthBars locale={locale} labels={report.by_month.map((m) => monthLabel(locale, m.key ?? ''))}
+                         series={[{ label: t(locale, 'savedCount'), color: '#2e7d32', values: report.by_month.map((m) => m.saved) },
+                                  { label: t(locale, 'cancelledCount'), color: '#c62828', values: report.by_month.map((m) => m.decided - m.saved) }]} />
+            </div>)}
+          {(['by_offer', 'by_reason', 'by_agent', 'by_channel', 'by_month'] as const).map((k) => (
             <table data-testid={`report-${k}`}>
               <thead><tr><th>{t(locale, k as Key)}</th><th>{t(locale, 'requests')}</th><th>{t(locale, 'savedCount')}</th><th>{t(locale, 'saveRate')}</th>
                 <th>{t(locale, 'kept30')}</th><th>{t(locale, 'incentiveCost')}</th><th>{t(locale, 'returnOnIncentive')}</th></tr></thead>
@@ -214,7 +220,7 @@ interface RecoveryGroup {
 interface RecoveryReport extends RecoveryGroup { currency: string; by_month: RecoveryGroup[]; by_reason: RecoveryGroup[] }
 interface Recovery {
   id: number; customer: string; subscription: string; amount_minor: number; currency: string; failure_reason: string;
-  status: string; retries_done: number; manual_retries: number; next_action_at: string | null;
+  status: string; retries_done: number; manual_retries: number; next_action_at: string | null; opened_at: string;
 }
 interface WinbackGroup { entered: number; reactivated: number; reactivation_rate: Rate | null; revenue_reactivated_minor: number }
 interface WinbackReport extends WinbackGroup {
@@ -295,6 +301,39 @@ function RecoveryAndWinback({ locale }: { locale: Locale }) {
           </div>
         </section>
       )}
+    </>
+  );
+}
+
+// A customer's failed-payment recoveries on their page: where each stands, and a manual retry for
+// the open ones (it does not use up a scheduled retry).
+export function CustomerRecoveries({ locale, customer }: { locale: Locale; customer: string }) {
+  const [rows, setRows] = useState<Recovery[]>([]);
+  const [error, setError] = useState('');
+  const load = () => {
+    api<{ data: Recovery[] }>('GET', `/v1/recoveries?customer=${encodeURIComponent(customer)}&limit=20`)
+      .then((r) => setRows(r.data)).catch(() => undefined);
+  };
+  useEffect(load, [customer]);
+  if (rows.length === 0) return null;
+  const retry = async (id: number) => {
+    try { await api('POST', `/v1/recoveries/${id}/retry`, {}); load(); } catch (e) { setError((e as Error).message); }
+  };
+  return (
+    <>
+      <h3>{t(locale, 'recoveryOpened')}</h3>
+      {error && <p class="error" role="alert">{error}</p>}
+      <table data-testid="customer-recoveries"><thead><tr><th>{t(locale, 'date')}</th><th>{t(locale, 'amount')}</th>
+        <th>{t(locale, 'failureReason')}</th><th>{t(locale, 'status')}</th><th>{t(locale, 'nextAction')}</th><th /></tr></thead>
+        <tbody>{rows.map((r) => {
+          const open = r.status === 'retrying' || r.status === 'grace' || r.status === 'suspended';
+          return (
+            <tr><td>{formatDate(locale, r.opened_at)}</td><td class="num">{formatMoney(locale, r.amount_minor, r.currency)}</td>
+              <td>{r.failure_reason}</td><td>{t(locale, `rec_${r.status}` as Key)}</td>
+              <td>{open ? formatDate(locale, r.next_action_at) : '—'}</td>
+              <td>{open && <button data-testid={`retry-${r.id}`} onClick={() => retry(r.id)}>{t(locale, 'retryNow')}</button>}
+                {r.manual_retries > 0 ? ` ${r.manual_retries}×` : ''}</td></tr>);
+        })}</tbody></table>
     </>
   );
 }

@@ -233,6 +233,7 @@ test('the retention desk: an agent asks, a supervisor approves, the save is appl
   };
   const put = await bossPage.request.put(`${url}/v1/retention/desk`, { headers: { 'X-CSRF-Token': csrf }, data: desk });
   assert.equal(put.status(), 200, await put.text());
+  const before = await (await page.request.get(`${url}/v1/retention/report`)).json();  // the demo's calls
 
   // The agent opens a cancel request on an active subscription.
   const subs = (await (await page.request.get(`${url}/v1/subscriptions?limit=200`)).json()).data.filter((s) => s.status === 'active');
@@ -268,11 +269,15 @@ test('the retention desk: an agent asks, a supervisor approves, the save is appl
   const after = await (await page.request.get(`${url}/v1/subscriptions/${encodeURIComponent(sub.id)}`)).json();
   assert.ok(after.discounts.some((d) => JSON.stringify(d).includes('retention offer half')), JSON.stringify(after.discounts));
 
-  // The desk's report counts it; an agent sees no approval queue.
+  // The desk's report counts it beside the demo's calls; an agent sees no approval queue.
+  const report = await (await page.request.get(`${url}/v1/retention/report`)).json();
+  assert.equal(report.saved, before.saved + 1);
+  assert.equal(report.requests, before.requests + 1);
   await page.click('[data-testid=nav-retentionDesk]');
   await page.locator('[data-testid=tile-saved]').waitFor();
-  assert.equal(await page.locator('[data-testid=tile-saved] strong').textContent(), '1');
-  assert.equal(await page.locator('[data-testid=tile-requests] strong').textContent(), '1');
+  assert.equal(await page.locator('[data-testid=tile-saved] strong').textContent(), String(report.saved));
+  assert.equal(await page.locator('[data-testid=tile-requests] strong').textContent(), String(report.requests));
+  await page.locator('[data-testid=saves-chart] canvas').waitFor();
   assert.equal(await page.locator('[data-testid=approvals]').count(), 0);
   if (shots) await page.screenshot({ path: `${shots}/retention.png`, fullPage: true });
   await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
