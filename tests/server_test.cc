@@ -713,6 +713,9 @@ TEST_P(ServerTest, RetentionDeskFromCancelRequestToOutcome) {
   ASSERT_EQ(queue["data"].size(), 1u);
   EXPECT_EQ(queue["data"][0]["offer"], "d50");
   EXPECT_EQ(queue["data"][0]["customer"], "R1");
+  EXPECT_EQ(queue["data"][0]["subscription"], "SUBR1");
+  EXPECT_EQ(queue["data"][0]["reason"], "too_expensive");
+  EXPECT_EQ(queue["data"][0]["value_minor"], 36000);
   EXPECT_EQ(queue["data"][0]["terms"]["exceeds"], json({"max_discount_bp", "max_offer_cost_minor"}));
   EXPECT_EQ(Body(client_->Request("GET", fmt::format("/v1/cancel-requests/{}", id)))["status"], "pending_approval");
   int64_t approval = queue["data"][0]["id"];

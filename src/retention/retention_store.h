@@ -84,6 +84,12 @@ struct Approval {
   std::string decision_note;
   Timestamp requested_at;
   std::optional<Timestamp> decided_at;
+  // What the supervisor's queue shows of the request, filled by ListApprovals.
+  std::string customer;
+  std::string subscription;
+  std::string reason;
+  int64_t value_minor = 0;
+  std::string value_band;
 };
 
 // Plans' and add-ons' monthly prices by external id.
@@ -214,7 +220,8 @@ class RetentionStore {
   // Returns the new approval's id.
   virtual Result<int64_t> CreateApproval(const Approval& approval) = 0;
   virtual Result<std::optional<Approval>> GetApproval(int64_t id) = 0;
-  // Oldest first; every status when `status` is empty.
+  // Oldest first, with the request's customer, subscription, reason and value; every status when
+  // `status` is empty.
   virtual Result<std::vector<Approval>> ListApprovals(std::optional<ApprovalStatus> status, int limit) = 0;
   // The request's approvals, oldest first.
   virtual Result<std::vector<Approval>> ApprovalsFor(int64_t request_id) = 0;

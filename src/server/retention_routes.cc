@@ -314,15 +314,11 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                   json data = json::array();
                   for (const auto& a : *rows) {
                     json j = retention::ApprovalJson(a);
-                    auto r = s.retention().GetRequest(a.request_id);
-                    if (!r) return ErrorResponse(r.error());
-                    if (*r) {
-                      j["customer"] = (*r)->customer;
-                      j["subscription"] = (*r)->subscription;
-                      j["reason"] = retention::ReasonName((*r)->reason);
-                      j["value_minor"] = (*r)->value_minor;
-                      j["value_band"] = (*r)->value_band;
-                    }
+                    j["customer"] = a.customer;
+                    j["subscription"] = a.subscription;
+                    j["reason"] = a.reason;
+                    j["value_minor"] = a.value_minor;
+                    j["value_band"] = a.value_band;
                     data.push_back(std::move(j));
                   }
                   return Json(200, {{"data", data}});

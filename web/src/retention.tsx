@@ -141,6 +141,23 @@ interface Report extends Group {
   by_offer: Group[]; by_reason: Group[]; by_agent: Group[]; by_channel: Group[]; by_month: Group[];
 }
 
+// Months from the first to the last key ("2026-03"), each with its group or none, so a chart
+// leaves a gap for a month without requests instead of closing it up.
+function everyMonth<T extends { key?: string }>(groups: T[]): { key: string; group: T | undefined }[] {
+  const keys = groups.map((g) => g.key ?? '').filter((k) => /^\d{4}-\d{2}$/.test(k)).sort();
+  if (keys.length === 0) return [];
+  const byKey = new Map(groups.map((g) => [g.key ?? '', g]));
+  const out: { key: string; group: T | undefined }[] = [];
+  let [y, m] = keys[0].split('-').map(Number);
+  const [ly, lm] = keys[keys.length - 1].split('-').map(Number);
+  while (y < ly || (y === ly && m <= lm)) {
+    const key = `${y}-${String(m).padStart(2, '0')}`;
+    out.push({ key, group: byKey.get(key) });
+    if (++m > 12) { m = 1; ++y; }
+  }
+  return out;
+}
+
 // The desk's page: the supervisors' approval queue (for those who may approve) and the save report.
 export function RetentionPage({ locale, canApprove }: { locale: Locale; canApprove: boolean }) {
   const [report, setReport] = useState<Report | null>(null);
@@ -192,9 +209,11 @@ export function RetentionPage({ locale, canApprove }: { locale: Locale; canAppro
           </div>
           {report.by_month.length > 0 && (
             <div data-testid="saves-chart">
-              <MonthBars locale={locale} labels={report.by_month.map((m) => monthLabel(locale, m.key ?? ''))}
-                         series={[{ label: t(locale, 'savedCount'), color: '#2e7d32', values: report.by_month.map((m) => m.saved) },
-                                  { label: t(locale, 'cancelledCount'), color: '#c62828', values: report.by_month.map((m) => m.decided - m.saved) }]} />
+              <MonthBars locale={locale} labels={everyMonth(report.by_month).map((m) => monthLabel(locale, m.key))}
+                         series={[{ label: t(locale, 'savedCount'), color: '#2e7d32',
+                                    values: everyMonth(report.by_month).map((m) => m.group?.saved ?? 0) },
+                                  { label: t(locale, 'cancelledCount'), color: '#c62828',
+                                    values: everyMonth(report.by_month).map((m) => (m.group ? m.group.decided - m.group.saved : 0)) }]} />
             </div>)}
           {(['by_offer', 'by_reason', 'by_agent', 'by_channel', 'by_month'] as const).map((k) => (
             <table data-testid={`report-${k}`}>
@@ -262,9 +281,11 @@ function RecoveryAndWinback({ locale }: { locale: Locale }) {
             <div class="tile"><span>{t(locale, 'medianDays')}</span><strong>{report.median_days_to_recover == null ? '—' : report.median_days_to_recover.toFixed(1)}</strong></div>
           </div>
           {report.by_month.length > 0 && (
-            <MonthBars locale={locale} labels={report.by_month.map((m) => monthLabel(locale, m.key ?? ''))} format={money}
-                       series={[{ label: t(locale, 'recoveredRevenue'), color: '#2e7d32', values: report.by_month.map((m) => m.recovered_minor) },
-                                { label: t(locale, 'lostRevenue'), color: '#c62828', values: report.by_month.map((m) => m.lost_minor) }]} />)}
+            <MonthBars locale={locale} labels={everyMonth(report.by_month).map((m) => monthLabel(locale, m.key))} format={money}
+                       series={[{ label: t(locale, 'recoveredRevenue'), color: '#2e7d32',
+                                  values: everyMonth(report.by_month).map((m) => m.group?.recovered_minor ?? 0) },
+                                { label: t(locale, 'lostRevenue'), color: '#c62828',
+                                  values: everyMonth(report.by_month).map((m) => m.group?.lost_minor ?? 0) }]} />)}
           <details><summary>{t(locale, 'recoveryTitle')}</summary>
             <table data-testid="recovery-months"><thead><tr><th>{t(locale, 'month')}</th><th>{t(locale, 'recoveryOpened')}</th>
               <th>{t(locale, 'recoveredCount')}</th><th>{t(locale, 'recoveryRate')}</th><th>{t(locale, 'recoveredRevenue')}</th><th>{t(locale, 'lostRevenue')}</th></tr></thead>
