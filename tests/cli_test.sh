@@ -54,6 +54,21 @@ out=$("$retain" stats --format json --db sqlite:t.db)
 check "stats json" contains "$out" '"customers":3'
 check "stats json events" contains "$out" '"events":1'
 
+# Failed payments imported from the billing system open one recovery each, a paid retry settles
+# it, and importing the same files again opens nothing more.
+printf 'id,name,kind,price,currency,billing\nTV,TV Plus,plan,30.00,EUR,monthly\n' >plans.csv
+printf 'id,customer,plan,started_at\nS1,C1,TV,2024-01-01\nS3,C3,TV,2024-01-01\n' >subscriptions.csv
+printf 'id,customer,subscription,amount,currency,status,failure_reason,occurred_at\n%s\n%s\n%s\n%s\n' \
+  'P1,C1,S1,30.00,EUR,failed,insufficient_funds,2024-05-01T06:00:00Z' \
+  'P2,C1,S1,30.00,EUR,succeeded,,2024-05-04T06:00:00Z' \
+  'P3,C3,S3,30.00,EUR,failed,expired_card,2024-05-01T06:00:00Z' \
+  'P4,C3,S3,30.00,EUR,failed,expired_card,2024-05-04T06:00:00Z' >payments.csv
+for f in plans subscriptions payments; do "$retain" import "$f" "$f.csv" -q --db sqlite:t.db >/dev/null || check "import $f" false; done
+recoveries() { sqlite3 t.db "SELECT failed_payment || ':' || status || ':' || failed_attempts FROM payment_recoveries ORDER BY id" | tr '\n' ' '; }
+check "one recovery per failed bill" test "$(recoveries)" = "P1:recovered:1 P3:retrying:2 "
+"$retain" import payments payments.csv -q --db sqlite:t.db >/dev/null
+check "re-import opens no recovery" test "$(recoveries)" = "P1:recovered:1 P3:retrying:2 "
+
 # A database from a newer Retain is refused with exit code 7.
 sqlite3 t.db "INSERT INTO schema_migrations VALUES (999, 'future', 0)"
 out=$("$retain" stats --db sqlite:t.db 2>&1); code=$?
@@ -76,8 +91,11 @@ check "missing file names it" contains "$out" "missing.csv: cannot open"
 a=$("$retain" stats --format json --db sqlite:a.db)
 check "demo deterministic" test "$a" = "$("$retain" stats --format json --db sqlite:b.db)"
 check "demo has subscribers and walk-ins" contains "$a" '"customers":300'
+desk=$(sqlite3 a.db "SELECT COUNT(*), SUM(status = 'saved') FROM cancel_requests")
+check "demo has cancel calls" test "${desk%%|*}" -gt 0
 out=$("$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:a.db)
 check "demo re-run changes nothing" test "$a" = "$("$retain" stats --format json --db sqlite:a.db)"
+check "demo re-run makes no more calls" test "$desk" = "$(sqlite3 a.db "SELECT COUNT(*), SUM(status = 'saved') FROM cancel_requests")"
 check "timelines match" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:b.db)"
 
 # Staff accounts and API keys from the command line.
