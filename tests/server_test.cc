@@ -499,6 +499,10 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/retention/winback-report", "records:read"},
       {"POST /v1/subscriptions/{id}/cancel-link", "records:write"}, {"GET /v1/self-serve/cancel/{token}", ""},
       {"POST /v1/self-serve/cancel/{token}", ""}, {"POST /v1/self-serve/cancel/{token}/outcome", ""},
+      {"GET /v1/care/sla", "records:read"}, {"PUT /v1/care/sla", "retention:manage"}, {"POST /v1/cases", "records:write"},
+      {"GET /v1/cases", "records:read"}, {"GET /v1/cases/{id}", "records:read"},
+      {"POST /v1/cases/{id}/status", "records:write"}, {"POST /v1/cases/{id}/replies", "records:write"},
+      {"POST /v1/cases/{id}/assignee", "records:write"}, {"POST /v1/care/upkeep", "retention:manage"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -1030,6 +1034,99 @@ TEST_P(ServerTest, CancelledSubscribersAreWonBack) {
     if (e.type.starts_with("winback.")) winback.push_back(e.type + ":" + json::parse(e.payload_json)["data"]["customer"].get<std::string>());
   }
   EXPECT_EQ(winback, (std::vector<std::string>{"winback.offered:W1", "winback.reactivated:W1"}));
+}
+
+// Complaint cases over HTTP: the policy that covers a case sets its targets, the first answer
+// stops the first-response clock, waiting on the customer pauses the resolution clock, the
+// states refuse a move they do not allow, reopening counts, and the upkeep escalates once per
+// level.
+TEST_P(ServerTest, ComplaintCasesRunOnTheirSlaClocks) {
+  SeedCustomer("CS1");
+  json sla = {{"calendar", {{"hours", {{"mon", {"00:00-24:00"}}, {"tue", {"00:00-24:00"}}, {"wed", {"00:00-24:00"}},
+                                      {"thu", {"00:00-24:00"}}, {"fri", {"00:00-24:00"}}, {"sat", {"00:00-24:00"}},
+                                      {"sun", {"00:00-24:00"}}}}}},
+              {"policies", {{{"id", "fast"}, {"severities", {"high"}}, {"first_response_minutes", 60},
+                             {"resolution_minutes", 120}, {"escalate_after_minutes", 60}},
+                            {{"id", "standard"}, {"first_response_minutes", 480}, {"resolution_minutes", 2400}}}}};
+  auto bad = client_->Request("PUT", "/v1/care/sla", json{{"calendar", sla["calendar"]},
+                                                          {"policies", {{{"id", "x"}, {"first_response_minutes", 60}}}}}.dump());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "policies[0].resolution_minutes") << bad.body;
+  ASSERT_EQ(client_->Request("PUT", "/v1/care/sla", sla.dump()).status, 200);
+
+  auto refused = Post("/v1/cases", {{"customer", "CS1"}, {"category", "weather"}, {"text", "x"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Body(refused)["error"]["field"], "category");
+  EXPECT_EQ(Body(Post("/v1/cases", {{"customer", "NOBODY"}, {"category", "billing"}, {"text", "x"}}))["error"]["field"],
+            "customer");
+
+  auto opened = Post("/v1/cases", {{"customer", "CS1"}, {"channel", "letter"}, {"category", "product_quality"},
+                                   {"severity", "high"}, {"text", "The sandwich was stale."}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  json c = Body(opened);
+  int64_t id = c["id"];
+  EXPECT_EQ(c["status"], "new");
+  EXPECT_EQ(c["policy"], "fast");
+  EXPECT_EQ(c["sla"]["first_response"]["target_minutes"], 60);
+  EXPECT_EQ(c["sla"]["first_response"]["state"], "on_time");
+  auto path = [&](const std::string& what) { return fmt::format("/v1/cases/{}/{}", id, what); };
+
+  auto closed_too_soon = Post(path("status"), {{"status", "closed"}});
+  EXPECT_EQ(closed_too_soon.status, 422) << closed_too_soon.body;
+  EXPECT_NE(Body(closed_too_soon)["error"]["message"].get<std::string>().find("a new case cannot become closed"),
+            std::string::npos);
+
+  c = Body(Post(path("replies"), {{"text", "We are sorry; a voucher is on its way."}}));
+  EXPECT_EQ(c["status"], "open");
+  EXPECT_EQ(c["sla"]["first_response"]["stopped"], true);
+  EXPECT_EQ(c["sla"]["first_response"]["met"], true);
+  c = Body(Post(path("status"), {{"status", "waiting"}, {"note", "asked for the receipt"}}));
+  EXPECT_EQ(c["status"], "waiting");
+  EXPECT_TRUE(c["sla"]["resolution"]["due_at"].is_null()) << "no due time while waiting on the customer";
+  c = Body(Post(path("status"), {{"status", "open"}}));
+  EXPECT_FALSE(c["sla"]["resolution"]["due_at"].is_null());
+  ASSERT_EQ(c["pauses"].size(), 1u);
+  EXPECT_FALSE(c["pauses"][0]["to"].is_null());
+  c = Body(Post(path("status"), {{"status", "resolved"}}));
+  EXPECT_EQ(c["sla"]["resolution"]["met"], true);
+  c = Body(Post(path("status"), {{"status", "open"}, {"note", "the voucher never came"}}));
+  EXPECT_EQ(c["reopened"], 1);
+  c = Body(Post(path("assignee"), {{"assignee", "ana"}}));
+  EXPECT_EQ(c["assignee"], "ana");
+  auto full = Body(client_->Request("GET", fmt::format("/v1/cases/{}", id)));
+  std::vector<std::string> kinds;
+  for (const auto& h : full["history"]) kinds.push_back(h["kind"]);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"opened", "reply", "status", "status", "status", "status", "assigned"}));
+
+  // Letters received hours ago: one past its resolution target by more than the escalation delay
+  // (escalated), one unanswered past its first-response target (breached).
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto letter = [&](int minutes_ago) {
+    auto r = Post("/v1/cases", {{"customer", "CS1"}, {"channel", "letter"}, {"category", "delivery"}, {"severity", "high"},
+                                {"text", "Where is my order?"},
+                                {"received_at", FormatTimestamp(now - std::chrono::minutes(minutes_ago))}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Body(r)["id"].get<int64_t>();
+  };
+  int64_t late = letter(200);
+  letter(100);
+  EXPECT_EQ(Body(client_->Request("GET", fmt::format("/v1/cases/{}", late)))["sla"]["resolution"]["state"], "escalated");
+  auto upkeep = Body(Post("/v1/care/upkeep", json::object()));
+  EXPECT_EQ(upkeep["cases_escalated"], 2) << upkeep.dump();
+  EXPECT_EQ(Body(Post("/v1/care/upkeep", json::object()))["cases_escalated"], 0) << "once per level";
+  EXPECT_EQ(Body(client_->Request("GET", fmt::format("/v1/cases/{}", late)))["priority"], 1);
+  auto queue = Body(client_->Request("GET", "/v1/cases?status=open"));
+  EXPECT_EQ(queue["data"].size(), 3u);
+
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto events = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(events);
+  std::map<std::string, int> types;
+  for (const auto& e : *events) ++types[e.type];
+  EXPECT_EQ(types["case.opened"], 3);
+  EXPECT_EQ(types["case.escalated"], 1);
+  EXPECT_EQ(types["case.sla_breached"], 1);
 }
 
 class Receiver {

@@ -37,6 +37,7 @@ class SqlStores : public server::Stores {
   loyalty::LoyaltyStore& loyalty() override { return store_->loyalty(); }
   analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
   retention::RetentionStore& retention() override { return store_->retention(); }
+  care::CareStore& care() override { return store_->care(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -80,6 +80,12 @@ WriteJob RetentionUpkeep(const BusinessZone& zone);
 // (/v1/winback, /v1/retention/winback-report).
 void AddRecoveryRoutes(Router& router, const ApiContext& ctx);
 
+// Complaint cases (/v1/cases) and the care document (/v1/care/sla).
+void AddCareRoutes(Router& router, const ApiContext& ctx);
+// Raises the escalation of cases whose SLA clocks crossed a level; behind POST /v1/care/upkeep
+// and the server's hourly run.
+WriteJob CareUpkeep(const BusinessZone& zone);
+
 // The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).
 void AddSelfServeRoutes(Router& router, const ApiContext& ctx);
 

@@ -301,6 +301,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddRetentionRoutes(shared.router, ctx);
   AddRecoveryRoutes(shared.router, ctx);
   AddSelfServeRoutes(shared.router, ctx);
+  AddCareRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -322,8 +323,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
   listener->Accept();
 
-  // Loyalty points past their expiry are booked as expired, and retention's due cancellations and
-  // resumes applied, a minute after start and every hour, through the writer like any other write.
+  // Loyalty points past their expiry are booked as expired, retention's due changes applied
+  // (cancellations, resumes, payment retries, win-back) and cases escalated, a minute after start
+  // and every hour, through the writer like any other write.
   net::steady_timer expiry_timer(io);
   std::function<void(std::chrono::seconds)> schedule_expiry = [&](std::chrono::seconds delay) {
     expiry_timer.expires_after(delay);
@@ -334,6 +336,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
       });
       workers->Write(RetentionUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: applying due cancellations and resumes failed: {}\n", r.body);
+      });
+      workers->Write(CareUpkeep(ctx.zone), [](Response r) {
+        if (r.status >= 400) fmt::print(stderr, "retain serve: escalating cases failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));
     });

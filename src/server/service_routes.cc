@@ -295,6 +295,34 @@ json Schemas() {
   s["SelfServeCancelInput"] = Object({{"reason", reasons}, {"note", Str()}}, {"reason"});
   s["SelfServeOutcome"] = Object({{"request", Int()}, {"outcome", {{"type", "string"}, {"enum", {"accepted", "declined"}}}}},
                                  {"request", "outcome"});
+  s["CareDocument"] = {{"type", "object"},
+                       {"description", "{\"calendar\": {\"hours\": {\"mon\": [\"09:00-17:00\"]}, \"holidays\": "
+                                       "[\"2026-12-25\"]}, \"policies\": [{\"id\", \"categories\", \"severities\", "
+                                       "\"value_bands\", \"first_response_minutes\", \"resolution_minutes\", "
+                                       "\"warn_at\", \"escalate_after_minutes\"}]}"}};
+  json sla_clock = {{"type", {"object", "null"}},
+                    {"description", "target_minutes, elapsed_minutes (business), due_at, stopped, met, state "
+                                    "(on_time, warned, breached, escalated)"}};
+  s["CaseInput"] = Object({{"customer", Str()}, {"channel", {{"type", "string"}, {"enum", {"phone", "email", "letter", "web", "social"}}}},
+                           {"category", {{"type", "string"}, {"enum", {"billing", "technical", "product_quality", "staff", "delivery", "other"}}}},
+                           {"severity", {{"type", "string"}, {"enum", {"low", "medium", "high"}}}}, {"text", Str()},
+                           {"purchase", Str()}, {"subscription", Str()}, {"assignee", Str()}, {"received_at", Time()}},
+                          {"customer", "category", "text"});
+  s["Case"] = Object({{"id", Int()}, {"customer", Str()}, {"channel", Str()}, {"category", Str()}, {"severity", Str()},
+                      {"text", Str()}, {"purchase", Str()}, {"subscription", Str()}, {"assignee", Str()},
+                      {"status", {{"type", "string"}, {"enum", {"new", "open", "waiting", "resolved", "closed"}}}},
+                      {"priority", Int()}, {"policy", Str()}, {"value_band", Str()}, {"opened_at", Time()},
+                      {"first_response_at", NullableTime()}, {"resolved_at", NullableTime()}, {"closed_at", NullableTime()},
+                      {"reopened", Int()}, {"pauses", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                      {"sla", Object({{"first_response", sla_clock}, {"resolution", sla_clock}})},
+                      {"history", {{"type", "array"}, {"items", {{"type", "object"}}}}}},
+                     {"id", "status", "sla"});
+  s["Cases"] = Object({{"data", {{"type", "array"}, {"items", Ref("Case")}}}, {"next_before", Int()}});
+  s["CaseStatusChange"] = Object({{"status", {{"type", "string"}, {"enum", {"open", "waiting", "resolved", "closed"}}}},
+                                  {"note", Str()}}, {"status"});
+  s["CaseReply"] = Object({{"text", Str()}}, {"text"});
+  s["CaseAssign"] = Object({{"assignee", Str()}}, {"assignee"});
+  s["CareUpkeep"] = Object({{"cases_escalated", Int()}});
   s["WinbackEntry"] = Object(
       {{"id", Int()}, {"customer", Str()}, {"subscription", Str()}, {"offer", Str()}, {"control", Bool()},
        {"status", {{"type", "string"}, {"enum", {"open", "reactivated", "expired"}}}}, {"cancel_cause", Str()},

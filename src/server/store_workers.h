@@ -19,6 +19,7 @@
 #include "core/store.h"
 #include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
+#include "care/care_store.h"
 #include "retention/retention_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -37,6 +38,7 @@ class Stores {
   virtual loyalty::LoyaltyStore& loyalty() = 0;
   virtual analytics::AnalyticsStore& analytics() = 0;
   virtual retention::RetentionStore& retention() = 0;
+  virtual care::CareStore& care() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "analytics/analytics_store.h"
+#include "care/care_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -26,6 +27,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual analytics::AnalyticsStore& analytics() = 0;
   // The retention desk's tables, on the same connection.
   virtual retention::RetentionStore& retention() = 0;
+  // Complaint cases, on the same connection.
+  virtual care::CareStore& care() = 0;
 };
 
 struct StoreOptions {

@@ -1,0 +1,254 @@
+// Complaint cases over HTTP: the care document (calendar and SLA policies), intake, the queue
+// with live SLA clocks, a case with its history, status changes, replies, assignment, and the
+// escalation upkeep.
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "care/cases.h"
+#include "retention/requests.h"
+#include "server/api.h"
+#include "staff/roles.h"
+
+namespace retain::server {
+namespace {
+
+using nlohmann::json;
+
+Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+std::string Text(const json& body, const char* field) {
+  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
+}
+
+Result<int64_t> Number(std::string_view text, const char* field) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) {
+    return InvalidArgument(fmt::format("'{}' is not a case number", text), field);
+  }
+  return n;
+}
+
+template <typename F>
+WriteJob Atomic(F f) {
+  return [f = std::move(f)](Stores& s) -> Result<Response> {
+    auto r = f(s);
+    if (!r) return tl::unexpected(r.error());
+    return std::move(*r);
+  };
+}
+
+// The customer's value band as the retention desk draws it, from the stored lifetime value;
+// "unknown" when the analytics have not scored them.
+Result<std::string> ValueBandOf(Stores& s, const std::string& customer) {
+  RETAIN_ASSIGN_OR_RETURN(auto score, s.retention().CustomerScore(customer));
+  if (!score || score->clv_minor <= 0) return std::string("unknown");
+  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(s.retention()));
+  if (score->clv_minor >= desk.config.high_value_minor) return std::string("high");
+  if (score->clv_minor >= desk.config.medium_value_minor) return std::string("medium");
+  return std::string("low");
+}
+
+// A write on one case that answers with the case as the screens show it.
+WriteJob CaseWrite(const BusinessZone& zone,
+                   std::function<Result<care::CaseRecord>(Stores&, Timestamp)> change) {
+  return Atomic([zone, change = std::move(change)](Stores& s) -> Result<Response> {
+    auto now = Now();
+    RETAIN_ASSIGN_OR_RETURN(auto c, change(s, now));
+    RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
+    return Json(200, care::CaseJson(c, care.config, zone, now));
+  });
+}
+
+}  // namespace
+
+WriteJob CareUpkeep(const BusinessZone& zone) {
+  return Atomic([zone](Stores& s) -> Result<Response> {
+    RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
+    RETAIN_ASSIGN_OR_RETURN(int64_t changed,
+                            care::EscalateDue(s.records(), s.care(), s.webhooks(), care.config, zone, Now()));
+    return Json(200, {{"cases_escalated", changed}});
+  });
+}
+
+void AddCareRoutes(Router& router, const ApiContext& ctx) {
+  StoreWorkers* workers = ctx.workers;
+  BusinessZone zone = ctx.zone;
+  const std::string read(staff::kRecordsRead), write(staff::kRecordsWrite), manage(staff::kRetentionManage);
+
+  router.Add({"GET", "/v1/care/sla", {"The business calendar and SLA policies in effect", "care", {}, "", "CareDocument",
+                                      false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto stored = s.care().CareDocument();
+                  if (!stored) return ErrorResponse(stored.error());
+                  json doc = *stored ? json::parse((*stored)->second, nullptr, false) : care::DefaultCareDocument();
+                  return Json(200, {{"version", *stored ? (*stored)->first : 0}, {"document", doc}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/care/sla",
+              {"Store a new version of the calendar and SLA policies; cases keep the targets they opened with", "care",
+               {}, "CareDocument", "CareDocument", false, manage},
+              [workers](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                if (auto parsed = care::ParseCareConfig(*body); !parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([doc = *body, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  RETAIN_ASSIGN_OR_RETURN(int version, s.care().PutCareDocument(doc.dump(), actor, now));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({now, actor, "care.sla_defined", "care_documents",
+                                                                  std::to_string(version), "null", doc.dump()}));
+                  return Json(200, {{"version", version}, {"document", doc}});
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/cases",
+              {"Open a complaint case: {\"customer\", \"channel\", \"category\", \"severity\", \"text\", \"purchase\", "
+               "\"subscription\", \"assignee\", \"received_at\"}; the SLA policy that covers it sets its targets",
+               "care", {}, "CaseInput", "Case", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                care::NewCase in{Text(*body, "customer"), body->contains("channel") ? Text(*body, "channel") : "phone",
+                                 Text(*body, "category"), body->contains("severity") ? Text(*body, "severity") : "medium",
+                                 Text(*body, "text"), Text(*body, "purchase"), Text(*body, "subscription"),
+                                 Text(*body, "assignee"), std::nullopt};
+                if (auto received = Text(*body, "received_at"); !received.empty()) {
+                  auto t = ParseTimestamp(received, zone);
+                  if (!t) return reply(ErrorResponse({ErrorCode::kInvalidArgument, t.error().message, "received_at"}));
+                  in.received_at = *t;
+                }
+                auto job = Idempotent(req, Atomic([in, zone, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  RETAIN_ASSIGN_OR_RETURN(std::string band, ValueBandOf(s, in.customer));
+                  RETAIN_ASSIGN_OR_RETURN(auto c, care::OpenCase(s.records(), s.care(), s.webhooks(), in, band, actor, now));
+                  RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
+                  return Json(201, care::CaseJson(c, care.config, zone, now));
+                }));
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/cases",
+              {"The case queue, newest first, each with its SLA clocks now", "care",
+               {{"status", "open (new, open or waiting), new, waiting, resolved or closed"},
+                {"customer", "a customer's id"}, {"assignee", "a username"},
+                {"before", "cases numbered below this (the next page)"}, {"limit", "1..500 (default 50)"}},
+               "", "Cases", false, read},
+              [workers, zone](Request req, Reply reply) {
+                care::CaseQuery q;
+                if (auto st = req.Query("status"); st == "open") {
+                  q.open_only = true;
+                } else if (!st.empty()) {
+                  q.status = care::ParseCaseStatus(st);
+                  if (!q.status) {
+                    return reply(ErrorResponse({ErrorCode::kInvalidArgument,
+                                                "must be open, new, waiting, resolved or closed", "status"}));
+                  }
+                }
+                q.customer = req.Query("customer");
+                q.assignee = req.Query("assignee");
+                auto limit = req.Limit();
+                if (!limit) return reply(ErrorResponse(limit.error()));
+                if (*limit < 1 || *limit > 500) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be between 1 and 500", "limit"}));
+                }
+                q.limit = *limit;
+                if (auto before = req.Query("before"); !before.empty()) {
+                  auto n = Number(before, "before");
+                  if (!n) return reply(ErrorResponse(n.error()));
+                  q.before_id = *n;
+                }
+                workers->Read([q, zone](Stores& s) {
+                  auto care = care::LoadCare(s.care());
+                  if (!care) return ErrorResponse(care.error());
+                  auto rows = s.care().ListCases(q);
+                  if (!rows) return ErrorResponse(rows.error());
+                  auto now = Now();
+                  json data = json::array();
+                  for (const auto& c : *rows) data.push_back(care::CaseJson(c, care->config, zone, now));
+                  json out = {{"data", data}};
+                  if (static_cast<int>(rows->size()) == q.limit) out["next_before"] = rows->back().id;
+                  return Json(200, out);
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/cases/{id}", {"A case with its SLA clocks and its history", "care", {}, "", "Case", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                workers->Read([id = *id, zone](Stores& s) {
+                  auto care = care::LoadCare(s.care());
+                  if (!care) return ErrorResponse(care.error());
+                  auto c = s.care().GetCase(id);
+                  if (!c) return ErrorResponse(c.error());
+                  if (!*c) return ErrorResponse({ErrorCode::kNotFound, fmt::format("no case {}", id), "id"});
+                  auto events = s.care().CaseEvents(id);
+                  if (!events) return ErrorResponse(events.error());
+                  json out = care::CaseJson(**c, care->config, zone, Now());
+                  json history = json::array();
+                  for (const auto& e : *events) {
+                    history.push_back({{"at", FormatTimestamp(e.at)}, {"actor", e.actor}, {"kind", e.kind},
+                                       {"detail", json::parse(e.detail, nullptr, false)}});
+                  }
+                  out["history"] = history;
+                  return Json(200, out);
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/cases/{id}/status",
+              {"Move a case: {\"status\": \"open\" | \"waiting\" | \"resolved\" | \"closed\", \"note\"}; waiting on "
+               "the customer pauses the clock, reopening a resolved case counts",
+               "care", {}, "CaseStatusChange", "Case", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto to = care::ParseCaseStatus(Text(*body, "status"));
+                if (!to || *to == care::CaseStatus::kNew) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be open, waiting, resolved or closed", "status"}));
+                }
+                workers->Write(CaseWrite(zone, [id = *id, to = *to, note = Text(*body, "note"),
+                                                actor = req.principal->actor](Stores& s, Timestamp now) {
+                  return care::ChangeStatus(s.records(), s.care(), s.webhooks(), id, to, note, actor, now);
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/cases/{id}/replies",
+              {"Answer the customer: {\"text\"}; the first answer stops the first-response clock", "care", {},
+               "CaseReply", "Case", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                workers->Write(CaseWrite(zone, [id = *id, text = Text(*body, "text"),
+                                                actor = req.principal->actor](Stores& s, Timestamp now) {
+                  return care::Reply(s.records(), s.care(), s.webhooks(), id, text, actor, now);
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/cases/{id}/assignee",
+              {"Give the case to someone: {\"assignee\": username, or \"\" to unassign}", "care", {}, "CaseAssign",
+               "Case", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                workers->Write(CaseWrite(zone, [id = *id, who = Text(*body, "assignee"),
+                                                actor = req.principal->actor](Stores& s, Timestamp now) {
+                  return care::Assign(s.records(), s.care(), s.webhooks(), id, who, actor, now);
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/care/upkeep",
+              {"Raise the escalation of cases whose SLA clocks crossed a level (also hourly)", "care", {}, "",
+               "CareUpkeep", false, manage},
+              [workers, zone](Request, Reply reply) { workers->Write(CareUpkeep(zone), std::move(reply)); }});
+}
+
+}  // namespace retain::server
