@@ -503,6 +503,8 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/cases", "records:read"}, {"GET /v1/cases/{id}", "records:read"},
       {"POST /v1/cases/{id}/status", "records:write"}, {"POST /v1/cases/{id}/replies", "records:write"},
       {"POST /v1/cases/{id}/assignee", "records:write"}, {"POST /v1/care/upkeep", "retention:manage"},
+      {"POST /v1/cases/{id}/compensations", "records:write"}, {"GET /v1/compensations", "retention:approve"},
+      {"POST /v1/compensations/{id}/decision", "retention:approve"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -1127,6 +1129,73 @@ TEST_P(ServerTest, ComplaintCasesRunOnTheirSlaClocks) {
   EXPECT_EQ(types["case.opened"], 3);
   EXPECT_EQ(types["case.escalated"], 1);
   EXPECT_EQ(types["case.sla_breached"], 1);
+}
+
+// Compensation within an agent's limit is granted at once (a coupon gets its code); beyond it
+// the server refuses it and records nothing, unless the agent asks a supervisor, whose approval
+// grants it (free months become a discount on the subscription).
+TEST_P(ServerTest, CompensationBeyondAnAgentsLimitWaitsForASupervisor) {
+  SeedCustomer("CS2");
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV Plus"}, {"kind", "plan"}, {"price", "30.00"},
+                               {"currency", "EUR"}, {"billing", "monthly"}}).status, 201);
+  ASSERT_EQ(Post("/v1/plans", {{"id", "SUB"}, {"name", "A sub"}, {"kind", "item"}, {"price", "6.50"},
+                               {"currency", "EUR"}, {"billing", "one_off"}}).status, 201);
+  ASSERT_EQ(Post("/v1/subscriptions", {{"id", "SCS2"}, {"customer", "CS2"}, {"plan", "TV"}, {"started_at", "2025-01-01"}}).status, 201);
+  for (auto [user, role] : {std::pair{"ana", "agent"}, std::pair{"sam", "supervisor"}}) {
+    ASSERT_EQ(Post("/v1/users", {{"username", user}, {"password", std::string("password of ") + user}, {"role", role}}).status, 201);
+  }
+  auto ana = SignIn(server_->port(), "ana", "password of ana");
+  auto sam = SignIn(server_->port(), "sam", "password of sam");
+  auto as = [](SignedIn& who, const std::string& method, const std::string& target, const json& body = nullptr) {
+    return who.client->Request(method, target, body.is_null() ? "" : body.dump(), {{"X-CSRF-Token", who.csrf}});
+  };
+  auto opened = as(ana, "POST", "/v1/cases", {{"customer", "CS2"}, {"category", "technical"}, {"text", "No signal for a week."},
+                                              {"subscription", "SCS2"}});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  std::string base = fmt::format("/v1/cases/{}/compensations", Body(opened)["id"].get<int64_t>());
+
+  auto coupon = as(ana, "POST", base, {{"kind", "coupon"}, {"product", "SUB"}, {"note", "a free sub"}});
+  ASSERT_EQ(coupon.status, 201) << coupon.body;
+  EXPECT_EQ(Body(coupon)["status"], "granted");
+  EXPECT_EQ(Body(coupon)["value_minor"], 650);
+  EXPECT_TRUE(Body(coupon)["code"].get<std::string>().starts_with("CMP-"));
+
+  auto refused = as(ana, "POST", base, {{"kind", "refund"}, {"amount_minor", 5000}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find("beyond your limit of 2500"), std::string::npos);
+  auto bad = as(ana, "POST", base, {{"kind", "free_months"}, {"months", 2}});
+  EXPECT_EQ(Body(bad)["error"]["field"], "subscription");
+
+  auto asked = as(ana, "POST", base, {{"kind", "free_months"}, {"months", 2}, {"subscription", "SCS2"}, {"ask", true}});
+  ASSERT_EQ(asked.status, 201) << asked.body;
+  EXPECT_EQ(Body(asked)["status"], "pending_approval");
+  EXPECT_EQ(Body(asked)["value_minor"], 6000);
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/subscriptions/SCS2"))["discounts"].empty()) << "not before approval";
+  EXPECT_EQ(as(ana, "GET", "/v1/compensations").status, 403);
+  auto queue = Body(as(sam, "GET", "/v1/compensations"));
+  ASSERT_EQ(queue["data"].size(), 1u) << queue.dump();
+  std::string decide = fmt::format("/v1/compensations/{}/decision", queue["data"][0]["id"].get<int64_t>());
+  auto approved = as(sam, "POST", decide, {{"decision", "approve"}, {"note", "a week without signal"}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(Body(approved)["status"], "granted");
+  EXPECT_EQ(as(sam, "POST", decide, {{"decision", "decline"}}).status, 409) << "decided once";
+  auto sub = Body(client_->Request("GET", "/v1/subscriptions/SCS2"));
+  ASSERT_EQ(sub["discounts"].size(), 1u) << sub.dump();
+  EXPECT_NE(sub["discounts"][0].dump().find("complaint case"), std::string::npos) << sub.dump();
+  ASSERT_EQ(as(ana, "POST", base, {{"kind", "apology"}, {"note", "letter in Danish"}}).status, 201);
+
+  auto full = Body(client_->Request("GET", fmt::format("/v1/cases/{}", Body(opened)["id"].get<int64_t>())));
+  std::vector<std::string> kinds;
+  for (const auto& m : full["compensations"]) kinds.push_back(m["kind"].get<std::string>() + ":" + m["status"].get<std::string>());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"coupon:granted", "free_months:granted", "apology:granted"}))
+      << "the refused refund left nothing";
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto events = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(events);
+  int granted = 0;
+  for (const auto& e : *events) granted += e.type == "compensation.granted";
+  EXPECT_EQ(granted, 3);
 }
 
 class Receiver {

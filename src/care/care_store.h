@@ -67,6 +67,31 @@ struct CaseQuery {
   int limit = 50;
 };
 
+// What a case gave the customer to put things right, and whether a supervisor had to approve it.
+enum class CompensationKind { kCoupon, kRefund, kCredit, kFreeMonths, kApology };
+std::string_view CompensationKindName(CompensationKind kind);  // coupon, refund, credit, free_months, apology
+std::optional<CompensationKind> ParseCompensationKind(std::string_view name);
+
+struct Compensation {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  std::string customer;
+  CompensationKind kind = CompensationKind::kApology;
+  int64_t value_minor = 0;    // what it costs the business
+  std::string currency;
+  std::string product;        // a coupon's free replacement product, if any
+  int months = 0;             // free months
+  std::string subscription;   // a credit's or free months' subscription
+  std::string note;
+  std::string status;         // "granted", "pending_approval", "declined"
+  std::string requested_by;
+  std::string requester_role;
+  std::string decided_by;
+  std::string code;           // a coupon's code
+  Timestamp created_at;
+  std::optional<Timestamp> decided_at;
+};
+
 class CareStore {
  public:
   virtual ~CareStore() = default;
@@ -86,6 +111,14 @@ class CareStore {
   virtual Status AddCaseEvent(const CaseEvent& e) = 0;
   // Oldest first.
   virtual Result<std::vector<CaseEvent>> CaseEvents(int64_t case_id) = 0;
+
+  // Returns the new id.
+  virtual Result<int64_t> CreateCompensation(const Compensation& c) = 0;
+  virtual Result<std::optional<Compensation>> GetCompensation(int64_t id) = 0;
+  // Writes status, decision and code while the stored status is pending_approval; false when not.
+  virtual Result<bool> DecideCompensation(const Compensation& c) = 0;
+  // A case's compensations (oldest first), or, with case_id 0, those with `status` (oldest first).
+  virtual Result<std::vector<Compensation>> Compensations(int64_t case_id, std::string_view status) = 0;
 };
 
 }  // namespace retain::care

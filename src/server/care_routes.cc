@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "care/cases.h"
+#include "care/compensation.h"
 #include "retention/requests.h"
 #include "server/api.h"
 #include "staff/roles.h"
@@ -59,6 +60,21 @@ WriteJob CaseWrite(const BusinessZone& zone,
     RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
     return Json(200, care::CaseJson(c, care.config, zone, now));
   });
+}
+
+// The caller with the compensation limit of their role; an API key acts with an agent's.
+Result<care::Approver> ApproverOf(const Principal& p, Stores& s) {
+  care::Approver a;
+  a.actor = p.actor;
+  staff::Role role = staff::Role::kAgent;
+  if (!p.role.empty()) {
+    RETAIN_ASSIGN_OR_RETURN(role, staff::ParseRole(p.role));
+    a.role = p.role;
+  } else {
+    a.role = "api";
+  }
+  RETAIN_ASSIGN_OR_RETURN(a.authority, s.staff().GetAuthority(role));
+  return a;
 }
 
 }  // namespace
@@ -194,6 +210,11 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                                        {"detail", json::parse(e.detail, nullptr, false)}});
                   }
                   out["history"] = history;
+                  auto paid = s.care().Compensations(id, "");
+                  if (!paid) return ErrorResponse(paid.error());
+                  json compensations = json::array();
+                  for (const auto& m : *paid) compensations.push_back(care::CompensationJson(m));
+                  out["compensations"] = compensations;
                   return Json(200, out);
                 }, std::move(reply));
               }});
@@ -242,6 +263,86 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                 workers->Write(CaseWrite(zone, [id = *id, who = Text(*body, "assignee"),
                                                 actor = req.principal->actor](Stores& s, Timestamp now) {
                   return care::Assign(s.records(), s.care(), s.webhooks(), id, who, actor, now);
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/cases/{id}/compensations",
+              {"Put things right: {\"kind\": \"coupon\" | \"refund\" | \"credit\" | \"free_months\" | \"apology\", "
+               "\"amount_minor\", \"product\", \"months\", \"subscription\", \"note\", \"ask\"}; beyond the role's limit "
+               "the server refuses it unless \"ask\" puts it to a supervisor",
+               "care", {}, "CompensationInput", "Compensation", false, write},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                care::CompensationInput in;
+                in.kind = Text(*body, "kind");
+                in.currency = Text(*body, "currency");
+                in.product = Text(*body, "product");
+                in.subscription = Text(*body, "subscription");
+                in.note = Text(*body, "note");
+                if (body->contains("amount_minor")) {
+                  if (!(*body)["amount_minor"].is_number_integer()) {
+                    return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be a whole number of minor units", "amount_minor"}));
+                  }
+                  in.amount_minor = (*body)["amount_minor"].get<int64_t>();
+                }
+                if (body->contains("months")) {
+                  if (!(*body)["months"].is_number_integer()) {
+                    return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be a whole number", "months"}));
+                  }
+                  in.months = (*body)["months"].get<int>();
+                }
+                if (body->contains("ask")) {
+                  if (!(*body)["ask"].is_boolean()) return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be true or false", "ask"}));
+                  in.ask = (*body)["ask"].get<bool>();
+                }
+                auto job = Idempotent(req, Atomic([id = *id, in, zone, principal = req.principal](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto caller, ApproverOf(*principal, s));
+                  RETAIN_ASSIGN_OR_RETURN(auto m, care::Compensate(s.records(), s.care(), s.webhooks(), id, in, caller, zone, Now()));
+                  return Json(201, care::CompensationJson(m));
+                }));
+                if (!job) return reply(ErrorResponse(job.error()));
+                workers->Write(std::move(*job), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/compensations",
+              {"Compensations waiting for a supervisor, oldest first", "care",
+               {{"status", "pending_approval (default), granted or declined"}}, "", "Compensations", false,
+               std::string(staff::kRetentionApprove)},
+              [workers](Request req, Reply reply) {
+                std::string status = req.Query("status", "pending_approval");
+                if (status != "pending_approval" && status != "granted" && status != "declined") {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be pending_approval, granted or declined", "status"}));
+                }
+                workers->Read([status](Stores& s) {
+                  auto rows = s.care().Compensations(0, status);
+                  if (!rows) return ErrorResponse(rows.error());
+                  json data = json::array();
+                  for (const auto& m : *rows) data.push_back(care::CompensationJson(m));
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/compensations/{id}/decision",
+              {"A supervisor approves (it is granted) or declines: {\"decision\": \"approve\" | \"decline\", \"note\"}",
+               "care", {}, "ApprovalDecision", "Compensation", false, std::string(staff::kRetentionApprove)},
+              [workers, zone](Request req, Reply reply) {
+                auto id = Number(req.params["id"], "id");
+                if (!id) return reply(ErrorResponse(id.error()));
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                std::string decision = Text(*body, "decision");
+                if (decision != "approve" && decision != "decline") {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be approve or decline", "decision"}));
+                }
+                workers->Write(Atomic([id = *id, yes = decision == "approve", note = Text(*body, "note"), zone,
+                                       principal = req.principal](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto caller, ApproverOf(*principal, s));
+                  RETAIN_ASSIGN_OR_RETURN(auto m, care::DecideCompensation(s.records(), s.care(), s.webhooks(), id, yes, note,
+                                                                           caller, zone, Now()));
+                  return Json(200, care::CompensationJson(m));
                 }), std::move(reply));
               }});
 

@@ -323,6 +323,19 @@ json Schemas() {
   s["CaseReply"] = Object({{"text", Str()}}, {"text"});
   s["CaseAssign"] = Object({{"assignee", Str()}}, {"assignee"});
   s["CareUpkeep"] = Object({{"cases_escalated", Int()}});
+  s["CompensationInput"] = Object(
+      {{"kind", {{"type", "string"}, {"enum", {"coupon", "refund", "credit", "free_months", "apology"}}}},
+       {"amount_minor", Int()}, {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},
+       {"note", Str()}, {"ask", Bool()}},
+      {"kind"});
+  s["Compensation"] = Object({{"id", Int()}, {"case", Int()}, {"customer", Str()}, {"kind", Str()}, {"value_minor", Int()},
+                              {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},
+                              {"note", Str()},
+                              {"status", {{"type", "string"}, {"enum", {"granted", "pending_approval", "declined"}}}},
+                              {"requested_by", Str()}, {"decided_by", Str()}, {"code", Str()}, {"created_at", Time()},
+                              {"decided_at", NullableTime()}},
+                             {"id", "status", "value_minor"});
+  s["Compensations"] = Object({{"data", {{"type", "array"}, {"items", Ref("Compensation")}}}});
   s["WinbackEntry"] = Object(
       {{"id", Int()}, {"customer", Str()}, {"subscription", Str()}, {"offer", Str()}, {"control", Bool()},
        {"status", {{"type", "string"}, {"enum", {"open", "reactivated", "expired"}}}}, {"cancel_cause", Str()},

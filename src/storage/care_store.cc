@@ -64,6 +64,33 @@ CaseRecord DecodeCase(Statement* s) {
   return k;
 }
 
+constexpr std::string_view kCompensationSelect =
+    "SELECT m.id, m.case_id, c.external_id, m.kind, m.value_minor, m.currency, m.product, m.months, m.subscription,"
+    " m.note, m.status, m.requested_by, m.requester_role, m.decided_by, m.code, m.created_at, m.decided_at"
+    " FROM care_compensations m JOIN customers c ON c.id = m.customer_id";
+
+care::Compensation DecodeCompensation(Statement* s) {
+  care::Compensation m;
+  m.id = s->Int(0);
+  m.case_id = s->Int(1);
+  m.customer = std::string(s->Text(2));
+  m.kind = care::ParseCompensationKind(s->Text(3)).value_or(care::CompensationKind::kApology);
+  m.value_minor = s->Int(4);
+  m.currency = std::string(s->Text(5));
+  m.product = std::string(s->Text(6));
+  m.months = static_cast<int>(s->Int(7));
+  m.subscription = std::string(s->Text(8));
+  m.note = std::string(s->Text(9));
+  m.status = std::string(s->Text(10));
+  m.requested_by = std::string(s->Text(11));
+  m.requester_role = std::string(s->Text(12));
+  m.decided_by = std::string(s->Text(13));
+  m.code = std::string(s->Text(14));
+  m.created_at = FromUnixSeconds(s->Int(15));
+  m.decided_at = OptionalTime(s, 16);
+  return m;
+}
+
 class SqlCareStore : public care::CareStore {
  public:
   explicit SqlCareStore(Connection& db) : db_(db) {}
@@ -138,6 +165,37 @@ class SqlCareStore : public care::CareStore {
                                  std::string(s->Text(3)), std::string(s->Text(4))};
         },
         case_id);
+  }
+
+  Result<int64_t> CreateCompensation(const care::Compensation& c) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t customer, ScalarInt(db_, "SELECT id FROM customers WHERE external_id = ?", c.customer));
+    if (customer == 0) return NotFound(fmt::format("no customer '{}'", c.customer), "customer");
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO care_compensations (case_id, customer_id, kind, value_minor, currency, product, months, subscription,"
+        " note, status, requested_by, requester_role, decided_by, code, created_at, decided_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, c.case_id, customer, care::CompensationKindName(c.kind), c.value_minor, c.currency, c.product,
+         int64_t{c.months}, c.subscription, c.note, c.status, c.requested_by, c.requester_role, c.decided_by, c.code,
+         ToUnixSeconds(c.created_at), Seconds(c.decided_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<care::Compensation>> GetCompensation(int64_t id) override {
+    return FirstRow<care::Compensation>(db_, std::string(kCompensationSelect) + " WHERE m.id = ?", DecodeCompensation, id);
+  }
+
+  Result<bool> DecideCompensation(const care::Compensation& c) override {
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        "UPDATE care_compensations SET status = ?, decided_by = ?, decided_at = ?, note = ?, code = ?"
+        " WHERE id = ? AND status = 'pending_approval' RETURNING id",
+        [](Statement* s) { return s->Int(0); }, c.status, c.decided_by, Seconds(c.decided_at), c.note, c.code, c.id));
+    return row.has_value();
+  }
+
+  Result<std::vector<care::Compensation>> Compensations(int64_t case_id, std::string_view status) override {
+    return Rows<care::Compensation>(db_,
+        std::string(kCompensationSelect) + " WHERE (? = 0 OR m.case_id = ?) AND (? = '' OR m.status = ?) ORDER BY m.id LIMIT 1000",
+        DecodeCompensation, case_id, case_id, status, status);
   }
 
  private:

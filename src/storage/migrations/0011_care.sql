@@ -46,3 +46,26 @@ CREATE TABLE care_case_events (
   detail TEXT NOT NULL
 );
 CREATE INDEX care_case_events_case ON care_case_events (case_id, id);
+
+-- What a case gave the customer, what it cost, and who approved it.
+CREATE TABLE care_compensations (
+  id {{id}},
+  case_id BIGINT NOT NULL REFERENCES care_cases (id),
+  customer_id BIGINT NOT NULL REFERENCES customers (id),
+  kind TEXT NOT NULL CHECK (kind IN ('coupon', 'refund', 'credit', 'free_months', 'apology')),
+  value_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  product TEXT NOT NULL,
+  months INTEGER NOT NULL,
+  subscription TEXT NOT NULL,
+  note TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('granted', 'pending_approval', 'declined')),
+  requested_by TEXT NOT NULL,
+  requester_role TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  code TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  decided_at BIGINT
+);
+CREATE INDEX care_compensations_case ON care_compensations (case_id, id);
+CREATE INDEX care_compensations_status ON care_compensations (status, id);
