@@ -4,6 +4,7 @@ import { api, ApiError, setCsrf, type Customer, type Loyalty, type Page, type Pa
 import { AnalyticsPage, ValueAndRisk, type CustomerAnalytics } from './analytics';
 import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
+import { CasePage, CasesPage } from './care';
 import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
@@ -46,6 +47,8 @@ export function App() {
     <Frame locale={locale} session={session} onLocale={changeLocale}
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
       {customerId ? <CustomerPage locale={locale} id={customerId} />
+        : route.startsWith('#/cases/') ? <CasePage locale={locale} id={decodeURIComponent(route.slice('#/cases/'.length))} username={session.user.username} />
+        : route.startsWith('#/cases') ? <CasesPage locale={locale} />
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
         : route.startsWith('#/retention') ? <RetentionPage locale={locale} canApprove={(session.permissions ?? []).includes('retention:approve')} />
         : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
@@ -98,7 +101,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 }
 
 const MODULES: { key: Key; href?: string }[] = [
-  { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk', href: '#/retention' }, { key: 'complaints' },
+  { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk', href: '#/retention' }, { key: 'complaints', href: '#/cases' },
   { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
 ];
 

@@ -353,6 +353,63 @@ test('the retention desk shows failed-payment recovery and win-back as the API r
   await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
+test('a complaint from intake to compensation: a reply stops the first clock, a coupon is given, more asks a supervisor', async () => {
+  const subs = (await (await page.request.get(`${url}/v1/subscriptions?limit=300`)).json()).data.filter((s) => s.status === 'active');
+  const sub = subs[subs.length - 1];
+  await page.click('[data-testid=nav-complaints]');
+  await page.locator('[data-testid=new-case]').waitFor();
+  await page.fill('[data-testid=new-case] input[name=customer]', sub.customer);
+  await page.selectOption('[data-testid=new-case] select[name=channel]', 'letter');
+  await page.selectOption('[data-testid=new-case] select[name=category]', 'technical');
+  await page.selectOption('[data-testid=new-case] select[name=severity]', 'high');
+  await page.fill('[data-testid=new-case] textarea[name=text]', 'No signal for a week.');
+  await page.click('[data-testid=new-case] button[type=submit]');
+  await page.locator('[data-testid=case]').waitFor();
+  const id = await page.evaluate(() => location.hash.split('/').pop());
+  let c = await (await page.request.get(`${url}/v1/cases/${id}`)).json();
+  assert.equal(c.customer, sub.customer);
+  assert.equal(c.policy, 'urgent', 'the default document answers high severity in an hour');
+  assert.equal(await page.locator('[data-testid=case-status]').textContent(), 'new');
+
+  // The first reply stops the first-response clock and opens the case.
+  await page.fill('[data-testid=reply-text]', 'We are sorry; a technician is on the way.');
+  await page.click('[data-testid=reply-send]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=case-status]')?.textContent === 'open');
+  c = await (await page.request.get(`${url}/v1/cases/${id}`)).json();
+  assert.equal(c.sla.first_response.stopped, true);
+  assert.equal(await page.locator('[data-testid=clock-first]').textContent(), c.sla.first_response.met ? 'met' : 'missed');
+
+  // A 10.00 coupon is within an agent's limit; 40.00 back is not, so the page offers to ask.
+  await page.selectOption('[data-testid=comp-kind]', 'coupon');
+  await page.fill('[data-testid=comp-amount]', '10.00');
+  await page.click('[data-testid=comp-give]');
+  await page.locator('[data-testid=compensations] tbody tr').first().waitFor();
+  assert.match(await page.locator('[data-testid=compensations] tbody tr').first().textContent(), /granted.*CMP-/);
+  await page.selectOption('[data-testid=comp-kind]', 'refund');
+  await page.fill('[data-testid=comp-amount]', '40.00');
+  await page.click('[data-testid=comp-give]');
+  await page.locator('[data-testid=case-error]').waitFor();
+  assert.match(await page.locator('[data-testid=case-error]').textContent(), /beyond your limit/);
+  await page.click('[data-testid=comp-ask]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=compensations] tbody tr').length === 2);
+  assert.match(await page.locator('[data-testid=compensations] tbody tr').nth(1).textContent(), /waiting for a supervisor/);
+  c = await (await page.request.get(`${url}/v1/cases/${id}`)).json();
+  assert.deepEqual(c.compensations.map((m) => [m.kind, m.value_minor, m.status]),
+    [['coupon', 1000, 'granted'], ['refund', 4000, 'pending_approval']]);
+  if (shots) await page.screenshot({ path: `${shots}/case.png`, fullPage: true });
+
+  // Resolved, it leaves the open queue.
+  await page.click('[data-testid=move-resolved]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=case-status]')?.textContent === 'resolved');
+  await page.click('[data-testid=nav-complaints]');
+  await page.locator('[data-testid=case-queue]').waitFor();
+  assert.equal(await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).count(), 0);
+  await page.selectOption('[data-testid=case-filter]', 'resolved');
+  await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).waitFor();
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
