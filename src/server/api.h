@@ -9,6 +9,7 @@
 #include "server/metrics.h"
 #include "server/router.h"
 #include "server/store_workers.h"
+#include "staff/roles.h"
 
 namespace retain::server {
 
@@ -88,6 +89,26 @@ WriteJob CareUpkeep(const BusinessZone& zone);
 
 // The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).
 void AddSelfServeRoutes(Router& router, const ApiContext& ctx);
+
+// Who is acting and how much they may give alone: their role's authority, set by an admin (an
+// API key acts with an agent's). Errors: the staff store's.
+struct Acting {
+  std::string actor;
+  std::string role;  // the staff role; "api" for an API key
+  staff::Authority authority;
+};
+Result<Acting> ActingAs(const Principal& principal, Stores& stores);
+
+// A write whose every error undoes it: the job's changes roll back and the writer answers with
+// the error, so a refused change leaves nothing half-done.
+template <typename F>
+WriteJob Atomic(F f) {
+  return [f = std::move(f)](Stores& s) -> Result<Response> {
+    auto r = f(s);
+    if (!r) return tl::unexpected(r.error());
+    return std::move(*r);
+  };
+}
 
 // One generator per thread, seeded from the system's entropy, for the retention desk's draws
 // (control groups, Thompson sampling, the win-back hold-out).

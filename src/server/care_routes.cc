@@ -31,15 +31,6 @@ Result<int64_t> Number(std::string_view text, const char* field) {
   return n;
 }
 
-template <typename F>
-WriteJob Atomic(F f) {
-  return [f = std::move(f)](Stores& s) -> Result<Response> {
-    auto r = f(s);
-    if (!r) return tl::unexpected(r.error());
-    return std::move(*r);
-  };
-}
-
 // The customer's value band as the retention desk draws it, from the stored lifetime value;
 // "unknown" when the analytics have not scored them.
 Result<std::string> ValueBandOf(Stores& s, const std::string& customer) {
@@ -64,17 +55,8 @@ WriteJob CaseWrite(const BusinessZone& zone,
 
 // The caller with the compensation limit of their role; an API key acts with an agent's.
 Result<care::Approver> ApproverOf(const Principal& p, Stores& s) {
-  care::Approver a;
-  a.actor = p.actor;
-  staff::Role role = staff::Role::kAgent;
-  if (!p.role.empty()) {
-    RETAIN_ASSIGN_OR_RETURN(role, staff::ParseRole(p.role));
-    a.role = p.role;
-  } else {
-    a.role = "api";
-  }
-  RETAIN_ASSIGN_OR_RETURN(a.authority, s.staff().GetAuthority(role));
-  return a;
+  RETAIN_ASSIGN_OR_RETURN(auto acting, ActingAs(p, s));
+  return care::Approver{std::move(acting.actor), std::move(acting.role), acting.authority};
 }
 
 }  // namespace

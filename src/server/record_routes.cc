@@ -30,6 +30,20 @@ Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timest
   return w;
 }
 
+Result<Acting> ActingAs(const Principal& p, Stores& s) {
+  Acting a;
+  a.actor = p.actor;
+  staff::Role role = staff::Role::kAgent;
+  if (!p.role.empty()) {
+    RETAIN_ASSIGN_OR_RETURN(role, staff::ParseRole(p.role));
+    a.role = p.role;
+  } else {
+    a.role = "api";
+  }
+  RETAIN_ASSIGN_OR_RETURN(a.authority, s.staff().GetAuthority(role));
+  return a;
+}
+
 Result<nlohmann::json> ParseBody(const Request& req) {
   if (req.body.empty()) return InvalidArgument("the request has no body; send a JSON object");
   auto body = nlohmann::json::parse(req.body, nullptr, false);

@@ -22,17 +22,8 @@ std::mt19937_64& Rng() { return RetentionRng(); }
 
 // The caller with the authority of their role; an API key acts with an agent's authority.
 Result<retention::Caller> CallerOf(const Principal& p, Stores& s) {
-  retention::Caller c;
-  c.actor = p.actor;
-  staff::Role role = staff::Role::kAgent;
-  if (!p.role.empty()) {
-    RETAIN_ASSIGN_OR_RETURN(role, staff::ParseRole(p.role));
-    c.role = p.role;
-  } else {
-    c.role = "api";
-  }
-  RETAIN_ASSIGN_OR_RETURN(c.authority, s.staff().GetAuthority(role));
-  return c;
+  RETAIN_ASSIGN_OR_RETURN(auto acting, ActingAs(p, s));
+  return retention::Caller{std::move(acting.actor), std::move(acting.role), acting.authority};
 }
 
 Result<int64_t> Id(const Request& req, const char* name = "id") {
@@ -47,17 +38,6 @@ Result<int64_t> Id(const Request& req, const char* name = "id") {
 
 std::string Text(const json& body, const char* field) {
   return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
-}
-
-// A write whose every error undoes it: the job's changes roll back and the writer answers
-// with the error, so a refused outcome leaves nothing half-done.
-template <typename F>
-WriteJob Atomic(F f) {
-  return [f = std::move(f)](Stores& s) -> Result<Response> {
-    auto r = f(s);
-    if (!r) return tl::unexpected(r.error());
-    return std::move(*r);
-  };
 }
 
 }  // namespace

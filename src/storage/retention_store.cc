@@ -133,6 +133,15 @@ WinbackEntry DecodeWinback(Statement* s) {
   return e;
 }
 
+// The subscription's row id and its customer's. NotFound naming "subscription".
+Result<std::pair<int64_t, int64_t>> SubscriptionIds(Connection& db, std::string_view subscription) {
+  using Ids = std::pair<int64_t, int64_t>;
+  RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db, "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
+                                                  [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, subscription));
+  if (!ids) return NotFound(fmt::format("no subscription '{}'", subscription), "subscription");
+  return *ids;
+}
+
 class SqlRetentionStore : public retention::RetentionStore {
  public:
   explicit SqlRetentionStore(Connection& db) : db_(db) {}
@@ -156,17 +165,13 @@ class SqlRetentionStore : public retention::RetentionStore {
   }
 
   Result<int64_t> CreateRequest(const CancelRequest& r) override {
-    using Ids = std::pair<int64_t, int64_t>;
-    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
-        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
-        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, r.subscription));
-    if (!ids) return NotFound(fmt::format("no subscription '{}'", r.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(auto ids, SubscriptionIds(db_, r.subscription));
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
         "INSERT INTO cancel_requests (customer_id, subscription_id, channel, reason, note, opened_by, status, control,"
         " desk_version, value_band, risk_band, monthly_minor, currency, value_minor, offers, offer, cost_minor,"
         " presented, decided_by, created_at, decided_at, cancel_effective_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
-    Bind(s, ids->second, ids->first, r.channel, retention::ReasonName(r.reason), r.note, r.opened_by,
+    Bind(s, ids.second, ids.first, r.channel, retention::ReasonName(r.reason), r.note, r.opened_by,
          retention::RequestStatusName(r.status), r.control, r.desk_version, r.value_band, r.risk_band, r.monthly_minor,
          r.currency, r.value_minor, r.offers_json, r.offer, r.cost_minor, r.presented_json, r.decided_by,
          ToUnixSeconds(r.created_at), Seconds(r.decided_at), Seconds(r.cancel_effective_at));
@@ -359,17 +364,13 @@ class SqlRetentionStore : public retention::RetentionStore {
   }
 
   Result<int64_t> CreateRecovery(const Recovery& r) override {
-    using Ids = std::pair<int64_t, int64_t>;
-    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
-        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
-        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, r.subscription));
-    if (!ids) return NotFound(fmt::format("no subscription '{}'", r.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(auto ids, SubscriptionIds(db_, r.subscription));
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
         "INSERT INTO payment_recoveries (customer_id, subscription_id, failed_payment, last_failed_payment,"
         " amount_minor, currency, failure_reason, status, retries_done, manual_retries, failed_attempts, opened_at,"
         " next_action_at, closed_at, closed_by, stage, recovered_payment, recovered_minor)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
-    Bind(s, ids->second, ids->first, r.failed_payment, r.last_failed_payment, r.amount_minor, r.currency,
+    Bind(s, ids.second, ids.first, r.failed_payment, r.last_failed_payment, r.amount_minor, r.currency,
          r.failure_reason, retention::RecoveryStatusName(r.status), int64_t{r.retries_done},
          int64_t{r.manual_retries}, int64_t{r.failed_attempts}, ToUnixSeconds(r.opened_at), Seconds(r.next_action_at),
          Seconds(r.closed_at), r.closed_by, r.stage, r.recovered_payment, r.recovered_minor);
@@ -480,16 +481,12 @@ class SqlRetentionStore : public retention::RetentionStore {
   }
 
   Result<int64_t> CreateWinback(const WinbackEntry& e) override {
-    using Ids = std::pair<int64_t, int64_t>;
-    RETAIN_ASSIGN_OR_RETURN(auto ids, FirstRow<Ids>(db_,
-        "SELECT s.id, s.customer_id FROM subscriptions s WHERE s.external_id = ?",
-        [](Statement* s) { return Ids{s->Int(0), s->Int(1)}; }, e.subscription));
-    if (!ids) return NotFound(fmt::format("no subscription '{}'", e.subscription), "subscription");
+    RETAIN_ASSIGN_OR_RETURN(auto ids, SubscriptionIds(db_, e.subscription));
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
         "INSERT INTO winback_entries (customer_id, subscription_id, offer, control, status, cancel_cause, locale,"
         " entered_at, expires_at, reactivated_at, reactivated_subscription, monthly_minor, currency)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
-    Bind(s, ids->second, ids->first, e.offer, e.control, retention::WinbackStatusName(e.status), e.cancel_cause,
+    Bind(s, ids.second, ids.first, e.offer, e.control, retention::WinbackStatusName(e.status), e.cancel_cause,
          e.locale, ToUnixSeconds(e.entered_at), ToUnixSeconds(e.expires_at), Seconds(e.reactivated_at),
          e.reactivated_subscription, e.monthly_minor, e.currency);
     return db_.ExecuteInsert(s);
