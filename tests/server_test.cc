@@ -504,7 +504,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/cases/{id}/status", "records:write"}, {"POST /v1/cases/{id}/replies", "records:write"},
       {"POST /v1/cases/{id}/assignee", "records:write"}, {"POST /v1/care/upkeep", "retention:manage"},
       {"POST /v1/cases/{id}/compensations", "records:write"}, {"GET /v1/compensations", "retention:approve"},
-      {"POST /v1/compensations/{id}/decision", "retention:approve"},
+      {"POST /v1/compensations/{id}/decision", "retention:approve"}, {"GET /v1/care/report", "records:read"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -1189,6 +1189,11 @@ TEST_P(ServerTest, CompensationBeyondAnAgentsLimitWaitsForASupervisor) {
   for (const auto& m : full["compensations"]) kinds.push_back(m["kind"].get<std::string>() + ":" + m["status"].get<std::string>());
   EXPECT_EQ(kinds, (std::vector<std::string>{"coupon:granted", "free_months:granted", "apology:granted"}))
       << "the refused refund left nothing";
+  auto report = Body(client_->Request("GET", "/v1/care/report"));
+  EXPECT_EQ(report["cases"], 1) << report.dump();
+  EXPECT_EQ(report["open"], 1);
+  EXPECT_EQ(report["compensation_cost_minor"], 650 + 6000);
+  EXPECT_EQ(report["by_category"][0]["category"], "technical");
   auto store = storage::OpenSqlStore(db_->url());
   ASSERT_TRUE(store) << store.error().message;
   auto events = (*store)->OutboxAfter(0, 10000);

@@ -117,6 +117,9 @@ class CareStore {
   virtual Result<std::optional<Compensation>> GetCompensation(int64_t id) = 0;
   // Writes status, decision and code while the stored status is pending_approval; false when not.
   virtual Result<bool> DecideCompensation(const Compensation& c) = 0;
+  // The cases opened in [from, to), oldest first, and the compensations of those cases.
+  virtual Result<std::vector<CaseRecord>> CasesOpened(Timestamp from, Timestamp to) = 0;
+  virtual Result<std::vector<Compensation>> CompensationsOfCasesOpened(Timestamp from, Timestamp to) = 0;
   // A case's compensations (oldest first), or, with case_id 0, those with `status` (oldest first).
   virtual Result<std::vector<Compensation>> Compensations(int64_t case_id, std::string_view status) = 0;
 };

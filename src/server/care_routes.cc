@@ -7,6 +7,7 @@
 
 #include "care/cases.h"
 #include "care/compensation.h"
+#include "care/report.h"
 #include "retention/requests.h"
 #include "server/api.h"
 #include "staff/roles.h"
@@ -326,6 +327,33 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                                                                            caller, zone, Now()));
                   return Json(200, care::CompensationJson(m));
                 }), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/care/report",
+              {"The quality dashboard: complaints per 1,000 customers by category and month, business minutes to "
+               "first response and resolution (median, p90), targets met, reopen rate, compensation cost, top problems",
+               "care",
+               {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
+               "", "CareReport", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto now = Now();
+                auto window = ReportWindow(req, zone, now);
+                if (!window) return reply(ErrorResponse(window.error()));
+                workers->Read([from = window->from, to = window->to, zone, now](Stores& s) {
+                  auto run = [&]() -> Result<json> {
+                    RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
+                    RETAIN_ASSIGN_OR_RETURN(auto cases, s.care().CasesOpened(from, to));
+                    RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(from, to));
+                    RETAIN_ASSIGN_OR_RETURN(auto counts, s.records().Counts());
+                    json out = care::QualityReport(cases, paid, counts.customers, care.config, zone, now);
+                    out["from"] = FormatTimestamp(from);
+                    out["to"] = FormatTimestamp(to);
+                    return out;
+                  };
+                  auto out = run();
+                  if (!out) return ErrorResponse(out.error());
+                  return Json(200, *out);
+                }, std::move(reply));
               }});
 
   router.Add({"POST", "/v1/care/upkeep",

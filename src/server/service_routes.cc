@@ -323,6 +323,11 @@ json Schemas() {
   s["CaseReply"] = Object({{"text", Str()}}, {"text"});
   s["CaseAssign"] = Object({{"assignee", Str()}}, {"assignee"});
   s["CareUpkeep"] = Object({{"cases_escalated", Int()}});
+  s["CareReport"] = {{"type", "object"},
+                     {"description", "cases, open, customers, per_1000_customers, first_response_minutes and "
+                                     "resolution_minutes (median, p90; business minutes), first_response_met, "
+                                     "resolution_met, reopen_rate, compensation_cost_minor, compensation_by_kind, "
+                                     "by_month, by_category, top_problems"}};
   s["CompensationInput"] = Object(
       {{"kind", {{"type", "string"}, {"enum", {"coupon", "refund", "credit", "free_months", "apology"}}}},
        {"amount_minor", Int()}, {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},

@@ -152,6 +152,18 @@ class SqlCareStore : public care::CareStore {
         q.before_id, q.before_id, static_cast<int64_t>(q.limit));
   }
 
+  Result<std::vector<CaseRecord>> CasesOpened(Timestamp from, Timestamp to) override {
+    return Rows<CaseRecord>(db_, std::string(kCaseSelect) + " WHERE k.opened_at >= ? AND k.opened_at < ? ORDER BY k.id",
+                            DecodeCase, ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
+  Result<std::vector<care::Compensation>> CompensationsOfCasesOpened(Timestamp from, Timestamp to) override {
+    return Rows<care::Compensation>(db_,
+        std::string(kCompensationSelect) +
+            " JOIN care_cases k ON k.id = m.case_id WHERE k.opened_at >= ? AND k.opened_at < ? ORDER BY m.id",
+        DecodeCompensation, ToUnixSeconds(from), ToUnixSeconds(to));
+  }
+
   Status AddCaseEvent(const care::CaseEvent& e) override {
     return Execute(db_, "INSERT INTO care_case_events (case_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
                    e.case_id, ToUnixSeconds(e.at), e.actor, e.kind, e.detail);

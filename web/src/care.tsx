@@ -38,6 +38,41 @@ function useNow(): number {
   return now;
 }
 
+interface Share { rate: number; k: number; n: number }
+interface QualityReport {
+  cases: number; open: number; per_1000_customers: number | null; currency: string; compensation_cost_minor: number;
+  first_response_minutes: { median: number | null; p90: number | null }; resolution_minutes: { median: number | null; p90: number | null };
+  first_response_met: Share | null; resolution_met: Share | null; reopen_rate: Share | null;
+  top_problems: { problem: string; cases: number }[];
+}
+
+const minutesText = (m: number | null) => (m == null ? '—' : m >= 60 ? `${(m / 60).toFixed(1)} h` : `${Math.round(m)} min`);
+const shareText = (s: Share | null) => (s ? `${Math.round(s.rate * 100)}% (${s.k}/${s.n})` : '—');
+
+// The quality dashboard's tiles over the last twelve months.
+function Quality({ locale }: { locale: Locale }) {
+  const [r, setReport] = useState<QualityReport | null>(null);
+  useEffect(() => { api<QualityReport>('GET', '/v1/care/report').then(setReport).catch(() => undefined); }, []);
+  if (!r) return null;
+  return (
+    <section data-testid="care-quality">
+      <h2>{t(locale, 'qualityTitle')}</h2>
+      <div class="tiles">
+        <div class="tile" data-testid="tile-cases"><span>{t(locale, 'complaints')}</span><strong>{r.cases}</strong></div>
+        <div class="tile"><span>{t(locale, 'per1000')}</span><strong>{r.per_1000_customers == null ? '—' : r.per_1000_customers.toFixed(1)}</strong></div>
+        <div class="tile"><span>{t(locale, 'firstResponse')} (median / p90)</span><strong>{minutesText(r.first_response_minutes.median)} / {minutesText(r.first_response_minutes.p90)}</strong></div>
+        <div class="tile"><span>{t(locale, 'resolution')} (median / p90)</span><strong>{minutesText(r.resolution_minutes.median)} / {minutesText(r.resolution_minutes.p90)}</strong></div>
+        <div class="tile"><span>{t(locale, 'firstResponseMet')}</span><strong>{shareText(r.first_response_met)}</strong></div>
+        <div class="tile"><span>{t(locale, 'resolutionMet')}</span><strong>{shareText(r.resolution_met)}</strong></div>
+        <div class="tile"><span>{t(locale, 'reopenRate')}</span><strong>{shareText(r.reopen_rate)}</strong></div>
+        <div class="tile" data-testid="tile-compensation"><span>{t(locale, 'compensationCost')}</span><strong>{formatMoney(locale, r.compensation_cost_minor, r.currency || 'EUR')}</strong></div>
+      </div>
+      {r.top_problems.length > 0 && (
+        <p>{t(locale, 'topProblems')}: {r.top_problems.slice(0, 5).map((p) => `${p.problem} (${p.cases})`).join(', ')}</p>)}
+    </section>
+  );
+}
+
 export function CasesPage({ locale }: { locale: Locale }) {
   const [cases, setCases] = useState<CareCase[]>([]);
   const [status, setStatus] = useState('open');
@@ -60,6 +95,7 @@ export function CasesPage({ locale }: { locale: Locale }) {
     <section class="care" data-testid="cases">
       <h1>{t(locale, 'complaints')}</h1>
       {error && <p class="error" role="alert">{error}</p>}
+      <Quality locale={locale} />
       <form class="new-case" onSubmit={open} data-testid="new-case">
         <h2>{t(locale, 'newCase')}</h2>
         <label>{t(locale, 'customers')}<input name="customer" value={form.customer} onInput={field('customer')} required /></label>

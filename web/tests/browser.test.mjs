@@ -404,6 +404,12 @@ test('a complaint from intake to compensation: a reply stops the first clock, a 
   await page.click('[data-testid=nav-complaints]');
   await page.locator('[data-testid=case-queue]').waitFor();
   assert.equal(await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).count(), 0);
+  // The quality dashboard counts it, and the coupon's cost (the refund still waits).
+  const quality = await (await page.request.get(`${url}/v1/care/report`)).json();
+  assert.equal(quality.compensation_cost_minor, 1000);
+  await page.locator('[data-testid=tile-cases]').waitFor();
+  assert.equal(await page.locator('[data-testid=tile-cases] strong').textContent(), String(quality.cases));
+  assert.match(await page.locator('[data-testid=tile-compensation] strong').textContent(), /10\.00/);
   await page.selectOption('[data-testid=case-filter]', 'resolved');
   await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).waitFor();
   await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
