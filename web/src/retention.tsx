@@ -227,6 +227,7 @@ export function RetentionPage({ locale, canApprove }: { locale: Locale; canAppro
               </tbody></table>))}
         </section>
       )}
+      {canApprove && <CompensationQueue locale={locale} />}
       <RecoveryAndWinback locale={locale} />
     </section>
   );
@@ -356,5 +357,38 @@ export function CustomerRecoveries({ locale, customer }: { locale: Locale; custo
                 {r.manual_retries > 0 ? ` ${r.manual_retries}×` : ''}</td></tr>);
         })}</tbody></table>
     </>
+  );
+}
+
+interface PendingCompensation {
+  id: number; case: number; customer: string; kind: string; value_minor: number; currency: string; note: string; requested_by: string;
+}
+
+// Complaint compensations beyond an agent's limit, waiting for a supervisor.
+function CompensationQueue({ locale }: { locale: Locale }) {
+  const [rows, setRows] = useState<PendingCompensation[]>([]);
+  const [error, setError] = useState('');
+  const load = () => {
+    api<{ data: PendingCompensation[] }>('GET', '/v1/compensations').then((r) => setRows(r.data)).catch((e) => setError((e as Error).message));
+  };
+  useEffect(load, []);
+  const decide = async (id: number, decision: 'approve' | 'decline') => {
+    try { await api('POST', `/v1/compensations/${id}/decision`, { decision }); load(); } catch (e) { setError((e as Error).message); }
+  };
+  return (
+    <section data-testid="compensation-queue">
+      <h2>{t(locale, 'compensationsWaiting')}</h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      {rows.length === 0 ? <p data-testid="no-compensations">{t(locale, 'noApprovals')}</p> : (
+        <table><thead><tr><th>#</th><th>{t(locale, 'customers')}</th><th>{t(locale, 'compensation')}</th><th>{t(locale, 'costLabel')}</th>
+          <th>{t(locale, 'askedBy')}</th><th /></tr></thead>
+          <tbody>{rows.map((m) => (
+            <tr><td><a href={`#/cases/${m.case}`}>{m.case}</a></td><td>{m.customer}</td>
+              <td>{t(locale, `comp_${m.kind}` as Key)}{m.note ? ` — ${m.note}` : ''}</td>
+              <td class="num">{formatMoney(locale, m.value_minor, m.currency)}</td><td>{m.requested_by}</td>
+              <td><button data-testid={`approve-compensation-${m.id}`} onClick={() => decide(m.id, 'approve')}>{t(locale, 'approve')}</button>{' '}
+                <button onClick={() => decide(m.id, 'decline')}>{t(locale, 'decline')}</button></td></tr>))}
+          </tbody></table>)}
+    </section>
   );
 }

@@ -398,18 +398,32 @@ test('a complaint from intake to compensation: a reply stops the first clock, a 
     [['coupon', 1000, 'granted'], ['refund', 4000, 'pending_approval']]);
   if (shots) await page.screenshot({ path: `${shots}/case.png`, fullPage: true });
 
+  // A supervisor approves the refund from the desk's screen.
+  const boss = await browser.newContext({ locale: 'en-GB' });
+  const bossPage = await boss.newPage();
+  const signin = await bossPage.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_SUPERVISOR, password: process.env.RETAIN_SUPERVISOR_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  await bossPage.goto(`${url}/#/retention`);
+  const pending = c.compensations[1].id;
+  await bossPage.click(`[data-testid=approve-compensation-${pending}]`);
+  await bossPage.locator('[data-testid=no-compensations]').waitFor();
+  await boss.close();
+  c = await (await page.request.get(`${url}/v1/cases/${id}`)).json();
+  assert.equal(c.compensations[1].status, 'granted');
+
   // Resolved, it leaves the open queue.
   await page.click('[data-testid=move-resolved]');
   await page.waitForFunction(() => document.querySelector('[data-testid=case-status]')?.textContent === 'resolved');
   await page.click('[data-testid=nav-complaints]');
   await page.locator('[data-testid=case-queue]').waitFor();
   assert.equal(await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).count(), 0);
-  // The quality dashboard counts it, and the coupon's cost (the refund still waits).
+  // The quality dashboard counts it, with the coupon's and the approved refund's cost.
   const quality = await (await page.request.get(`${url}/v1/care/report`)).json();
-  assert.equal(quality.compensation_cost_minor, 1000);
+  assert.equal(quality.compensation_cost_minor, 5000);
   await page.locator('[data-testid=tile-cases]').waitFor();
   assert.equal(await page.locator('[data-testid=tile-cases] strong').textContent(), String(quality.cases));
-  assert.match(await page.locator('[data-testid=tile-compensation] strong').textContent(), /10\.00/);
+  assert.match(await page.locator('[data-testid=tile-compensation] strong').textContent(), /50\.00/);
   await page.selectOption('[data-testid=case-filter]', 'resolved');
   await page.locator(`[data-testid=case-queue] a[href="#/cases/${id}"]`).waitFor();
   await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
