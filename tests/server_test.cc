@@ -1016,8 +1016,11 @@ TEST_P(ServerTest, CancelledSubscribersAreWonBack) {
   EXPECT_EQ(open["data"][0]["offer"], "winback-30-3");
   EXPECT_EQ(open["data"][0]["monthly_minor"], 3000);
 
+  // Back after the offer: a subscription that starts once the entry exists (one that started
+  // before it would not be the offer's doing).
+  auto back = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   ASSERT_EQ(Post("/v1/subscriptions", {{"id", "SW1b"}, {"customer", "W1"}, {"plan", "TV"},
-                                       {"started_at", FormatTimestamp(now)}}).status, 201);
+                                       {"started_at", FormatTimestamp(back)}}).status, 201);
   auto entry = Body(client_->Request("GET", "/v1/winback?customer=W1"))["data"][0];
   EXPECT_EQ(entry["status"], "reactivated") << entry.dump();
   EXPECT_EQ(entry["reactivated_subscription"], "SW1b");
