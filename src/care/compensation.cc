@@ -11,15 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-// `t` moved by `months` calendar months in the business's zone (the month's last day when the
-// day does not exist).
-Timestamp AddMonths(Timestamp t, int months, const BusinessZone& zone) {
-  auto local = zone.ToLocal(t);
-  auto day = date::floor<date::days>(local);
-  date::year_month_day moved = date::year_month_day{day} + date::months(months);
-  if (!moved.ok()) moved = date::year_month_day_last(moved.year(), date::month_day_last(moved.month()));
-  return zone.FromLocal(date::local_days(moved) + (local - day));
-}
 
 // A coupon's code: "CMP-" and ten upper-case hex digits.
 Result<std::string> CouponCode() {

@@ -60,6 +60,18 @@ Timestamp BusinessZone::StartOfDay(date::year_month_day day) const {
   return FromLocal(date::local_seconds(date::local_days(day)));
 }
 
+Timestamp AddMonths(Timestamp t, int months, const BusinessZone& zone) {
+  auto local = zone.ToLocal(t);
+  auto day = date::floor<date::days>(local);
+  date::year_month_day moved = date::year_month_day{day} + date::months(months);
+  if (!moved.ok()) moved = date::year_month_day_last(moved.year(), date::month_day_last(moved.month()));
+  return zone.FromLocal(date::local_days(moved) + (local - day));
+}
+
+Timestamp AddDays(Timestamp t, int days, const BusinessZone& zone) {
+  return zone.FromLocal(zone.ToLocal(t) + date::days(days));
+}
+
 Result<Timestamp> ParseTimestamp(std::string_view text, const BusinessZone& zone) {
   auto bad = [&](std::string_view why) {
     return InvalidArgument(fmt::format("'{}' is not a time: {} (expected e.g. 2024-03-01, "

@@ -56,6 +56,12 @@ class BusinessZone {
 // are dropped. Fails with InvalidArgument saying what was expected.
 Result<Timestamp> ParseTimestamp(std::string_view text, const BusinessZone& zone);
 
+// `t` moved by `months` calendar months in `zone`, at the same local time (the month's last day
+// when the day does not exist there).
+Timestamp AddMonths(Timestamp t, int months, const BusinessZone& zone);
+// `t` moved by `days` calendar days in `zone`, at the same local time.
+Timestamp AddDays(Timestamp t, int days, const BusinessZone& zone);
+
 // Formats `t` as "2024-03-01T12:30:45Z". Never fails.
 std::string FormatTimestamp(Timestamp t);
 

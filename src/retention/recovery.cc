@@ -76,10 +76,6 @@ std::optional<RecoveryStatus> ParseRecoveryStatus(std::string_view name) {
   return std::nullopt;
 }
 
-Timestamp AddDays(Timestamp t, int days, const BusinessZone& zone) {
-  auto local = zone.ToLocal(t);
-  return zone.FromLocal(local + date::days(days));
-}
 
 Timestamp RetryAt(const RecoveryPolicy& policy, Timestamp opened, size_t step, const BusinessZone& zone) {
   return AddDays(opened, policy.retry_days.at(step), zone);

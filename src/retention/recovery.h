@@ -28,9 +28,6 @@
 
 namespace retain::retention {
 
-// `t` moved by `days` calendar days in the business's zone, at the same local time.
-Timestamp AddDays(Timestamp t, int days, const BusinessZone& zone);
-
 // When scheduled retry `step` (0-based) is due for a recovery opened at `opened`.
 Timestamp RetryAt(const RecoveryPolicy& policy, Timestamp opened, size_t step, const BusinessZone& zone);
 // When the grace period after the last retry ends and the final action is due.

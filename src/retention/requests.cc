@@ -142,15 +142,6 @@ std::optional<ApprovalStatus> ParseApprovalStatus(std::string_view name) {
   return std::nullopt;
 }
 
-Timestamp AddMonths(Timestamp t, int months, const BusinessZone& zone) {
-  auto local = zone.ToLocal(t);
-  auto day = date::floor<date::days>(local);
-  auto time_of_day = local - day;
-  date::year_month_day ymd{day};
-  date::year_month_day moved = ymd + date::months(months);
-  if (!moved.ok()) moved = date::year_month_day_last(moved.year(), date::month_day_last(moved.month()));
-  return zone.FromLocal(date::local_days(moved) + time_of_day);
-}
 
 Timestamp PeriodEnd(Timestamp started, bool yearly, Timestamp now, const BusinessZone& zone) {
   int step = yearly ? 12 : 1;

@@ -113,9 +113,6 @@ nlohmann::json ApprovalJson(const Approval& a);
 Result<int64_t> ApplyDueChanges(core::RecordStore& records, RetentionStore& store, core::WebhookStore& outbox,
                                 Timestamp now);
 
-// Local date arithmetic in the business's zone: `t` moved by `months` calendar months (the
-// last day of a shorter month when the day does not exist).
-Timestamp AddMonths(Timestamp t, int months, const BusinessZone& zone);
 // The first anniversary of `started` (monthly, or yearly) after `now`.
 Timestamp PeriodEnd(Timestamp started, bool yearly, Timestamp now, const BusinessZone& zone);
 
