@@ -264,8 +264,6 @@ Result<WinbackPolicy> ParseWinback(const json& j) {
 
 int64_t RoundMinor(double x) { return static_cast<int64_t>(std::llround(x)); }
 
-double Quantile975() { return 1.959963984540054; }
-
 }  // namespace
 
 std::string_view ReasonName(Reason reason) { return kReasonNames[static_cast<size_t>(reason)]; }
@@ -584,30 +582,6 @@ std::vector<Ranked> RankOffers(const DeskConfig& config, const CustomerView& vie
   std::stable_sort(out.begin(), out.end(),
                    [](const Ranked& x, const Ranked& y) { return x.expected_net_minor > y.expected_net_minor; });
   return out;
-}
-
-Rate WilsonRate(int64_t k, int64_t n) {
-  Rate r{n, k, 0, 0, 0};
-  if (n <= 0) return r;
-  double z = Quantile975();
-  double nn = static_cast<double>(n);
-  double p = static_cast<double>(k) / nn;
-  double denom = 1 + z * z / nn;
-  double centre = (p + z * z / (2 * nn)) / denom;
-  double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  r.rate = p;
-  r.low = std::max(0.0, centre - half);
-  r.high = std::min(1.0, centre + half);
-  return r;
-}
-
-std::optional<Difference> RateDifference(const Rate& a, const Rate& b) {
-  if (a.n <= 0 || b.n <= 0) return std::nullopt;
-  double d = a.rate - b.rate;
-  // Newcombe (1998), method 10: the Wilson intervals of each rate combined.
-  double lo = d - std::sqrt((a.rate - a.low) * (a.rate - a.low) + (b.high - b.rate) * (b.high - b.rate));
-  double hi = d + std::sqrt((a.high - a.rate) * (a.high - a.rate) + (b.rate - b.low) * (b.rate - b.low));
-  return Difference{d, lo, hi};
 }
 
 namespace {

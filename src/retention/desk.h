@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/stats.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "staff/roles.h"
@@ -215,22 +216,11 @@ std::vector<Ranked> RankOffers(const DeskConfig& config, const CustomerView& vie
                                const staff::Authority& authority, const TallyLookup& tallies,
                                std::mt19937_64* rng);
 
-// A proportion with its 95 % Wilson interval.
-struct Rate {
-  int64_t n = 0;
-  int64_t k = 0;
-  double rate = 0;
-  double low = 0;
-  double high = 0;
-};
-Rate WilsonRate(int64_t k, int64_t n);
-// The difference a - b with Newcombe's hybrid-score 95 % interval; nullopt when either is empty.
-struct Difference {
-  double estimate = 0;
-  double low = 0;
-  double high = 0;
-};
-std::optional<Difference> RateDifference(const Rate& a, const Rate& b);
+// The report's intervals (common/stats.h).
+using retain::Difference;
+using retain::Rate;
+using retain::RateDifference;
+using retain::WilsonRate;
 
 // One closed or open request, as the save report reads it.
 struct ReportRow {
