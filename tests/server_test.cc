@@ -48,7 +48,7 @@ class ServerTest : public ::testing::TestWithParam<Backend> {
       key.secret_hash = Sha256Hex("s3cret");
       key.name = "tests";
       key.scopes = {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                    "analytics:refresh", "retention:approve", "retention:manage"};
+                    "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage"};
       key.created_by = "tests";
       key.created_at = FromUnixSeconds(1700000000);
       ASSERT_TRUE((*store)->CreateApiKey(key));
@@ -505,13 +505,20 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/cases/{id}/assignee", "records:write"}, {"POST /v1/care/upkeep", "retention:manage"},
       {"POST /v1/cases/{id}/compensations", "records:write"}, {"GET /v1/compensations", "retention:approve"},
       {"POST /v1/compensations/{id}/decision", "retention:approve"}, {"GET /v1/care/report", "records:read"},
+      {"GET /v1/care/outcomes", "records:read"},
+      {"GET /v1/surveys", "records:read"}, {"GET /v1/surveys/{key}", "records:read"},
+      {"PUT /v1/surveys/{key}", "feedback:manage"}, {"POST /v1/surveys/{key}/preview", "records:read"},
+      {"POST /v1/surveys/{key}/invitations", "records:write"}, {"GET /v1/surveys/{key}/invitations", "records:read"},
+      {"POST /v1/surveys/triggers", "records:write"}, {"GET /v1/self-serve/surveys/{token}", ""},
+      {"POST /v1/self-serve/surveys/{token}", ""}, {"GET /v1/customers/{id}/surveys", "records:read"},
+      {"GET /v1/feedback/report", "records:read"}, {"POST /v1/feedback/upkeep", "feedback:manage"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
-      {"supervisor", {"records:read", "records:write", "loyalty:adjust", "retention:approve", "retention:manage"}},
-      {"marketing", {"records:read", "loyalty:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
+      {"supervisor", {"records:read", "records:write", "loyalty:adjust", "retention:approve", "retention:manage", "feedback:manage"}},
+      {"marketing", {"records:read", "loyalty:manage", "feedback:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
       {"admin", {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                 "analytics:refresh", "retention:approve", "retention:manage"}}};
+                 "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage"}}};
   auto needs = [&](const std::string& method, const std::string& path) -> std::string {
     auto it = kNeeds.find(method + " " + path);
     if (it != kNeeds.end()) return it->second;
@@ -1503,6 +1510,214 @@ TEST_P(ServerTest, WebhooksAreSignedRetriedAndLogged) {
   ASSERT_EQ(deliveries["data"].size(), 1u);
   EXPECT_EQ(deliveries["data"][0]["status"], "delivered");
   EXPECT_EQ(deliveries["data"][0]["attempts"], 2);
+}
+
+// A survey from definition to answer: invitations only where the customer can be reached and not
+// within the throttle, the public page in the customer's language, a token answered once, a
+// detractor's follow-up case under its own SLA, reminders, expiry, and the report's counts.
+TEST_P(ServerTest, SurveysFromInvitationToAnswer) {
+  json doc = json::parse(R"({
+    "kind": "nps", "throttle_days": 30, "reminder_days": [3], "expires_days": 14,
+    "title": {"en": "How are we doing?", "da": "Hvordan klarer vi os?"},
+    "thanks": {"en": "Thank you.", "da": "Tak for dit svar."},
+    "questions": [
+      {"id": "recommend", "type": "nps", "area": "overall",
+       "text": {"en": "Would you recommend us?", "da": "Vil du anbefale os?"}},
+      {"id": "billing", "type": "rating", "area": "billing", "optional": true,
+       "text": {"en": "Your bills?", "da": "Dine regninger?"}},
+      {"id": "comment", "type": "text", "optional": true, "text": {"en": "Why?", "da": "Hvorfor?"}}]})");
+  json bad = doc;
+  bad["questions"][0]["text"] = {{"da", "Vil du anbefale os?"}};
+  auto refused = client_->Request("PUT", "/v1/surveys/pulse", bad.dump());
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Body(refused)["error"]["field"], "questions[0].text.en") << refused.body;
+  auto stored = client_->Request("PUT", "/v1/surveys/pulse", doc.dump());
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  EXPECT_EQ(Body(stored)["version"], 1);
+  EXPECT_EQ(Body(stored)["missing_translations"], json({"pt"}));
+
+  auto customer = [&](const std::string& id, const std::string& locale, bool consent) {
+    auto r = Post("/v1/customers", {{"id", id}, {"name", "Kim " + id}, {"email", id + "@example.com"},
+                                    {"locale", locale}, {"consent", {{"email", consent}}}});
+    ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
+  };
+  customer("S1", "da", true);
+  customer("S2", "en", false);
+  customer("S3", "pt", true);
+  customer("S4", "en", true);
+  auto invited = Post("/v1/surveys/pulse/invitations", {{"customers", {"S1", "S2", "S3", "S1", "NOPE"}}});
+  ASSERT_EQ(invited.status, 201) << invited.body;
+  json inv = Body(invited);
+  ASSERT_EQ(inv["invited"].size(), 2u) << inv.dump();
+  std::map<std::string, std::string> token;
+  for (const auto& i : inv["invited"]) token[i["customer"]] = i["token"];
+  ASSERT_EQ(inv["skipped"].size(), 2u);
+  EXPECT_EQ(inv["skipped"][0]["reason"], "no e-mail consent");
+  EXPECT_EQ(inv["skipped"][1]["reason"], "unknown customer");
+  auto again = Body(Post("/v1/surveys/pulse/invitations", {{"customers", {"S1"}}}));
+  ASSERT_EQ(again["skipped"].size(), 1u);
+  EXPECT_EQ(again["skipped"][0]["reason"].get<std::string>().rfind("throttled", 0), 0u) << again.dump();
+
+  // The page speaks Danish to S1; a made-up token finds nothing.
+  auto page = Body(client_->Request("GET", "/v1/self-serve/surveys/" + token["S1"], "", {}));
+  EXPECT_EQ(page["title"], "Hvordan klarer vi os?");
+  EXPECT_EQ(page["questions"][0]["text"], "Vil du anbefale os?");
+  EXPECT_EQ(page["status"], "waiting");
+  HttpClient anyone(server_->port());
+  EXPECT_EQ(anyone.Request("GET", "/v1/self-serve/surveys/" + std::string(32, 'a')).status, 404);
+
+  // Answered in Danish, without signing in: a detractor who blames the bills.
+  std::string s1 = "/v1/self-serve/surveys/" + token["S1"];
+  auto off_scale = anyone.Request("POST", s1, json{{"answers", {{"recommend", 11}}}}.dump());
+  EXPECT_EQ(off_scale.status, 400);
+  EXPECT_EQ(Body(off_scale)["error"]["field"], "answers.recommend");
+  auto answered = anyone.Request("POST", s1, json{{"answers", {{"recommend", 3}, {"billing", 1},
+                                                               {"comment", "Regningen var forkert to gange"}}}}.dump());
+  ASSERT_EQ(answered.status, 201) << answered.body;
+  EXPECT_EQ(Body(answered)["thanks"], "Tak for dit svar.");
+  EXPECT_EQ(Body(answered)["band"], "detractor");
+  // The same token again: refused, and the first answer stands.
+  auto twice = anyone.Request("POST", s1, json{{"answers", {{"recommend", 10}}}}.dump());
+  EXPECT_EQ(twice.status, 409) << twice.body;
+  EXPECT_EQ(Body(anyone.Request("GET", s1))["status"], "answered");
+  ASSERT_EQ(anyone.Request("POST", "/v1/self-serve/surveys/" + token["S3"],
+                           json{{"answers", {{"recommend", 10}, {"billing", 5}}}}.dump()).status, 201);
+
+  // The detractor's follow-up case, under the survey follow-up policy.
+  auto cases = Body(client_->Request("GET", "/v1/cases?customer=S1"))["data"];
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0]["channel"], "survey");
+  EXPECT_EQ(cases[0]["category"], "billing");
+  EXPECT_EQ(cases[0]["severity"], "high");
+  EXPECT_EQ(cases[0]["policy"], "survey-follow-up");
+  EXPECT_NE(cases[0]["text"].get<std::string>().find("Regningen var forkert"), std::string::npos);
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/cases?customer=S3"))["data"].empty());
+
+  auto mine = Body(client_->Request("GET", "/v1/customers/S1/surveys"));
+  ASSERT_EQ(mine["responses"].size(), 1u);
+  EXPECT_EQ(mine["responses"][0]["score"], 3);
+  EXPECT_EQ(mine["responses"][0]["locale"], "da");
+  EXPECT_EQ(mine["responses"][0]["follow_up_case"], cases[0]["id"]);
+  EXPECT_EQ(mine["invitations"][0]["status"], "answered");
+
+  auto report = Body(client_->Request("GET", "/v1/feedback/report?survey=pulse"));
+  EXPECT_EQ(report["invited"], 2);
+  EXPECT_EQ(report["answered"], 2);
+  EXPECT_EQ(report["nps"]["promoters"], 1);
+  EXPECT_EQ(report["nps"]["detractors"], 1);
+  EXPECT_DOUBLE_EQ(report["nps"]["score"].get<double>(), 0);
+  EXPECT_EQ(report["follow_ups"], 1);
+  ASSERT_EQ(report["drivers"].size(), 1u);
+  EXPECT_EQ(report["drivers"][0]["area"], "billing");
+  EXPECT_DOUBLE_EQ(report["drivers"][0]["low_share_negative"].get<double>(), 1);
+
+  // S4 does not answer: one reminder when its day comes (once), and after expiry the link is closed.
+  auto s4 = Body(Post("/v1/surveys/pulse/invitations", {{"customers", {"S4"}}}));
+  ASSERT_EQ(s4["invited"].size(), 1u);
+  std::string t4 = s4["invited"][0]["token"];
+  EXPECT_EQ(Body(Post("/v1/feedback/upkeep", json::object()))["reminders_sent"], 0);
+  {
+    auto db = storage::Connection::Open(db_->url());
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE((*db)->ExecuteScript("UPDATE survey_invitations SET created_at = created_at - 4 * 86400"));
+  }
+  EXPECT_EQ(Body(Post("/v1/feedback/upkeep", json::object()))["reminders_sent"], 1);
+  EXPECT_EQ(Body(Post("/v1/feedback/upkeep", json::object()))["reminders_sent"], 0);
+  {
+    auto db = storage::Connection::Open(db_->url());
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->ExecuteScript("UPDATE survey_invitations SET expires_at = created_at + 86400"));
+  }
+  EXPECT_EQ(Body(anyone.Request("GET", "/v1/self-serve/surveys/" + t4))["status"], "expired");
+  auto late = anyone.Request("POST", "/v1/self-serve/surveys/" + t4, json{{"answers", {{"recommend", 9}}}}.dump());
+  EXPECT_EQ(late.status, 422) << late.body;
+  auto waiting = Body(client_->Request("GET", "/v1/surveys/pulse/invitations?status=expired"))["data"];
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0]["customer"], "S4");
+  EXPECT_EQ(waiting[0]["reminders"], 1);
+
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store) << store.error().message;
+  auto events = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(events);
+  std::map<std::string, int> types;
+  for (const auto& e : *events) {
+    ++types[e.type];
+    auto data = json::parse(e.payload_json)["data"];
+    if (e.type == "survey.invited" && data["customer"] == "S1") {
+      EXPECT_EQ(data["locale"], "da");
+      EXPECT_EQ(data["path"], "/s/" + token["S1"]);
+      EXPECT_EQ(data["title"], "Hvordan klarer vi os?");
+    }
+  }
+  EXPECT_EQ(types["survey.invited"], 3);
+  EXPECT_EQ(types["survey.reminder"], 1);
+  EXPECT_EQ(types["survey.answered"], 2);
+  EXPECT_EQ(types["case.opened"], 1);
+}
+
+// Closing a complaint asks the complainant how it went and scores the agent who had the case; a
+// conversation does the same through the trigger route, once within the throttle.
+TEST_P(ServerTest, ClosedCasesAndConversationsScoreTheAgent) {
+  json csat = {{"kind", "csat"}, {"trigger", "case_closed"}, {"title", {{"en", "How did we handle it?"}}},
+               {"questions", {{{"id", "satisfied"}, {"type", "csat"}, {"area", "support"},
+                               {"text", {{"en", "How satisfied are you with how we handled it?"}}}}}}};
+  ASSERT_EQ(client_->Request("PUT", "/v1/surveys/after-case", csat.dump()).status, 200);
+  csat["trigger"] = "conversation";
+  ASSERT_EQ(client_->Request("PUT", "/v1/surveys/after-call", csat.dump()).status, 200);
+  for (const char* id : {"T1", "T2"}) {
+    ASSERT_EQ(Post("/v1/customers", {{"id", id}, {"name", "Ida"}, {"email", std::string(id) + "@example.com"},
+                                     {"consent", {{"email", true}}}}).status, 201);
+  }
+  auto opened = Body(Post("/v1/cases", {{"customer", "T1"}, {"category", "delivery"}, {"text", "Late again"},
+                                        {"assignee", "ana"}}));
+  std::string path = fmt::format("/v1/cases/{}/", opened["id"].get<int64_t>());
+  ASSERT_EQ(Post(path + "replies", {{"text", "Sorry, here is a new date."}}).status, 200);
+  ASSERT_EQ(Post(path + "status", {{"status", "resolved"}}).status, 200);
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/customers/T1/surveys"))["invitations"].empty())
+      << "asked only once the case is closed";
+  ASSERT_EQ(Post(path + "status", {{"status", "closed"}}).status, 200);
+  auto invitations = Body(client_->Request("GET", "/v1/customers/T1/surveys"))["invitations"];
+  ASSERT_EQ(invitations.size(), 1u);
+  EXPECT_EQ(invitations[0]["survey"], "after-case");
+  EXPECT_EQ(invitations[0]["source"], "case_closed");
+  EXPECT_EQ(invitations[0]["agent"], "ana");
+  EXPECT_EQ(invitations[0]["case"], opened["id"]);
+
+  // The link is in the outbox for outreach to send.
+  auto store = storage::OpenSqlStore(db_->url());
+  ASSERT_TRUE(store);
+  std::string link;
+  auto outbox = (*store)->OutboxAfter(0, 10000);
+  ASSERT_TRUE(outbox);
+  for (const auto& e : *outbox) {
+    if (e.type == "survey.invited") link = json::parse(e.payload_json)["data"]["path"];
+  }
+  ASSERT_EQ(link.substr(0, 3), "/s/");
+  HttpClient anyone(server_->port());
+  auto answered = anyone.Request("POST", "/v1/self-serve/surveys/" + link.substr(3), json{{"answers", {{"satisfied", 2}}}}.dump());
+  ASSERT_EQ(answered.status, 201) << answered.body;
+  EXPECT_EQ(Body(answered)["band"], "dissatisfied");
+  auto follow_ups = Body(client_->Request("GET", "/v1/cases?customer=T1"))["data"];
+  ASSERT_EQ(follow_ups.size(), 2u) << "a low CSAT opens a follow-up case";
+  EXPECT_EQ(follow_ups[0]["channel"], "survey");
+  EXPECT_EQ(follow_ups[0]["category"], "other");  // nothing but the headline was rated
+
+  auto sent = Post("/v1/surveys/triggers", {{"trigger", "conversation"}, {"customer", "T2"}, {"agent", "bo"}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  auto throttled = Post("/v1/surveys/triggers", {{"trigger", "conversation"}, {"customer", "T2"}, {"agent", "bo"}});
+  ASSERT_EQ(throttled.status, 200);
+  EXPECT_EQ(Body(throttled)["sent"], false);
+  EXPECT_EQ(Body(Post("/v1/surveys/triggers", {{"customer", "NOPE"}}))["error"]["field"], "customer");
+  std::string bo = Body(sent)["path"];
+  ASSERT_EQ(anyone.Request("POST", "/v1/self-serve/surveys/" + bo.substr(3), json{{"answers", {{"satisfied", 5}}}}.dump()).status, 201);
+
+  auto agents = Body(client_->Request("GET", "/v1/feedback/report"))["agents"];
+  ASSERT_EQ(agents.size(), 2u);
+  std::map<std::string, double> share;
+  for (const auto& a : agents) share[a["agent"]] = a["csat"]["share"];
+  EXPECT_DOUBLE_EQ(share["ana"], 0);
+  EXPECT_DOUBLE_EQ(share["bo"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

@@ -38,6 +38,7 @@ class SqlStores : public server::Stores {
   analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
   retention::RetentionStore& retention() override { return store_->retention(); }
   care::CareStore& care() override { return store_->care(); }
+  feedback::FeedbackStore& feedback() override { return store_->feedback(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -92,6 +92,15 @@ struct Compensation {
   std::optional<Timestamp> decided_at;
 };
 
+// When a subscription ran, for recovery outcomes.
+struct SubscriptionSpan {
+  std::string id;
+  std::string customer;
+  std::string plan;
+  Timestamp started_at;
+  std::optional<Timestamp> ended_at;  // cancelled
+};
+
 class CareStore {
  public:
   virtual ~CareStore() = default;
@@ -122,6 +131,8 @@ class CareStore {
   virtual Result<std::vector<Compensation>> CompensationsOfCasesOpened(Timestamp from, Timestamp to) = 0;
   // A case's compensations (oldest first), or, with case_id 0, those with `status` (oldest first).
   virtual Result<std::vector<Compensation>> Compensations(int64_t case_id, std::string_view status) = 0;
+  // Every subscription's span, by customer.
+  virtual Result<std::vector<SubscriptionSpan>> SubscriptionSpans() = 0;
 };
 
 }  // namespace retain::care

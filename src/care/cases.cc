@@ -159,6 +159,8 @@ Result<CareConfig> ParseCareConfig(const json& j) {
     RETAIN_ASSIGN_OR_RETURN(policy.severities, Strings(p, "severities", base));
     for (const auto& x : policy.severities) RETAIN_RETURN_IF_ERROR(OneOf(x, kSeverities, (base + ".severities").c_str()));
     RETAIN_ASSIGN_OR_RETURN(policy.value_bands, Strings(p, "value_bands", base));
+    RETAIN_ASSIGN_OR_RETURN(policy.channels, Strings(p, "channels", base));
+    for (const auto& x : policy.channels) RETAIN_RETURN_IF_ERROR(OneOf(x, kCaseChannels, (base + ".channels").c_str()));
     RETAIN_ASSIGN_OR_RETURN(policy.first_response_minutes, Minutes(p, "first_response_minutes", base, true));
     RETAIN_ASSIGN_OR_RETURN(policy.resolution_minutes, Minutes(p, "resolution_minutes", base, true));
     RETAIN_ASSIGN_OR_RETURN(policy.escalate_after_minutes, Minutes(p, "escalate_after_minutes", base, false));
@@ -178,6 +180,8 @@ json DefaultCareDocument() {
   "calendar": {"hours": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "wed": ["09:00-17:00"],
                          "thu": ["09:00-17:00"], "fri": ["09:00-17:00"]}, "holidays": []},
   "policies": [
+    {"id": "survey-follow-up", "channels": ["survey"], "first_response_minutes": 240, "resolution_minutes": 1440,
+     "escalate_after_minutes": 240},
     {"id": "urgent", "severities": ["high"], "first_response_minutes": 60, "resolution_minutes": 480,
      "escalate_after_minutes": 120},
     {"id": "valued-billing", "categories": ["billing"], "value_bands": ["high"], "first_response_minutes": 120,
@@ -258,7 +262,7 @@ Result<CaseRecord> OpenCase(core::RecordStore& records, CareStore& store, core::
   c.assignee = in.assignee;
   c.value_band = value_band;
   c.opened_at = in.received_at ? std::min(*in.received_at, now) : now;
-  if (const SlaPolicy* p = MatchPolicy(care.config.policies, {c.category, c.severity, c.value_band})) {
+  if (const SlaPolicy* p = MatchPolicy(care.config.policies, {c.category, c.severity, c.value_band, c.channel})) {
     c.policy = p->id;
     c.first_response_minutes = p->first_response_minutes;
     c.resolution_minutes = p->resolution_minutes;

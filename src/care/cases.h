@@ -24,7 +24,8 @@
 
 namespace retain::care {
 
-inline constexpr std::array<std::string_view, 5> kCaseChannels = {"phone", "email", "letter", "web", "social"};
+// "survey": opened by the follow-up of a detractor or a low satisfaction score.
+inline constexpr std::array<std::string_view, 6> kCaseChannels = {"phone", "email", "letter", "web", "social", "survey"};
 inline constexpr std::array<std::string_view, 6> kCategories = {"billing", "technical", "product_quality",
                                                                 "staff", "delivery", "other"};
 inline constexpr std::array<std::string_view, 3> kSeverities = {"low", "medium", "high"};
@@ -35,12 +36,13 @@ struct CareConfig {
   std::vector<SlaPolicy> policies;
 };
 
-// Parses {"calendar": {...}, "policies": [{"id", "categories", "severities", "value_bands",
+// Parses {"calendar": {...}, "policies": [{"id", "categories", "severities", "value_bands", "channels",
 // "first_response_minutes", "resolution_minutes", "warn_at", "escalate_after_minutes"}]}.
 // InvalidArgument naming the field ("policies[1].resolution_minutes").
 Result<CareConfig> ParseCareConfig(const nlohmann::json& document);
-// Weekdays 09:00-17:00; high severity answered in an hour and solved in a day, billing for
-// high-value customers in two hours and a day, everything else in a day and a week.
+// Weekdays 09:00-17:00; the follow-up of a poor survey answer in half a day and three days,
+// high severity answered in an hour and solved in a day, billing for high-value customers in two
+// hours and a day, everything else in a day and a week.
 nlohmann::json DefaultCareDocument();
 
 struct LoadedCare {

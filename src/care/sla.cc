@@ -173,7 +173,8 @@ const SlaPolicy* MatchPolicy(const std::vector<SlaPolicy>& policies, const Case&
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
   for (const auto& p : policies) {
-    if (covers(p.categories, k.category) && covers(p.severities, k.severity) && covers(p.value_bands, k.value_band)) {
+    if (covers(p.categories, k.category) && covers(p.severities, k.severity) && covers(p.value_bands, k.value_band) &&
+        covers(p.channels, k.channel)) {
       return &p;
     }
   }

@@ -76,6 +76,7 @@ struct SlaPolicy {
   std::vector<std::string> categories;
   std::vector<std::string> severities;
   std::vector<std::string> value_bands;
+  std::vector<std::string> channels;  // e.g. "survey" for the follow-up of a poor survey answer
   int64_t first_response_minutes = 0;
   int64_t resolution_minutes = 0;
   double warn_at = 0.75;        // warn the assignee at this share of the target
@@ -86,6 +87,7 @@ struct Case {
   std::string category;
   std::string severity;
   std::string value_band;
+  std::string channel;
 };
 
 // The first policy (in order) that covers the case; nullptr when none does.

@@ -124,14 +124,16 @@ TEST(SlaClock, PausesAndTheEdgeOfTheTarget) {
 
 TEST(SlaPolicy, FirstMatchingPolicyWins) {
   std::vector<SlaPolicy> policies = {
-      {"vip-billing", {"billing"}, {}, {"high"}, 30, 240},
-      {"urgent", {}, {"high"}, {}, 60, 480},
-      {"default", {}, {}, {}, 480, 2400},
+      {"survey", {}, {}, {}, {"survey"}, 240, 1440},
+      {"vip-billing", {"billing"}, {}, {"high"}, {}, 30, 240},
+      {"urgent", {}, {"high"}, {}, {}, 60, 480},
+      {"default", {}, {}, {}, {}, 480, 2400},
   };
-  EXPECT_EQ(MatchPolicy(policies, {"billing", "low", "high"})->id, "vip-billing");
-  EXPECT_EQ(MatchPolicy(policies, {"billing", "high", "low"})->id, "urgent");
-  EXPECT_EQ(MatchPolicy(policies, {"delivery", "low", "low"})->id, "default");
-  EXPECT_EQ(MatchPolicy({policies[0]}, {"delivery", "low", "low"}), nullptr);
+  EXPECT_EQ(MatchPolicy(policies, {"billing", "low", "high", "phone"})->id, "vip-billing");
+  EXPECT_EQ(MatchPolicy(policies, {"billing", "high", "low", "email"})->id, "urgent");
+  EXPECT_EQ(MatchPolicy(policies, {"delivery", "low", "low", "letter"})->id, "default");
+  EXPECT_EQ(MatchPolicy(policies, {"billing", "high", "high", "survey"})->id, "survey");  // by its channel first
+  EXPECT_EQ(MatchPolicy({policies[1]}, {"delivery", "low", "low", "web"}), nullptr);
 }
 
 TEST(Calendar, ErrorsNameTheField) {

@@ -87,6 +87,16 @@ void AddCareRoutes(Router& router, const ApiContext& ctx);
 // and the server's hourly run.
 WriteJob CareUpkeep(const BusinessZone& zone);
 
+// The customer's value band as the retention desk draws it from their stored lifetime value
+// ("high", "medium", "low"; "unknown" before the analytics scored them), for SLA policies.
+Result<std::string> CustomerValueBand(Stores& stores, const std::string& customer);
+
+// Surveys (/v1/surveys), their invitations, the public survey page's routes, a customer's
+// answers and the feedback report.
+void AddFeedbackRoutes(Router& router, const ApiContext& ctx);
+// Sends the survey reminders that are due; behind POST /v1/feedback/upkeep and the hourly run.
+WriteJob FeedbackUpkeep();
+
 // The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).
 void AddSelfServeRoutes(Router& router, const ApiContext& ctx);
 

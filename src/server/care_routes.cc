@@ -2,12 +2,15 @@
 // with live SLA clocks, a case with its history, status changes, replies, assignment, and the
 // escalation upkeep.
 #include <charconv>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "care/cases.h"
 #include "care/compensation.h"
+#include "care/outcomes.h"
 #include "care/report.h"
+#include "feedback/invitations.h"
 #include "retention/requests.h"
 #include "server/api.h"
 #include "staff/roles.h"
@@ -32,17 +35,6 @@ Result<int64_t> Number(std::string_view text, const char* field) {
   return n;
 }
 
-// The customer's value band as the retention desk draws it, from the stored lifetime value;
-// "unknown" when the analytics have not scored them.
-Result<std::string> ValueBandOf(Stores& s, const std::string& customer) {
-  RETAIN_ASSIGN_OR_RETURN(auto score, s.retention().CustomerScore(customer));
-  if (!score || score->clv_minor <= 0) return std::string("unknown");
-  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(s.retention()));
-  if (score->clv_minor >= desk.config.high_value_minor) return std::string("high");
-  if (score->clv_minor >= desk.config.medium_value_minor) return std::string("medium");
-  return std::string("low");
-}
-
 // A write on one case that answers with the case as the screens show it.
 WriteJob CaseWrite(const BusinessZone& zone,
                    std::function<Result<care::CaseRecord>(Stores&, Timestamp)> change) {
@@ -61,6 +53,15 @@ Result<care::Approver> ApproverOf(const Principal& p, Stores& s) {
 }
 
 }  // namespace
+
+Result<std::string> CustomerValueBand(Stores& s, const std::string& customer) {
+  RETAIN_ASSIGN_OR_RETURN(auto score, s.retention().CustomerScore(customer));
+  if (!score || score->clv_minor <= 0) return std::string("unknown");
+  RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(s.retention()));
+  if (score->clv_minor >= desk.config.high_value_minor) return std::string("high");
+  if (score->clv_minor >= desk.config.medium_value_minor) return std::string("medium");
+  return std::string("low");
+}
 
 WriteJob CareUpkeep(const BusinessZone& zone) {
   return Atomic([zone](Stores& s) -> Result<Response> {
@@ -121,7 +122,7 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                 }
                 auto job = Idempotent(req, Atomic([in, zone, actor = req.principal->actor](Stores& s) -> Result<Response> {
                   auto now = Now();
-                  RETAIN_ASSIGN_OR_RETURN(std::string band, ValueBandOf(s, in.customer));
+                  RETAIN_ASSIGN_OR_RETURN(std::string band, CustomerValueBand(s, in.customer));
                   RETAIN_ASSIGN_OR_RETURN(auto c, care::OpenCase(s.records(), s.care(), s.webhooks(), in, band, actor, now));
                   RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
                   return Json(201, care::CaseJson(c, care.config, zone, now));
@@ -216,8 +217,15 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                   return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be open, waiting, resolved or closed", "status"}));
                 }
                 workers->Write(CaseWrite(zone, [id = *id, to = *to, note = Text(*body, "note"),
-                                                actor = req.principal->actor](Stores& s, Timestamp now) {
-                  return care::ChangeStatus(s.records(), s.care(), s.webhooks(), id, to, note, actor, now);
+                                                actor = req.principal->actor](Stores& s, Timestamp now) -> Result<care::CaseRecord> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, care::ChangeStatus(s.records(), s.care(), s.webhooks(), id, to, note, actor, now));
+                  if (to == care::CaseStatus::kClosed) {
+                    // The complainant is asked how it went, scoring the agent who had the case.
+                    RETAIN_RETURN_IF_ERROR(feedback::Trigger(s.records(), s.feedback(), s.webhooks(), "case_closed",
+                                                             c.customer, c.id, c.assignee.empty() ? actor : c.assignee,
+                                                             actor, now));
+                  }
+                  return c;
                 }), std::move(reply));
               }});
 
@@ -346,6 +354,44 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                     RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(from, to));
                     RETAIN_ASSIGN_OR_RETURN(auto counts, s.records().Counts());
                     json out = care::QualityReport(cases, paid, counts.customers, care.config, zone, now);
+                    out["from"] = FormatTimestamp(from);
+                    out["to"] = FormatTimestamp(to);
+                    return out;
+                  };
+                  auto out = run();
+                  if (!out) return ErrorResponse(out.error());
+                  return Json(200, *out);
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/care/outcomes",
+              {"Whether recovery works: complainants (first case in the window) still subscribed 30, 90 and 180 days "
+               "later, next to comparable customers without a complaint (same plan and tenure band), and with "
+               "compensation next to without",
+               "care",
+               {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
+               "", "RecoveryOutcomes", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto now = Now();
+                auto window = ReportWindow(req, zone, now);
+                if (!window) return reply(ErrorResponse(window.error()));
+                workers->Read([from = window->from, to = window->to, now](Stores& s) {
+                  auto run = [&]() -> Result<json> {
+                    // Every case, so a customer who complained before the window is no one's comparable.
+                    RETAIN_ASSIGN_OR_RETURN(auto all, s.care().CasesOpened(FromUnixSeconds(0), now + std::chrono::days(1)));
+                    RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(from, to));
+                    RETAIN_ASSIGN_OR_RETURN(auto spans, s.care().SubscriptionSpans());
+                    std::vector<care::CaseRecord> cases, others;
+                    for (auto& c : all) (c.opened_at >= from && c.opened_at < to ? cases : others).push_back(std::move(c));
+                    // Customers who complained only outside the window are left out of both groups.
+                    std::set<std::string> inside;
+                    for (const auto& c : cases) inside.insert(c.customer);
+                    std::set<std::string> outside;
+                    for (const auto& c : others) {
+                      if (!inside.contains(c.customer)) outside.insert(c.customer);
+                    }
+                    std::erase_if(spans, [&](const care::SubscriptionSpan& x) { return outside.contains(x.customer); });
+                    json out = care::RecoveryOutcomes(cases, paid, spans, now);
                     out["from"] = FormatTimestamp(from);
                     out["to"] = FormatTimestamp(to);
                     return out;

@@ -302,6 +302,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddRecoveryRoutes(shared.router, ctx);
   AddSelfServeRoutes(shared.router, ctx);
   AddCareRoutes(shared.router, ctx);
+  AddFeedbackRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;
@@ -324,8 +325,8 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   listener->Accept();
 
   // Loyalty points past their expiry are booked as expired, retention's due changes applied
-  // (cancellations, resumes, payment retries, win-back) and cases escalated, a minute after start
-  // and every hour, through the writer like any other write.
+  // (cancellations, resumes, payment retries, win-back), cases escalated and survey reminders sent,
+  // a minute after start and every hour, through the writer like any other write.
   net::steady_timer expiry_timer(io);
   std::function<void(std::chrono::seconds)> schedule_expiry = [&](std::chrono::seconds delay) {
     expiry_timer.expires_after(delay);
@@ -339,6 +340,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
       });
       workers->Write(CareUpkeep(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: escalating cases failed: {}\n", r.body);
+      });
+      workers->Write(FeedbackUpkeep(), [](Response r) {
+        if (r.status >= 400) fmt::print(stderr, "retain serve: sending survey reminders failed: {}\n", r.body);
       });
       schedule_expiry(std::chrono::hours(1));
     });

@@ -298,12 +298,12 @@ json Schemas() {
   s["CareDocument"] = {{"type", "object"},
                        {"description", "{\"calendar\": {\"hours\": {\"mon\": [\"09:00-17:00\"]}, \"holidays\": "
                                        "[\"2026-12-25\"]}, \"policies\": [{\"id\", \"categories\", \"severities\", "
-                                       "\"value_bands\", \"first_response_minutes\", \"resolution_minutes\", "
+                                       "\"value_bands\", \"channels\", \"first_response_minutes\", \"resolution_minutes\", "
                                        "\"warn_at\", \"escalate_after_minutes\"}]}"}};
   json sla_clock = {{"type", {"object", "null"}},
                     {"description", "target_minutes, elapsed_minutes (business), due_at, stopped, met, state "
                                     "(on_time, warned, breached, escalated)"}};
-  s["CaseInput"] = Object({{"customer", Str()}, {"channel", {{"type", "string"}, {"enum", {"phone", "email", "letter", "web", "social"}}}},
+  s["CaseInput"] = Object({{"customer", Str()}, {"channel", {{"type", "string"}, {"enum", {"phone", "email", "letter", "web", "social", "survey"}}}},
                            {"category", {{"type", "string"}, {"enum", {"billing", "technical", "product_quality", "staff", "delivery", "other"}}}},
                            {"severity", {{"type", "string"}, {"enum", {"low", "medium", "high"}}}}, {"text", Str()},
                            {"purchase", Str()}, {"subscription", Str()}, {"assignee", Str()}, {"received_at", Time()}},
@@ -328,6 +328,69 @@ json Schemas() {
                                      "resolution_minutes (median, p90; business minutes), first_response_met, "
                                      "resolution_met, reopen_rate, compensation_cost_minor, compensation_by_kind, "
                                      "by_month, by_category, top_problems"}};
+  json local_text = {{"type", "object"}, {"description", "a text per language: {\"en\", \"pt\", \"da\"}; en is required"}};
+  s["SurveyDocument"] = Object(
+      {{"kind", {{"type", "string"}, {"enum", {"nps", "csat", "ces", "custom"}}}},
+       {"trigger", {{"type", "string"}, {"enum", {"manual", "case_closed", "conversation"}}}}, {"active", Bool()},
+       {"title", local_text}, {"intro", local_text}, {"thanks", local_text}, {"throttle_days", Int()},
+       {"reminder_days", {{"type", "array"}, {"items", Int()}}}, {"expires_days", Int()}, {"follow_up", Bool()},
+       {"questions", {{"type", "array"},
+                      {"items", Object({{"id", Str()},
+                                        {"type", {{"type", "string"}, {"enum", {"nps", "csat", "ces", "rating", "choice", "text"}}}},
+                                        {"area", Str()}, {"text", local_text}, {"optional", Bool()},
+                                        {"options", {{"type", "array"}, {"items", {{"type", "object"}}}}}},
+                                       {"id", "type", "text"})}}}},
+      {"title", "questions"});
+  s["Survey"] = Object({{"key", Str()}, {"version", Int()}, {"kind", Str()}, {"trigger", Str()}, {"active", Bool()},
+                        {"title", Str()}, {"missing_translations", {{"type", "array"}, {"items", Str()}}},
+                        {"updated_by", Str()}, {"updated_at", Time()}, {"document", Ref("SurveyDocument")}},
+                       {"key", "version", "document"});
+  s["Surveys"] = Object({{"data", {{"type", "array"}, {"items", Ref("Survey")}}}, {"example", Ref("SurveyDocument")}});
+  s["SurveyPreviewInput"] = Object({{"document", Ref("SurveyDocument")}, {"locale", Str()}}, {"document"});
+  s["SurveyPage"] = Object({{"kind", Str()}, {"title", Str()}, {"intro", Str()}, {"thanks", Str()}, {"locale", Str()},
+                            {"status", {{"type", "string"}, {"enum", {"waiting", "answered", "expired", "preview"}}}},
+                            {"expires_at", Time()},
+                            {"questions", {{"type", "array"},
+                                           {"items", Object({{"id", Str()}, {"type", Str()}, {"text", Str()},
+                                                             {"optional", Bool()}, {"min", Int()}, {"max", Int()},
+                                                             {"options", {{"type", "array"}, {"items", {{"type", "object"}}}}}})}}}},
+                           {"questions", "status"});
+  s["InvitationInput"] = Object({{"customers", {{"type", "array"}, {"items", Str()}}},
+                                 {"channel", {{"type", "string"}, {"enum", {"email", "print", "link"}}}}},
+                                {"customers"});
+  s["InvitationResult"] = Object(
+      {{"invited", {{"type", "array"}, {"items", Object({{"customer", Str()}, {"invitation", Int()}, {"token", Str()},
+                                                        {"path", Str()}, {"expires_at", Time()}})}}},
+       {"skipped", {{"type", "array"}, {"items", Object({{"customer", Str()}, {"reason", Str()}})}}}});
+  s["Invitation"] = Object({{"id", Int()}, {"survey", Str()}, {"customer", Str()}, {"locale", Str()}, {"channel", Str()},
+                            {"source", Str()}, {"case", {{"type", {"integer", "null"}}}}, {"agent", Str()},
+                            {"created_at", Time()}, {"expires_at", Time()}, {"reminders", Int()},
+                            {"answered_at", NullableTime()},
+                            {"status", {{"type", "string"}, {"enum", {"waiting", "answered", "expired"}}}}});
+  s["Invitations"] = Object({{"data", {{"type", "array"}, {"items", Ref("Invitation")}}}, {"next_before", Int()}});
+  s["SurveyTrigger"] = Object({{"trigger", {{"type", "string"}, {"enum", {"conversation", "case_closed"}}}},
+                               {"customer", Str()}, {"agent", Str()}}, {"customer"});
+  s["SurveyTriggered"] = Object({{"sent", Bool()}, {"invitation", Int()}, {"path", Str()}, {"reason", Str()}}, {"sent"});
+  s["SurveyAnswer"] = Object({{"answers", {{"type", "object"}, {"description", "{\"question id\": score, option id or text}"}}}},
+                             {"answers"});
+  s["SurveyAnswered"] = Object({{"status", Str()}, {"thanks", Str()}, {"band", Str()}});
+  s["SurveyResponse"] = Object({{"id", Int()}, {"survey", Str()}, {"customer", Str()}, {"kind", Str()},
+                                {"score", {{"type", {"integer", "null"}}}}, {"band", Str()}, {"agent", Str()},
+                                {"answers", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                                {"follow_up_case", {{"type", {"integer", "null"}}}}, {"answered_at", Time()}});
+  s["CustomerSurveys"] = Object({{"invitations", {{"type", "array"}, {"items", Ref("Invitation")}}},
+                                 {"responses", {{"type", "array"}, {"items", Ref("SurveyResponse")}}}});
+  s["FeedbackReport"] = {{"type", "object"},
+                         {"description", "responses, nps (score, low, high, promoters, passives, detractors and their "
+                                         "shares), csat and ces (share, low, high, mean), negative, follow_ups, "
+                                         "by_period, drivers (area, rated, mean, mean_negative, mean_other, "
+                                         "low_share_negative, low_share_other, gap, correlation), agents, invited, "
+                                         "answered, response_rate"}};
+  s["FeedbackUpkeep"] = Object({{"reminders_sent", Int()}});
+  s["RecoveryOutcomes"] = {{"type", "object"},
+                           {"description", "complainants, not_subscribers, horizons: [{days, complainants, comparable, "
+                                           "difference, compensated, not_compensated}] with rates as {n, k, rate, low, "
+                                           "high} (95 % Wilson) and the difference with Newcombe's interval"}};
   s["CompensationInput"] = Object(
       {{"kind", {{"type", "string"}, {"enum", {"coupon", "refund", "credit", "free_months", "apology"}}}},
        {"amount_minor", Int()}, {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},

@@ -20,6 +20,7 @@
 #include "core/webhook_store.h"
 #include "loyalty/loyalty_store.h"
 #include "care/care_store.h"
+#include "feedback/feedback_store.h"
 #include "retention/retention_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -39,6 +40,7 @@ class Stores {
   virtual analytics::AnalyticsStore& analytics() = 0;
   virtual retention::RetentionStore& retention() = 0;
   virtual care::CareStore& care() = 0;
+  virtual feedback::FeedbackStore& feedback() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

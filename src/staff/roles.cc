@@ -6,9 +6,9 @@ namespace retain::staff {
 namespace {
 
 constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
-constexpr std::array<std::string_view, 5> kSupervisorPermissions = {kRecordsRead, kRecordsWrite, kLoyaltyAdjust,
-                                                                    kRetentionApprove, kRetentionManage};
-constexpr std::array<std::string_view, 2> kMarketingPermissions = {kRecordsRead, kLoyaltyManage};
+constexpr std::array<std::string_view, 6> kSupervisorPermissions = {kRecordsRead,      kRecordsWrite,    kLoyaltyAdjust,
+                                                                    kRetentionApprove, kRetentionManage, kFeedbackManage};
+constexpr std::array<std::string_view, 3> kMarketingPermissions = {kRecordsRead, kLoyaltyManage, kFeedbackManage};
 constexpr std::array<std::string_view, 2> kAnalystPermissions = {kRecordsRead, kAnalyticsRefresh};
 
 }  // namespace

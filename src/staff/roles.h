@@ -33,9 +33,10 @@ inline constexpr std::string_view kLoyaltyAdjust = "loyalty:adjust";  // correct
 inline constexpr std::string_view kAnalyticsRefresh = "analytics:refresh";  // recompute the analytics now
 inline constexpr std::string_view kRetentionApprove = "retention:approve";  // decide offers beyond an agent's authority
 inline constexpr std::string_view kRetentionManage = "retention:manage";    // change the desk's offers and policies
-inline constexpr std::array<std::string_view, 9> kAllPermissions = {
-    kRecordsRead,   kRecordsWrite,  kStaffAdmin,       kAuditRead,        kLoyaltyManage,
-    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage};
+inline constexpr std::string_view kFeedbackManage = "feedback:manage";      // define surveys
+inline constexpr std::array<std::string_view, 10> kAllPermissions = {
+    kRecordsRead,   kRecordsWrite,     kStaffAdmin,       kAuditRead,       kLoyaltyManage,
+    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage, kFeedbackManage};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

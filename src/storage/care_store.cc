@@ -210,6 +210,16 @@ class SqlCareStore : public care::CareStore {
         DecodeCompensation, case_id, case_id, status, status);
   }
 
+  Result<std::vector<care::SubscriptionSpan>> SubscriptionSpans() override {
+    return Rows<care::SubscriptionSpan>(db_,
+        "SELECT s.external_id, c.external_id, p.external_id, s.started_at, s.cancelled_at FROM subscriptions s"
+        " JOIN customers c ON c.id = s.customer_id JOIN products p ON p.id = s.plan_id ORDER BY s.id",
+        [](Statement* s) {
+          return care::SubscriptionSpan{std::string(s->Text(0)), std::string(s->Text(1)), std::string(s->Text(2)),
+                                        FromUnixSeconds(s->Int(3)), OptionalTime(s, 4)};
+        });
+  }
+
  private:
   Connection& db_;
 };

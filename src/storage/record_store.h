@@ -7,6 +7,7 @@
 
 #include "analytics/analytics_store.h"
 #include "care/care_store.h"
+#include "feedback/feedback_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -29,6 +30,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual retention::RetentionStore& retention() = 0;
   // Complaint cases, on the same connection.
   virtual care::CareStore& care() = 0;
+  // Surveys, invitations and responses, on the same connection.
+  virtual feedback::FeedbackStore& feedback() = 0;
 };
 
 struct StoreOptions {
