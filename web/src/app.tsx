@@ -5,6 +5,7 @@ import { AnalyticsPage, ValueAndRisk, type CustomerAnalytics } from './analytics
 import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
 import { CasePage, CasesPage } from './care';
+import { CustomerSurveys, FeedbackPage } from './feedback';
 import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
@@ -51,6 +52,7 @@ export function App() {
         : route.startsWith('#/cases') ? <CasesPage locale={locale} />
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
         : route.startsWith('#/retention') ? <RetentionPage locale={locale} canApprove={(session.permissions ?? []).includes('retention:approve')} />
+        : route.startsWith('#/feedback') ? <FeedbackPage locale={locale} canManage={(session.permissions ?? []).includes('feedback:manage')} />
         : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
         : <Customers locale={locale} />}
     </Frame>
@@ -102,7 +104,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 
 const MODULES: { key: Key; href?: string }[] = [
   { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk', href: '#/retention' }, { key: 'complaints', href: '#/cases' },
-  { key: 'feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
+  { key: 'feedback', href: '#/feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
 ];
 
 function Frame({ locale, session, onLocale, onSignOut, children }: {
@@ -220,6 +222,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
         <h2>{t(locale, 'loyalty')}</h2>
         <LoyaltySection locale={locale} loyalty={loyalty} />
       </section>
+      <CustomerSurveys locale={locale} id={id} />
       <section>
         <h2>{t(locale, 'spending')}</h2>
         <SpendChart locale={locale} spend={spend} />

@@ -3,6 +3,7 @@
 // asked of a supervisor, the history).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
+import { MonthBars, monthLabel } from './chart';
 import { formatDateTime, formatMoney, t, type Key, type Locale } from './i18n';
 
 interface SlaClock { target_minutes: number; elapsed_minutes: number; due_at: string | null; stopped: boolean; met: boolean | null; state: string }
@@ -44,6 +45,35 @@ interface QualityReport {
   first_response_minutes: { median: number | null; p90: number | null }; resolution_minutes: { median: number | null; p90: number | null };
   first_response_met: Share | null; resolution_met: Share | null; reopen_rate: Share | null;
   top_problems: { problem: string; cases: number }[];
+  by_month: { month: string; cases: number; per_1000_customers: number | null }[];
+}
+interface OutcomeRate { n: number; k: number; rate: number; low: number; high: number }
+interface Outcomes {
+  complainants: number; not_subscribers: number;
+  horizons: { days: number; complainants: OutcomeRate | null; comparable: OutcomeRate | null; compensated: OutcomeRate | null;
+    not_compensated: OutcomeRate | null; difference: { estimate: number; low: number; high: number } | null }[];
+}
+const rateText = (r: OutcomeRate | null) => (r ? `${Math.round(r.rate * 100)}% (${Math.round(r.low * 100)}–${Math.round(r.high * 100)}%, n=${r.n})` : '—');
+
+// Whether putting things right kept the customer, next to comparable customers who did not complain.
+function RecoveryOutcomes({ locale }: { locale: Locale }) {
+  const [o, setOutcomes] = useState<Outcomes | null>(null);
+  useEffect(() => { api<Outcomes>('GET', '/v1/care/outcomes').then(setOutcomes).catch(() => undefined); }, []);
+  if (!o) return null;
+  return (
+    <section data-testid="care-outcomes">
+      <h3>{t(locale, 'outcomesTitle')}</h3>
+      <table>
+        <thead><tr><th>{t(locale, 'outcomesAfter')}</th><th>{t(locale, 'outcomesComplainants')}</th><th>{t(locale, 'outcomesComparable')}</th>
+          <th>{t(locale, 'outcomesCompensated')}</th><th>{t(locale, 'outcomesNotCompensated')}</th></tr></thead>
+        <tbody>{o.horizons.map((h) => (
+          <tr data-days={h.days}><td>{t(locale, 'outcomesDays').replace('{days}', String(h.days))}</td><td>{rateText(h.complainants)}</td>
+            <td>{rateText(h.comparable)}</td><td>{rateText(h.compensated)}</td><td>{rateText(h.not_compensated)}</td></tr>))}
+        </tbody>
+      </table>
+      <p class="hint">{t(locale, 'outcomesHint').replace('{count}', String(o.complainants)).replace('{none}', String(o.not_subscribers))}</p>
+    </section>
+  );
 }
 
 const minutesText = (m: number | null) => (m == null ? '—' : m >= 60 ? `${(m / 60).toFixed(1)} h` : `${Math.round(m)} min`);
@@ -69,6 +99,14 @@ function Quality({ locale }: { locale: Locale }) {
       </div>
       {r.top_problems.length > 0 && (
         <p>{t(locale, 'topProblems')}: {r.top_problems.slice(0, 5).map((p) => `${p.problem} (${p.cases})`).join(', ')}</p>)}
+      {r.by_month.length > 0 && (
+        <figure class="chart" data-testid="care-by-month">
+          <MonthBars locale={locale} labels={r.by_month.map((m) => monthLabel(locale, m.month))}
+                     series={[{ label: t(locale, 'per1000'), color: '#2f6f9f', values: r.by_month.map((m) => m.per_1000_customers ?? 0) }]}
+                     format={(v) => (v == null ? '' : v.toFixed(1))} />
+          <figcaption>{t(locale, 'complaintsByMonth')}</figcaption>
+        </figure>)}
+      <RecoveryOutcomes locale={locale} />
     </section>
   );
 }

@@ -430,6 +430,103 @@ test('a complaint from intake to compensation: a reply stops the first clock, a 
   await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
+test('a survey from the builder to a Danish answer by keyboard, its follow-up case and the report', async () => {
+  // A supervisor builds the survey from the example and previews it in Danish.
+  const boss = await browser.newContext({ locale: 'en-GB' });
+  const bossPage = await boss.newPage();
+  const signin = await bossPage.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_SUPERVISOR, password: process.env.RETAIN_SUPERVISOR_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  await bossPage.goto(`${url}/#/feedback`);
+  await bossPage.click('[data-testid=fb-tab-builder]');
+  await bossPage.fill('[data-testid=fb-key]', 'web-pulse');
+  await bossPage.selectOption('[data-testid=fb-preview-lang]', 'da');
+  await bossPage.waitForFunction(() => document.querySelector('[data-testid=fb-preview] h1')?.textContent === 'Hvordan klarer vi os?');
+  // A mistake is named by its field, and the preview follows the fix.
+  await bossPage.fill('[data-testid=fb-qtext-0-en]', '');
+  await bossPage.locator('[data-testid=fb-builder-error]').waitFor();
+  assert.match(await bossPage.locator('[data-testid=fb-builder-error]').textContent(), /questions\[0\]\.text\.en/);
+  await bossPage.fill('[data-testid=fb-qtext-0-en]', 'How likely are you to recommend us?');
+  await bossPage.locator('[data-testid=fb-builder-error]').waitFor({ state: 'detached' });
+  if (shots) await bossPage.screenshot({ path: `${shots}/survey-builder.png`, fullPage: true });
+  await bossPage.click('[data-testid=fb-save]');
+  await bossPage.locator('[data-testid=fb-saved]').waitFor();
+  await boss.close();
+
+  // An agent invites a Danish customer who can be e-mailed and was not asked lately.
+  const customers = (await (await page.request.get(`${url}/v1/customers?limit=500`)).json()).data;
+  let who = null;
+  for (const c of customers.filter((x) => x.locale === 'da' && x.consent.email && x.email)) {
+    const mine = await (await page.request.get(`${url}/v1/customers/${c.id}/surveys`)).json();
+    if (mine.invitations.length === 0) { who = c; break; }
+  }
+  assert.ok(who, 'the demo world has a Danish customer to ask');
+  await page.evaluate(() => { location.hash = '#/feedback'; });
+  await page.locator('[data-testid=fb-survey]').waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=fb-survey] option')].some((o) => o.value === 'web-pulse'));
+  await page.selectOption('[data-testid=fb-survey]', 'web-pulse');
+  assert.equal(await page.locator('[data-testid=fb-tab-builder]').count(), 0, 'an agent may not change surveys');
+  await page.click('[data-testid=fb-tab-invitations]');
+  await page.fill('[data-testid=fb-invite-customers]', `${who.id}\nNOBODY`);
+  await page.click('[data-testid=fb-invite]');
+  await page.locator('[data-testid=fb-invite-result]').waitFor();
+  assert.match(await page.locator('[data-testid=fb-invite-result] .skipped').textContent(), /NOBODY: unknown customer/);
+  const link = await page.locator(`[data-testid=fb-link-${who.id}]`).getAttribute('href');
+  assert.match(link, /^\/s\/[0-9a-f]{32}$/);
+  await page.locator(`[data-testid=fb-invitation-list] tbody tr`).first().waitFor();
+
+  // The customer answers in Danish with the keyboard alone: a 3 and billing rated 1.
+  const customer = await browser.newContext({ locale: 'da-DK' });
+  const mine = await customer.newPage();
+  await mine.goto(`${url}${link}`);
+  await mine.locator('[data-testid=sv-form]').waitFor();
+  assert.equal(await mine.locator('h1').textContent(), 'Hvordan klarer vi os?');
+  assert.equal(await mine.evaluate(() => document.documentElement.lang), 'da');
+  await mine.keyboard.press('Tab');                 // the first point of the 0-10 scale
+  for (let i = 0; i < 3; ++i) await mine.keyboard.press('ArrowRight');
+  await mine.keyboard.press('Tab');                 // the billing rating
+  await mine.keyboard.press('Space');
+  assert.equal(await mine.evaluate(() => document.querySelector('input[name=q-recommend]:checked')?.value), '3');
+  assert.equal(await mine.evaluate(() => document.querySelector('input[name=q-billing]:checked')?.value), '1');
+  await mine.fill('[data-testid=sv-q-comment] textarea', 'Regningen kom for sent, og beløbet var forkert – æøå');
+  await mine.focus('[data-testid=sv-submit]');
+  await mine.keyboard.press('Enter');
+  await mine.locator('[data-testid=sv-done]').waitFor();
+  assert.equal(await mine.locator('[data-testid=sv-done]').textContent(), 'Tak for dit svar.');
+  if (shots) await mine.screenshot({ path: `${shots}/survey-answered.png`, fullPage: true });
+  // The link counts once: opened again, it says so in Danish, and the server refuses a second answer.
+  await mine.reload();
+  await mine.locator('[data-testid=sv-answered]').waitFor();
+  assert.equal(await mine.locator('[data-testid=sv-answered]').textContent(), 'Denne undersøgelse er allerede besvaret. Tak.');
+  const again = await mine.request.post(`${url}/v1/self-serve/surveys/${link.slice(3)}`, { data: { answers: { recommend: 10 } } });
+  assert.equal(again.status(), 409);
+  await customer.close();
+
+  // The detractor's follow-up case and the report, as the staff see them.
+  const answers = await (await page.request.get(`${url}/v1/customers/${who.id}/surveys`)).json();
+  assert.equal(answers.responses[0].score, 3);
+  const followUp = answers.responses[0].follow_up_case;
+  assert.ok(followUp, 'a detractor opens a follow-up case');
+  const c = await (await page.request.get(`${url}/v1/cases/${followUp}`)).json();
+  assert.equal(c.channel, 'survey');
+  assert.equal(c.category, 'billing');
+  assert.equal(c.policy, 'survey-follow-up');
+  const report = await (await page.request.get(`${url}/v1/feedback/report?survey=web-pulse`)).json();
+  assert.equal(report.nps.responses, 1);
+  assert.equal(report.nps.score, -100);
+  await page.click('[data-testid=fb-tab-report]');
+  await page.locator('[data-testid=fb-trend]').waitFor();
+  assert.equal(await page.locator('[data-testid=fb-tile-nps] strong').textContent(), '-100.0');
+  assert.equal(await page.locator('[data-testid=fb-tile-followups] strong').textContent(), '1');
+  assert.equal(await page.locator('[data-testid=fb-drivers] tbody tr').first().getAttribute('data-area'), 'billing');
+  if (shots) await page.screenshot({ path: `${shots}/feedback.png`, fullPage: true });
+  await page.evaluate((id) => { location.hash = `#/customers/${id}`; }, who.id);
+  await page.locator('[data-testid=customer-surveys] tbody tr').first().waitFor();
+  assert.match(await page.locator('[data-testid=customer-surveys] tbody tr').first().textContent(), /NPS 3\s*detractor/);
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');
