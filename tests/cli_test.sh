@@ -93,9 +93,17 @@ check "demo deterministic" test "$a" = "$("$retain" stats --format json --db sql
 check "demo has subscribers and walk-ins" contains "$a" '"customers":300'
 desk=$(sqlite3 a.db "SELECT COUNT(*), SUM(status = 'saved') FROM cancel_requests")
 check "demo has cancel calls" test "${desk%%|*}" -gt 0
+care_sql="SELECT COUNT(*), SUM(status = 'closed'), SUM(channel = 'survey') FROM care_cases"
+answers_sql="SELECT COUNT(*), SUM(score), SUM(follow_up_case > 0) FROM survey_responses"
+care=$(sqlite3 a.db "$care_sql")
+answers=$(sqlite3 a.db "$answers_sql")
+check "demo has complaint cases" test "${care%%|*}" -gt 0
+check "demo has survey answers" test "${answers%%|*}" -gt 0
+check "demo cases and answers are deterministic" test "$care $answers" = "$(sqlite3 b.db "$care_sql") $(sqlite3 b.db "$answers_sql")"
 out=$("$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:a.db)
 check "demo re-run changes nothing" test "$a" = "$("$retain" stats --format json --db sqlite:a.db)"
 check "demo re-run makes no more calls" test "$desk" = "$(sqlite3 a.db "SELECT COUNT(*), SUM(status = 'saved') FROM cancel_requests")"
+check "demo re-run opens no more cases nor surveys" test "$care $answers" = "$(sqlite3 a.db "$care_sql") $(sqlite3 a.db "$answers_sql")"
 check "timelines match" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:b.db)"
 
 # Staff accounts and API keys from the command line.

@@ -23,6 +23,8 @@ class SqlSession : public cli::StoreSession {
   core::WebhookStore& outbox() override { return *store_; }
   analytics::AnalyticsStore& analytics() override { return store_->analytics(); }
   retention::RetentionStore& retention() override { return store_->retention(); }
+  care::CareStore& care() override { return store_->care(); }
+  feedback::FeedbackStore& feedback() override { return store_->feedback(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -10,9 +10,11 @@
 
 #include "analytics/analytics_store.h"
 #include "app/config.h"
+#include "care/care_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
+#include "feedback/feedback_store.h"
 #include "loyalty/loyalty_store.h"
 #include "retention/retention_store.h"
 #include "staff/staff_store.h"
@@ -37,8 +39,9 @@ struct ServeOptions {
   int read_timeout_seconds = 30;        // a client slower than this to send a request is dropped
 };
 
-// The record store with loyalty's, analytics' and the retention desk's tables on one connection,
-// so a purchase and what it earns (or a payment and its recovery) commit together.
+// The record store with loyalty's, analytics', the retention desk's, complaints' and surveys'
+// tables on one connection, so a purchase and what it earns (or a payment and its recovery)
+// commit together.
 class StoreSession {
  public:
   virtual ~StoreSession() = default;
@@ -47,6 +50,8 @@ class StoreSession {
   virtual core::WebhookStore& outbox() = 0;
   virtual analytics::AnalyticsStore& analytics() = 0;
   virtual retention::RetentionStore& retention() = 0;
+  virtual care::CareStore& care() = 0;
+  virtual feedback::FeedbackStore& feedback() = 0;
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

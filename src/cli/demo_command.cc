@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -9,8 +11,11 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "cli/store_opener.h"
+#include "care/cases.h"
+#include "care/compensation.h"
 #include "common/crypto.h"
 #include "demo/world.h"
+#include "feedback/invitations.h"
 #include "loyalty/engine.h"
 #include "retention/recovery.h"
 #include "retention/requests.h"
@@ -81,6 +86,225 @@ Status SeedCancelRequests(core::RecordStore& records, retention::RetentionStore&
       return retention::RecordOutcome(records, desk, outbox, request.id, outcome, agent, zone,
                                       at + std::chrono::minutes(12)).map([](auto&&) {});
     }));
+  }
+  return Ok();
+}
+
+// Every event of `type` from `from` on, oldest first.
+Result<std::vector<core::Event>> EventsSince(core::RecordStore& records, const std::string& type, Timestamp from) {
+  std::vector<core::Event> out;
+  core::ListQuery q;
+  q.limit = 1000;
+  q.type = type;
+  while (true) {
+    RETAIN_ASSIGN_OR_RETURN(auto page, records.ListEvents(q));
+    for (auto& e : page.items) {
+      if (e.occurred_at >= from) out.push_back(std::move(e));
+    }
+    if (page.next_cursor.empty()) break;
+    q.cursor = page.next_cursor;
+  }
+  std::stable_sort(out.begin(), out.end(), [](const core::Event& a, const core::Event& b) { return a.occurred_at < b.occurred_at; });
+  return out;
+}
+
+// The after-case survey the demo business sends when a complaint is closed.
+nlohmann::json AfterCaseSurvey() {
+  return nlohmann::json::parse(R"({
+  "kind": "csat", "trigger": "case_closed", "throttle_days": 14, "reminder_days": [2], "expires_days": 10,
+  "title": {"en": "How did we handle your complaint?", "pt": "Como tratámos a sua reclamação?",
+            "da": "Hvordan håndterede vi din klage?"},
+  "thanks": {"en": "Thank you for telling us.", "pt": "Obrigado por nos dizer.", "da": "Tak fordi du fortalte os det."},
+  "questions": [
+    {"id": "satisfied", "type": "csat", "area": "support",
+     "text": {"en": "How satisfied are you with how we handled it?", "pt": "Quão satisfeito está com a forma como tratámos o assunto?",
+              "da": "Hvor tilfreds er du med, hvordan vi håndterede det?"}},
+    {"id": "speed", "type": "rating", "area": "speed", "optional": true,
+     "text": {"en": "How satisfied are you with how quickly it was solved?", "pt": "Quão satisfeito está com a rapidez da solução?",
+              "da": "Hvor tilfreds er du med, hvor hurtigt det blev løst?"}},
+    {"id": "comment", "type": "text", "optional": true,
+     "text": {"en": "Anything we could have done better?", "pt": "Algo que pudéssemos ter feito melhor?",
+              "da": "Noget vi kunne have gjort bedre?"}}
+  ]
+})");
+}
+
+// The demo world's last year of complaints and surveys, through the same calls the server makes:
+// each complaint the world recorded becomes a case that an agent answers, resolves (a quarter
+// with a coupon) and closes, which sends the after-case survey; each NPS answer the world recorded
+// comes from an invitation to the pulse survey (where the customer can be e-mailed and was not
+// asked lately), with area ratings that move with the score, billing the most. Once per world; the
+// same seed gives the same cases and scores.
+Status SeedCareAndFeedback(StoreSession& s, const BusinessZone& zone, Timestamp world_end, uint64_t seed) {
+  core::RecordStore& records = s.records();
+  RETAIN_ASSIGN_OR_RETURN(auto defined, s.feedback().ListSurveys());
+  if (!defined.empty()) return Ok();
+  Timestamp year_ago = world_end - std::chrono::days(365);
+  auto define = [&]() -> Status {
+    for (auto [key, doc] : {std::pair{"pulse", feedback::ExampleSurveyDocument()}, std::pair{"after-case", AfterCaseSurvey()}}) {
+      RETAIN_ASSIGN_OR_RETURN(auto survey, feedback::ParseSurvey(key, doc));
+      RETAIN_RETURN_IF_ERROR(s.feedback().PutSurvey(key, feedback::SurveyDocument(survey).dump(), "demo",
+                                                    year_ago - std::chrono::days(30)));
+    }
+    return Ok();
+  };
+  RETAIN_RETURN_IF_ERROR(InTransaction(records, define));
+  std::mt19937_64 rng(seed * 104729 + 31);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto hours = [&](double lo, double hi) { return std::chrono::seconds(static_cast<int64_t>((lo + (hi - lo) * u(rng)) * 3600)); };
+  const std::array<const char*, 4> agents = {"ana", "bruno", "carla", "dorte"};
+  const feedback::ValueBand no_band = [](const std::string&) -> Result<std::string> { return std::string("unknown"); };
+  const std::map<std::string, std::string> complaint_text = {
+      {"billing", "I was charged twice this month."}, {"technical", "The connection drops every evening."},
+      {"product_quality", "The picture keeps freezing on the new box."}, {"staff", "The person on the phone was rude."},
+      {"delivery", "The technician did not come on the agreed day."}};
+
+  RETAIN_ASSIGN_OR_RETURN(auto complaints, EventsSince(records, "complaint.opened", year_ago));
+  for (const auto& e : complaints) {
+    auto payload = nlohmann::json::parse(e.payload_json, nullptr, false);
+    std::string category = payload.is_object() ? payload.value("category", "other") : "other";
+    std::string agent = agents[static_cast<size_t>(u(rng) * agents.size()) % agents.size()];
+    std::string actor = "user:" + agent;
+    const care::Approver approver{actor, "agent", staff::DefaultAuthority(staff::Role::kAgent)};
+    double severity = u(rng);
+    double reply_h = 0.5 + 30 * u(rng) * u(rng);
+    double resolve_h = 2 + 90 * u(rng) * u(rng);
+    bool coupon = u(rng) < 0.25, reopen = u(rng) < 0.08, answers = u(rng) < 0.5;
+    double mood = u(rng);
+    auto opened_h = hours(3, 10);
+    auto one_case = [&]() -> Status {
+      care::NewCase in;
+      in.customer = e.customer;
+      in.channel = payload.is_object() ? payload.value("channel", "phone") : "phone";
+      in.category = complaint_text.contains(category) ? category : "other";
+      in.severity = severity < 0.2 ? "high" : severity < 0.8 ? "medium" : "low";
+      in.text = complaint_text.contains(category) ? complaint_text.at(category) : "Something went wrong.";
+      in.assignee = agent;
+      Timestamp at = e.occurred_at + opened_h;  // in the working day
+      auto opened = care::OpenCase(records, s.care(), s.outbox(), in, "unknown", "system:demo", at);
+      if (!opened) {
+        if (opened.error().code == ErrorCode::kInternal || opened.error().code == ErrorCode::kUnavailable) {
+          return tl::unexpected(opened.error());
+        }
+        return Ok();  // the world's record does not make a case (it names no known customer, say)
+      }
+      int64_t id = opened->id;
+      Timestamp t = at + hours(reply_h, reply_h);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::Reply(records, s.care(), s.outbox(), id, "We are sorry; we are on it.", actor, t).map([](auto&&) {}));
+      if (coupon) {
+        care::CompensationInput c;
+        c.kind = "coupon";
+        c.amount_minor = 1000;
+        c.currency = "EUR";
+        c.note = "for the trouble";
+        RETAIN_RETURN_IF_ERROR(care::Compensate(records, s.care(), s.outbox(), id, c, approver, zone, t).map([](auto&&) {}));
+      }
+      t += hours(resolve_h, resolve_h);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), id, care::CaseStatus::kResolved, "", actor, t).map([](auto&&) {}));
+      if (reopen) {
+        t += std::chrono::hours(20);
+        if (t >= world_end) return Ok();
+        RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), id, care::CaseStatus::kOpen,
+                                                  "the customer says it is not fixed", actor, t).map([](auto&&) {}));
+        t += std::chrono::hours(26);
+        if (t >= world_end) return Ok();
+        RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), id, care::CaseStatus::kResolved, "", actor, t).map([](auto&&) {}));
+      }
+      t += std::chrono::days(2);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), id, care::CaseStatus::kClosed, "", actor, t).map([](auto&&) {}));
+      RETAIN_ASSIGN_OR_RETURN(auto invited, feedback::Trigger(records, s.feedback(), s.outbox(), "case_closed", e.customer,
+                                                              id, agent, actor, t));
+      t += hours(3, 60);
+      if (!invited || !answers || t >= world_end) return Ok();
+      // Quick answers, coupons and no reopening make satisfied customers; some agents do better.
+      double good = 0.35 + (resolve_h < 24 ? 0.25 : 0) + (coupon ? 0.15 : 0) - (reopen ? 0.3 : 0) +
+                    (agent == std::string("carla") ? 0.15 : agent == std::string("bruno") ? -0.1 : 0);
+      int csat = std::clamp(static_cast<int>(std::lround(1 + 4 * std::clamp(good + 0.35 * (mood - 0.5), 0.0, 1.0))), 1, 5);
+      int speed = std::clamp(resolve_h < 24 ? 4 + (mood > 0.5 ? 1 : 0) : resolve_h < 60 ? 3 : 2, 1, 5);
+      nlohmann::json answer = {{"satisfied", csat}, {"speed", speed}};
+      return feedback::AnswerSurvey(records, s.care(), s.feedback(), s.outbox(), invited->token, answer, no_band, t)
+          .map([](auto&&) {});
+    };
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, one_case));
+  }
+
+  const std::map<std::string, std::string> comments = {
+      {"en", "The bills are hard to understand and went up again."}, {"pt", "As faturas são difíceis de perceber e voltaram a subir."},
+      {"da", "Regningerne er svære at forstå og er steget igen."}};
+  RETAIN_ASSIGN_OR_RETURN(auto answered, EventsSince(records, "survey.answered", year_ago));
+  for (const auto& e : answered) {
+    auto payload = nlohmann::json::parse(e.payload_json, nullptr, false);
+    if (!payload.is_object() || payload.value("kind", "") != "nps" || !payload.contains("score")) continue;
+    int score = payload["score"].get<int>();
+    double a = u(rng), b = u(rng), c = u(rng);
+    // Others asked the same day who never answer (the reminder goes out; the link expires).
+    std::vector<std::string> silent;
+    for (int k = 0; k < 2; ++k) {
+      if (u(rng) < 0.45) silent.push_back(answered[static_cast<size_t>(u(rng) * static_cast<double>(answered.size())) % answered.size()].customer);
+    }
+    auto one_answer = [&]() -> Status {
+      feedback::InviteInput in;
+      in.survey = "pulse";
+      in.customers = {e.customer};
+      RETAIN_ASSIGN_OR_RETURN(auto result, feedback::Invite(records, s.feedback(), s.outbox(), in, "system:demo",
+                                                            e.occurred_at - std::chrono::days(3)));
+      if (!silent.empty()) {
+        feedback::InviteInput others = in;
+        others.customers = silent;
+        RETAIN_RETURN_IF_ERROR(feedback::Invite(records, s.feedback(), s.outbox(), others, "system:demo",
+                                                e.occurred_at - std::chrono::days(3)));
+      }
+      if (result.invited.empty()) return Ok();  // no e-mail consent, or asked lately
+      // Billing follows the score closely, support less, the product hardly at all.
+      auto rate = [](double x) { return std::clamp(static_cast<int>(std::lround(x)), 1, 5); };
+      double s10 = score / 10.0;
+      nlohmann::json answer = {{"recommend", score}, {"billing", rate(0.6 + 4.4 * s10 + 1.2 * (a - 0.5))},
+                               {"support", rate(2.0 + 2.5 * s10 + 2.0 * (b - 0.5))}, {"product", rate(3.2 + 0.8 * s10 + 2.4 * (c - 0.5))}};
+      if (score <= 6 && a < 0.5) {
+        RETAIN_ASSIGN_OR_RETURN(auto customer, records.GetCustomer(e.customer));
+        std::string locale = customer ? customer->locale : "en";
+        answer["comment"] = comments.contains(locale) ? comments.at(locale) : comments.at("en");
+      }
+      return feedback::AnswerSurvey(records, s.care(), s.feedback(), s.outbox(), result.invited.front().token, answer,
+                                    no_band, e.occurred_at).map([](auto&&) {});
+    };
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, one_answer));
+  }
+
+  // The follow-up cases poor answers opened are called back and closed like any other case.
+  care::CaseQuery open;
+  open.open_only = true;
+  open.limit = 100000;
+  RETAIN_ASSIGN_OR_RETURN(auto follow_ups, s.care().ListCases(open));
+  for (const auto& k : follow_ups) {
+    if (k.channel != "survey") continue;
+    std::string agent = agents[static_cast<size_t>(u(rng) * agents.size()) % agents.size()];
+    std::string actor = "user:" + agent;
+    double reply_h = 1 + 20 * u(rng) * u(rng), resolve_h = 4 + 60 * u(rng) * u(rng);
+    auto call_back = [&]() -> Status {
+      Timestamp t = k.opened_at + std::chrono::minutes(30);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::Assign(records, s.care(), s.outbox(), k.id, agent, actor, t).map([](auto&&) {}));
+      t += hours(reply_h, reply_h);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::Reply(records, s.care(), s.outbox(), k.id, "Thank you for your answer; we called to hear more.",
+                                         actor, t).map([](auto&&) {}));
+      t += hours(resolve_h, resolve_h);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), k.id, care::CaseStatus::kResolved, "", actor, t)
+                                 .map([](auto&&) {}));
+      t += std::chrono::days(2);
+      if (t >= world_end) return Ok();
+      RETAIN_RETURN_IF_ERROR(care::ChangeStatus(records, s.care(), s.outbox(), k.id, care::CaseStatus::kClosed, "", actor, t)
+                                 .map([](auto&&) {}));
+      // Asked how it went, unless asked lately (the usual throttle).
+      return feedback::Trigger(records, s.feedback(), s.outbox(), "case_closed", k.customer, k.id, agent, actor, t)
+          .map([](auto&&) {});
+    };
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, call_back));
   }
   return Ok();
 }
@@ -185,6 +409,7 @@ Result<int> RunDemo(Context& ctx) {
   std::mt19937_64 winback_rng(options.seed);
   RETAIN_RETURN_IF_ERROR(SeedCancelRequests(*store, session->retention(), session->outbox(), zone,
                                             zone.StartOfDay(options.end), options.seed));
+  RETAIN_RETURN_IF_ERROR(SeedCareAndFeedback(*session, zone, zone.StartOfDay(options.end), options.seed));
   auto desk_upkeep = [&]() -> Status {
     Timestamp world_end = zone.StartOfDay(options.end);
     auto due = retention::ApplyDueChanges(*store, session->retention(), session->outbox(), world_end);

@@ -74,7 +74,8 @@ export function MonthBars({ locale, labels, series, format }: {
       height: 220,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] } },
+      // Bars stand on zero: an axis starting above it would exaggerate differences.
+      scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(0, max)] } },
       axes: [
         { splits: () => xs.filter((i) => i % step === 0), values: (_u, ticks) => ticks.map((i) => labels[i] ?? '') },
         { values: (_u, ticks) => ticks.map((v) => show(v)), size: 80 },
