@@ -1168,7 +1168,18 @@ TEST_P(ServerTest, CompensationBeyondAnAgentsLimitWaitsForASupervisor) {
   ASSERT_EQ(coupon.status, 201) << coupon.body;
   EXPECT_EQ(Body(coupon)["status"], "granted");
   EXPECT_EQ(Body(coupon)["value_minor"], 650);
-  EXPECT_TRUE(Body(coupon)["code"].get<std::string>().starts_with("CMP-"));
+  std::string code = Body(coupon)["code"];
+  EXPECT_TRUE(code.starts_with("CMP-"));
+  // The coupon is taken at the till like a loyalty coupon, once.
+  auto used = Post("/v1/coupons/" + code + "/use", {{"ref", "P-TILL-1"}});
+  ASSERT_EQ(used.status, 200) << used.body;
+  EXPECT_EQ(Body(used)["status"], "used");
+  EXPECT_EQ(Body(used)["reward"]["kind"], "free_item");
+  EXPECT_EQ(Body(used)["reward"]["value_minor"], 650);
+  auto again = Post("/v1/coupons/" + code + "/use", {{"ref", "P-TILL-2"}});
+  EXPECT_EQ(again.status, 422) << again.body;
+  EXPECT_NE(Body(again)["error"]["message"].get<std::string>().find("P-TILL-1"), std::string::npos) << again.body;
+  EXPECT_EQ(Post("/v1/coupons/CMP-0000000000/use", {{"ref", "P-TILL-3"}}).status, 404);
 
   auto refused = as(ana, "POST", base, {{"kind", "refund"}, {"amount_minor", 5000}});
   EXPECT_EQ(refused.status, 403) << refused.body;
@@ -1192,7 +1203,8 @@ TEST_P(ServerTest, CompensationBeyondAnAgentsLimitWaitsForASupervisor) {
   auto sub = Body(client_->Request("GET", "/v1/subscriptions/SCS2"));
   ASSERT_EQ(sub["discounts"].size(), 1u) << sub.dump();
   EXPECT_NE(sub["discounts"][0].dump().find("complaint case"), std::string::npos) << sub.dump();
-  ASSERT_EQ(as(ana, "POST", base, {{"kind", "apology"}, {"note", "letter in Danish"}}).status, 201);
+  ASSERT_EQ(Post("/v1/customers", {{"id", "CS2"}, {"name", "Ann Holm"}, {"email", "CS2@example.com"}, {"locale", "da"}}).status, 200);
+  ASSERT_EQ(as(ana, "POST", base, {{"kind", "apology"}, {"note", "Du får to gratis måneder."}}).status, 201);
 
   auto full = Body(client_->Request("GET", fmt::format("/v1/cases/{}", Body(opened)["id"].get<int64_t>())));
   std::vector<std::string> kinds;
@@ -1209,8 +1221,20 @@ TEST_P(ServerTest, CompensationBeyondAnAgentsLimitWaitsForASupervisor) {
   auto events = (*store)->OutboxAfter(0, 10000);
   ASSERT_TRUE(events);
   int granted = 0;
-  for (const auto& e : *events) granted += e.type == "compensation.granted";
+  json letter;
+  for (const auto& e : *events) {
+    granted += e.type == "compensation.granted";
+    auto data = json::parse(e.payload_json)["data"];
+    if (e.type == "compensation.granted" && data["kind"] == "apology") letter = data["letter"];
+  }
   EXPECT_EQ(granted, 3);
+  // The apology letter, written in the customer's language.
+  EXPECT_EQ(letter["locale"], "da") << letter.dump();
+  EXPECT_EQ(letter["subject"], fmt::format("Vi beklager (sag {})", Body(opened)["id"].get<int64_t>()));
+  std::string body = letter["body"];
+  EXPECT_EQ(body.rfind("Kære Ann Holm,", 0), 0u) << body;
+  EXPECT_NE(body.find("det tekniske problem"), std::string::npos) << body;
+  EXPECT_NE(body.find("Du får to gratis måneder."), std::string::npos) << body;
 }
 
 class Receiver {

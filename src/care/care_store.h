@@ -90,6 +90,8 @@ struct Compensation {
   std::string code;           // a coupon's code
   Timestamp created_at;
   std::optional<Timestamp> decided_at;
+  std::optional<Timestamp> redeemed_at;  // a coupon used at the till
+  std::string redeemed_ref;              // the purchase it was used on
 };
 
 // When a subscription ran, for recovery outcomes.
@@ -131,6 +133,10 @@ class CareStore {
   virtual Result<std::vector<Compensation>> CompensationsOfCasesOpened(Timestamp from, Timestamp to) = 0;
   // A case's compensations (oldest first), or, with case_id 0, those with `status` (oldest first).
   virtual Result<std::vector<Compensation>> Compensations(int64_t case_id, std::string_view status) = 0;
+  // The compensation with this coupon code, if any.
+  virtual Result<std::optional<Compensation>> CompensationByCode(std::string_view code) = 0;
+  // Marks a granted coupon used while it is unused; false (nothing written) when not.
+  virtual Result<bool> RedeemCoupon(std::string_view code, std::string_view ref, Timestamp at) = 0;
   // Every subscription's span, by customer.
   virtual Result<std::vector<SubscriptionSpan>> SubscriptionSpans() = 0;
 };

@@ -1,6 +1,9 @@
 #include "care/compensation.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -20,8 +23,8 @@ Result<std::string> CouponCode() {
 }
 
 // What granting does beyond recording it.
-Status Apply(core::RecordStore& records, core::WebhookStore& outbox, Compensation& c, const BusinessZone& zone,
-             Timestamp now) {
+Status Apply(core::RecordStore& records, CareStore& store, core::WebhookStore& outbox, Compensation& c,
+             const BusinessZone& zone, Timestamp now) {
   std::string reason = fmt::format("complaint case {} compensation {}", c.case_id, c.id);
   if (c.kind == CompensationKind::kCredit || c.kind == CompensationKind::kFreeMonths) {
     RETAIN_ASSIGN_OR_RETURN(auto sub, records.GetSubscription(c.subscription));
@@ -37,6 +40,12 @@ Status Apply(core::RecordStore& records, core::WebhookStore& outbox, Compensatio
     RETAIN_ASSIGN_OR_RETURN(c.code, CouponCode());
   }
   json event = {{"type", "compensation.granted"}, {"created_at", FormatTimestamp(now)}, {"data", CompensationJson(c)}};
+  if (c.kind == CompensationKind::kApology) {
+    // The letter itself, in the customer's language, for the e-mail or print channel to send.
+    RETAIN_ASSIGN_OR_RETURN(auto customer, records.GetCustomer(c.customer));
+    RETAIN_ASSIGN_OR_RETURN(auto k, store.GetCase(c.case_id));
+    if (customer && k) event["data"]["letter"] = ApologyLetter(*customer, *k, c);
+  }
   return outbox.AppendOutbox({0, "compensation.granted", std::to_string(c.id), event.dump(), now});
 }
 
@@ -67,12 +76,89 @@ std::optional<CompensationKind> ParseCompensationKind(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsCompensationCode(std::string_view code) {
+  return code.size() == 14 && code.starts_with("CMP-") &&
+         std::all_of(code.begin() + 4, code.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; });
+}
+
+json ApologyLetter(const core::Customer& customer, const CaseRecord& k, const Compensation& c) {
+  struct Words {
+    const char* locale;
+    const char* subject;
+    const char* body;
+    std::map<std::string, std::string, std::less<>> about;
+  };
+  static const std::array<Words, 3> kWords = {{
+      {"en", "We are sorry (case {case})",
+       "Dear {name},\n\nThank you for telling us about {about}. We are sorry: it should not have happened, and we have "
+       "worked to put it right.{note}\n\nWe value you as a customer and hope to keep earning your trust.\n\n"
+       "Yours sincerely,\nCustomer care",
+       {{"billing", "your bill"}, {"technical", "the technical problem"}, {"product_quality", "the product"},
+        {"staff", "how you were treated"}, {"delivery", "the delivery"}, {"other", "what went wrong"}}},
+      {"pt", "Pedimos desculpa (caso {case})",
+       "Caro(a) {name},\n\nObrigado por nos ter falado sobre {about}. Pedimos desculpa: não devia ter acontecido, e "
+       "trabalhámos para o resolver.{note}\n\nValorizamos a sua preferência e esperamos continuar a merecer a sua "
+       "confiança.\n\nCom os melhores cumprimentos,\nApoio ao cliente",
+       {{"billing", "a sua fatura"}, {"technical", "o problema técnico"}, {"product_quality", "o produto"},
+        {"staff", "a forma como foi atendido(a)"}, {"delivery", "a entrega"}, {"other", "o que correu mal"}}},
+      {"da", "Vi beklager (sag {case})",
+       "Kære {name},\n\nTak fordi du fortalte os om {about}. Vi beklager: det burde ikke være sket, og vi har arbejdet "
+       "på at rette op på det.{note}\n\nVi sætter pris på dig som kunde og håber at bevare din tillid.\n\n"
+       "Med venlig hilsen\nKundeservice",
+       {{"billing", "din regning"}, {"technical", "det tekniske problem"}, {"product_quality", "produktet"},
+        {"staff", "den måde, du blev behandlet på"}, {"delivery", "leveringen"}, {"other", "det, der gik galt"}}},
+  }};
+  const Words* w = &kWords[0];
+  for (const auto& x : kWords) {
+    if (customer.locale == x.locale) w = &x;
+  }
+  auto about = w->about.find(k.category);
+  auto fill = [&](std::string text) {
+    auto put = [&](std::string_view key, const std::string& value) {
+      for (auto p = text.find(key); p != std::string::npos; p = text.find(key, p + value.size())) text.replace(p, key.size(), value);
+    };
+    put("{case}", std::to_string(k.id));
+    put("{name}", customer.name.empty() ? customer.external_id : customer.name);
+    put("{about}", about == w->about.end() ? w->about.at("other") : about->second);
+    put("{note}", c.note.empty() ? "" : " " + c.note);
+    return text;
+  };
+  return {{"locale", w->locale}, {"subject", fill(w->subject)}, {"body", fill(w->body)}};
+}
+
+Result<Compensation> UseCompensationCoupon(core::RecordStore& records, CareStore& store, core::WebhookStore& outbox,
+                                           const std::string& code, const std::string& ref, const std::string& actor,
+                                           Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(auto found, store.CompensationByCode(code));
+  if (!found || found->kind != CompensationKind::kCoupon) return NotFound(fmt::format("no coupon has the code {}", code), "code");
+  if (found->redeemed_at) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     fmt::format("coupon {} was used on {} ({})", code, FormatTimestamp(*found->redeemed_at), found->redeemed_ref),
+                     "code");
+  }
+  if (found->status != "granted") {
+    return MakeError(ErrorCode::kFailedPrecondition, fmt::format("coupon {} is {}, not granted", code, found->status), "code");
+  }
+  RETAIN_ASSIGN_OR_RETURN(bool used, store.RedeemCoupon(code, ref, now));
+  if (!used) return MakeError(ErrorCode::kFailedPrecondition, fmt::format("coupon {} was used just now", code), "code");
+  Compensation c = *found;
+  c.redeemed_at = now;
+  c.redeemed_ref = ref;
+  RETAIN_RETURN_IF_ERROR(store.AddCaseEvent({c.case_id, now, actor, "coupon_used", json({{"code", code}, {"ref", ref}}).dump()}));
+  RETAIN_RETURN_IF_ERROR(Audit(records, actor, "compensation.coupon_used", CompensationJson(*found), c, now));
+  json event = {{"type", "compensation.coupon_used"}, {"created_at", FormatTimestamp(now)}, {"data", CompensationJson(c)}};
+  RETAIN_RETURN_IF_ERROR(outbox.AppendOutbox({0, "compensation.coupon_used", std::to_string(c.id), event.dump(), now}));
+  return c;
+}
+
 json CompensationJson(const Compensation& c) {
   return {{"id", c.id}, {"case", c.case_id}, {"customer", c.customer}, {"kind", CompensationKindName(c.kind)},
           {"value_minor", c.value_minor}, {"currency", c.currency}, {"product", c.product}, {"months", c.months},
           {"subscription", c.subscription}, {"note", c.note}, {"status", c.status}, {"requested_by", c.requested_by},
           {"decided_by", c.decided_by}, {"code", c.code}, {"created_at", FormatTimestamp(c.created_at)},
-          {"decided_at", c.decided_at ? json(FormatTimestamp(*c.decided_at)) : json()}};
+          {"decided_at", c.decided_at ? json(FormatTimestamp(*c.decided_at)) : json()},
+          {"redeemed_at", c.redeemed_at ? json(FormatTimestamp(*c.redeemed_at)) : json()},
+          {"redeemed_ref", c.redeemed_ref}};
 }
 
 Result<Compensation> Compensate(core::RecordStore& records, CareStore& store, core::WebhookStore& outbox,
@@ -144,7 +230,7 @@ Result<Compensation> Compensate(core::RecordStore& records, CareStore& store, co
   }
   RETAIN_ASSIGN_OR_RETURN(c.id, store.CreateCompensation(c));
   if (!beyond) {
-    RETAIN_RETURN_IF_ERROR(Apply(records, outbox, c, zone, now));
+    RETAIN_RETURN_IF_ERROR(Apply(records, store, outbox, c, zone, now));
   }
   RETAIN_RETURN_IF_ERROR(store.AddCaseEvent({case_id, now, caller.actor, beyond ? "compensation_asked" : "compensation",
                                              CompensationJson(c).dump()}));
@@ -170,7 +256,7 @@ Result<Compensation> DecideCompensation(core::RecordStore& records, CareStore& s
   c.decided_at = now;
   if (!note.empty()) c.note = c.note.empty() ? note : c.note + " — " + note;
   if (approve) {
-    RETAIN_RETURN_IF_ERROR(Apply(records, outbox, c, zone, now));
+    RETAIN_RETURN_IF_ERROR(Apply(records, store, outbox, c, zone, now));
   }
   RETAIN_ASSIGN_OR_RETURN(bool written, store.DecideCompensation(c));
   if (!written) return Conflict(fmt::format("compensation {} was decided already", id), "id");

@@ -51,6 +51,20 @@ Result<Compensation> DecideCompensation(core::RecordStore& records, CareStore& s
                                         int64_t id, bool approve, const std::string& note, const Approver& caller,
                                         const BusinessZone& zone, Timestamp now);
 
+// Uses a compensation coupon (a "CMP-" code) at the till or the desk, once: NotFound naming
+// "code" for no such coupon; FailedPrecondition when it was used already (saying when and on
+// what) or was never granted. Leaves `compensation.coupon_used` in the outbox.
+Result<Compensation> UseCompensationCoupon(core::RecordStore& records, CareStore& store, core::WebhookStore& outbox,
+                                           const std::string& code, const std::string& ref, const std::string& actor,
+                                           Timestamp now);
+
+// Whether a coupon code is a compensation's ("CMP-" and ten hexadecimal digits).
+bool IsCompensationCode(std::string_view code);
+
+// The apology letter for a case in the customer's language (en, pt, da; English otherwise):
+// {"locale", "subject", "body"}, addressed by name, naming the case and what is put right.
+nlohmann::json ApologyLetter(const core::Customer& customer, const CaseRecord& k, const Compensation& c);
+
 nlohmann::json CompensationJson(const Compensation& c);
 
 }  // namespace retain::care

@@ -3,6 +3,7 @@
 // by hand, promotions claimed, referrals, and the expiry and tier-review job.
 #include <fmt/format.h>
 
+#include "care/compensation.h"
 #include "core/parse.h"
 #include "loyalty/engine.h"
 #include "server/api.h"
@@ -525,15 +526,27 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"POST", "/v1/coupons/{id}/use",
-              {"Use a coupon (at a till or the desk); fails if it was used or has expired", "loyalty", {}, "CouponUse",
+              {"Use a coupon (at a till or the desk), a loyalty reward or a complaint's CMP- coupon; fails if it was used or has expired", "loyalty", {}, "CouponUse",
                "Coupon", false, write},
               [workers](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 auto ref = Text(*body, "ref");
                 if (!ref) return reply(ErrorResponse(ref.error()));
-                auto job = Idempotent(req, [code = req.params["id"], ref = *ref](Stores& s) -> Result<Response> {
+                auto job = Idempotent(req, [code = req.params["id"], ref = *ref, actor = req.principal->actor](Stores& s) -> Result<Response> {
                   auto now = Now();
+                  if (care::IsCompensationCode(code)) {
+                    // A complaint's coupon: the same till, the same rule (once).
+                    auto used = care::UseCompensationCoupon(s.records(), s.care(), s.webhooks(), code, ref, actor, now);
+                    if (!used) return RowError(used.error());
+                    const auto& c = *used;
+                    json reward = {{"kind", c.product.empty() ? "amount_off" : "free_item"}, {"value_minor", c.value_minor},
+                                   {"currency", c.currency}, {"product", c.product}};
+                    return Json(200, {{"code", c.code}, {"customer", c.customer}, {"program", ""}, {"reward", reward},
+                                      {"status", "used"}, {"issued_at", FormatTimestamp(c.decided_at.value_or(c.created_at))},
+                                      {"expires_at", nullptr}, {"redeemed_at", OptionalTime(c.redeemed_at)},
+                                      {"redeemed_ref", c.redeemed_ref}, {"case", c.case_id}, {"compensation", c.id}});
+                  }
                   auto coupon = loyalty::Engine(BusinessZone()).UseCoupon(s.loyalty(), code, ref, now);
                   if (!coupon) return RowError(coupon.error());
                   return Json(200, CouponJson(*coupon, now));

@@ -66,7 +66,8 @@ CaseRecord DecodeCase(Statement* s) {
 
 constexpr std::string_view kCompensationSelect =
     "SELECT m.id, m.case_id, c.external_id, m.kind, m.value_minor, m.currency, m.product, m.months, m.subscription,"
-    " m.note, m.status, m.requested_by, m.requester_role, m.decided_by, m.code, m.created_at, m.decided_at"
+    " m.note, m.status, m.requested_by, m.requester_role, m.decided_by, m.code, m.created_at, m.decided_at,"
+    " m.redeemed_at, m.redeemed_ref"
     " FROM care_compensations m JOIN customers c ON c.id = m.customer_id";
 
 care::Compensation DecodeCompensation(Statement* s) {
@@ -88,6 +89,8 @@ care::Compensation DecodeCompensation(Statement* s) {
   m.code = std::string(s->Text(14));
   m.created_at = FromUnixSeconds(s->Int(15));
   m.decided_at = OptionalTime(s, 16);
+  m.redeemed_at = OptionalTime(s, 17);
+  m.redeemed_ref = std::string(s->Text(18));
   return m;
 }
 
@@ -208,6 +211,19 @@ class SqlCareStore : public care::CareStore {
     return Rows<care::Compensation>(db_,
         std::string(kCompensationSelect) + " WHERE (? = 0 OR m.case_id = ?) AND (? = '' OR m.status = ?) ORDER BY m.id LIMIT 1000",
         DecodeCompensation, case_id, case_id, status, status);
+  }
+
+  Result<std::optional<care::Compensation>> CompensationByCode(std::string_view code) override {
+    return FirstRow<care::Compensation>(db_, std::string(kCompensationSelect) + " WHERE m.code = ? AND m.code <> ''",
+                                        DecodeCompensation, code);
+  }
+
+  Result<bool> RedeemCoupon(std::string_view code, std::string_view ref, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(auto row, FirstRow<int64_t>(db_,
+        "UPDATE care_compensations SET redeemed_at = ?, redeemed_ref = ?"
+        " WHERE code = ? AND kind = 'coupon' AND status = 'granted' AND redeemed_at IS NULL RETURNING id",
+        [](Statement* s) { return s->Int(0); }, ToUnixSeconds(at), ref, code));
+    return row.has_value();
   }
 
   Result<std::vector<care::SubscriptionSpan>> SubscriptionSpans() override {

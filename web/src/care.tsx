@@ -7,7 +7,7 @@ import { MonthBars, monthLabel } from './chart';
 import { formatDateTime, formatMoney, t, type Key, type Locale } from './i18n';
 
 interface SlaClock { target_minutes: number; elapsed_minutes: number; due_at: string | null; stopped: boolean; met: boolean | null; state: string }
-interface Compensation { id: number; kind: string; value_minor: number; currency: string; status: string; code: string; note: string; requested_by: string }
+interface Compensation { id: number; kind: string; value_minor: number; currency: string; status: string; code: string; note: string; requested_by: string; redeemed_at?: string | null }
 interface CareCase {
   id: number; customer: string; channel: string; category: string; severity: string; text: string; subscription: string;
   assignee: string; status: string; priority: number; policy: string; opened_at: string; reopened: number;
@@ -230,7 +230,8 @@ export function CasePage({ locale, id, username }: { locale: Locale; id: string;
         <table data-testid="compensations"><thead><tr><th>{t(locale, 'compensation')}</th><th>{t(locale, 'costLabel')}</th><th>{t(locale, 'status')}</th><th /></tr></thead>
           <tbody>{c.compensations!.map((m) => (
             <tr><td>{t(locale, `comp_${m.kind}` as Key)}</td><td class="num">{formatMoney(locale, m.value_minor, m.currency)}</td>
-              <td>{t(locale, `cst_${m.status}` as Key)}</td><td>{m.code}</td></tr>))}</tbody></table>)}
+              <td>{t(locale, `cst_${m.status}` as Key)}</td>
+              <td>{m.code}{m.redeemed_at ? ` · ${t(locale, 'couponUsedOn').replace('{date}', formatDateTime(locale, m.redeemed_at))}` : ''}</td></tr>))}</tbody></table>)}
       <h2>{t(locale, 'timeline')}</h2>
       <ul class="history" data-testid="case-history">{(c.history ?? []).map((h) => (
         <li>{formatDateTime(locale, h.at)} · {h.actor} · {h.kind}{typeof h.detail?.text === 'string' ? `: ${h.detail.text}` : ''}</li>))}</ul>
