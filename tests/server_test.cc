@@ -1736,6 +1736,26 @@ TEST_P(ServerTest, ClosedCasesAndConversationsScoreTheAgent) {
   std::string bo = Body(sent)["path"];
   ASSERT_EQ(anyone.Request("POST", "/v1/self-serve/surveys/" + bo.substr(3), json{{"answers", {{"satisfied", 5}}}}.dump()).status, 201);
 
+  // A cancel call an agent handles on the retention desk is a conversation too.
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV"}, {"kind", "plan"}, {"price", "30.00"}, {"currency", "EUR"},
+                               {"billing", "monthly"}}).status, 201);
+  ASSERT_EQ(Post("/v1/customers", {{"id", "T3"}, {"name", "Ole"}, {"email", "t3@example.com"}, {"consent", {{"email", true}}}}).status, 201);
+  ASSERT_EQ(Post("/v1/subscriptions", {{"id", "ST3"}, {"customer", "T3"}, {"plan", "TV"}, {"started_at", "2025-01-01"}}).status, 201);
+  ASSERT_EQ(Post("/v1/users", {{"username", "cleo"}, {"password", "password of cleo"}, {"role", "agent"}}).status, 201);
+  auto cleo = SignIn(server_->port(), "cleo", "password of cleo");
+  auto call = cleo.client->Request("POST", "/v1/cancel-requests",
+                                   json{{"subscription", "ST3"}, {"reason", "moving"}, {"channel", "phone"}}.dump(),
+                                   {{"X-CSRF-Token", cleo.csrf}});
+  ASSERT_EQ(call.status, 201) << call.body;
+  auto ended = cleo.client->Request("POST", fmt::format("/v1/cancel-requests/{}/outcome", Body(call)["id"].get<int64_t>()),
+                                    json{{"outcome", "declined"}}.dump(), {{"X-CSRF-Token", cleo.csrf}});
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  auto t3 = Body(client_->Request("GET", "/v1/customers/T3/surveys"))["invitations"];
+  ASSERT_EQ(t3.size(), 1u);
+  EXPECT_EQ(t3[0]["survey"], "after-call");
+  EXPECT_EQ(t3[0]["source"], "conversation");
+  EXPECT_EQ(t3[0]["agent"], "cleo");
+
   auto agents = Body(client_->Request("GET", "/v1/feedback/report"))["agents"];
   ASSERT_EQ(agents.size(), 2u);
   std::map<std::string, double> share;

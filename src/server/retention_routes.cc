@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "retention/recovery.h"
+#include "feedback/invitations.h"
 #include "retention/requests.h"
 #include "retention/winback.h"
 #include "server/api.h"
@@ -253,8 +254,16 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                 }
                 auto job = Idempotent(req, Atomic([id = *id, input, zone, principal = req.principal](Stores& s) -> Result<Response> {
                   RETAIN_ASSIGN_OR_RETURN(auto caller, CallerOf(*principal, s));
+                  auto now = Now();
                   RETAIN_ASSIGN_OR_RETURN(auto r, retention::RecordOutcome(s.records(), s.retention(), s.webhooks(), id,
-                                                                           input, caller, zone, Now()));
+                                                                           input, caller, zone, now));
+                  // A call or chat with an agent ended: the customer is asked how it went (the
+                  // conversation survey, if one is active and they were not asked lately).
+                  if (principal->actor.starts_with("user:") && r.channel != "web") {
+                    RETAIN_RETURN_IF_ERROR(feedback::Trigger(s.records(), s.feedback(), s.webhooks(), "conversation",
+                                                             r.customer, 0, principal->actor.substr(5),
+                                                             principal->actor, now));
+                  }
                   return Json(200, retention::RequestJson(r));
                 }));
                 if (!job) return reply(ErrorResponse(job.error()));

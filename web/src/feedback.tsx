@@ -11,7 +11,7 @@ import { SurveyForm, type Answers, type SurveyPageData } from './survey';
 
 interface Nps { responses: number; score: number; low: number; high: number; promoters: number; passives: number; detractors: number;
   promoter_share: number; passive_share: number; detractor_share: number }
-interface Share { responses: number; share: number; low: number; high: number; mean: number }
+interface Share { responses: number; share: number; low: number; high: number; mean: number; mean_low: number; mean_high: number }
 interface Scores { responses: number; nps: Nps | null; csat: Share | null; ces: Share | null }
 interface Driver { area: string; rated: number; mean: number | null; mean_negative: number | null; mean_other: number | null;
   low_share_negative: number | null; low_share_other: number | null; gap: { estimate: number; low: number; high: number } | null;
@@ -36,46 +36,59 @@ const TYPES = ['nps', 'csat', 'ces', 'rating', 'choice', 'text'];
 const pct = (x: number | null | undefined) => (x == null ? '—' : `${Math.round(x * 100)}%`);
 const one = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
 
-// NPS by period: the score with its 95 % interval as a band.
+// The headline by period with its 95 % interval as a band: NPS when the answers have it, else the
+// CSAT share (in %), else the CES mean.
 function TrendChart({ locale, periods }: { locale: Locale; periods: Report['by_period'] }) {
   const box = useRef<HTMLDivElement>(null);
-  const rows = periods.filter((p) => p.nps);
+  const metric: 'nps' | 'csat' | 'ces' = periods.some((p) => p.nps) ? 'nps' : periods.some((p) => p.csat) ? 'csat' : 'ces';
+  const point = (p: Scores): [number, number, number] | null => {
+    if (metric === 'nps') return p.nps ? [p.nps.score, p.nps.low, p.nps.high] : null;
+    if (metric === 'csat') return p.csat ? [100 * p.csat.share, 100 * p.csat.low, 100 * p.csat.high] : null;
+    return p.ces ? [p.ces.mean, p.ces.mean_low, p.ces.mean_high] : null;
+  };
+  const rows = periods.filter((p) => point(p));
+  const name = metric === 'nps' ? 'NPS' : metric === 'csat' ? 'CSAT %' : 'CES';
+  const label = (period: string) => (/^\d{4}-\d{2}$/.test(period) ? monthLabel(locale, period) : period);
   useEffect(() => {
     if (!box.current || rows.length === 0) return;
-    const labels = rows.map((p) => (/^\d{4}-\d{2}$/.test(p.period) ? monthLabel(locale, p.period) : p.period));
+    const labels = rows.map((p) => label(p.period));
     const xs = rows.map((_, i) => i);
+    const values = rows.map((p) => point(p)!);
     const plot = new uPlot({
       width: Math.max(320, Math.min(900, box.current.clientWidth || 720)), height: 220,
-      scales: { x: { time: false, range: () => [-0.5, rows.length - 0.5] }, y: { range: [-100, 100] } },
+      scales: { x: { time: false, range: () => [-0.5, rows.length - 0.5] },
+                y: { range: metric === 'nps' ? [-100, 100] : metric === 'csat' ? [0, 100] : [1, 7] } },
       axes: [{ splits: () => xs, values: (_u, ticks) => ticks.map((i) => labels[i] ?? '') }, { size: 50 }],
       series: [
         { label: t(locale, 'period'), value: (_u, i) => (i == null ? '' : labels[i] ?? '') },
-        { label: 'NPS', stroke: '#2f6f9f', width: 2, value: (_u, v) => (v == null ? '' : one(v)) },
+        { label: name, stroke: '#2f6f9f', width: 2, value: (_u, v) => (v == null ? '' : one(v)) },
         { label: t(locale, 'fbLow'), stroke: '#9fb8cf', dash: [4, 4], value: (_u, v) => (v == null ? '' : one(v)) },
         { label: t(locale, 'fbHigh'), stroke: '#9fb8cf', dash: [4, 4], value: (_u, v) => (v == null ? '' : one(v)) },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(47,111,159,0.12)' }],
-    }, [xs, rows.map((p) => p.nps!.score), rows.map((p) => p.nps!.low), rows.map((p) => p.nps!.high)], box.current);
+    }, [xs, values.map((v) => v[0]), values.map((v) => v[1]), values.map((v) => v[2])], box.current);
     return () => plot.destroy();
   }, [locale, periods]);
   if (rows.length === 0) return null;
   return (
-    <figure class="chart" data-testid="fb-trend">
+    <figure class="chart" data-testid="fb-trend" data-metric={metric}>
       <div ref={box} />
-      <figcaption>{t(locale, 'fbTrendCaption')}</figcaption>
+      <figcaption>{t(locale, metric === 'nps' ? 'fbTrendCaption' : metric === 'csat' ? 'fbCsatCaption' : 'fbCesCaption')}</figcaption>
       <table class="split" data-testid="fb-split">
-        <thead><tr><th>{t(locale, 'period')}</th><th>NPS</th><th>{t(locale, 'fbSplit')}</th><th>{t(locale, 'fbResponses')}</th></tr></thead>
+        <thead><tr><th>{t(locale, 'period')}</th><th>{name}</th>{metric === 'nps' && <th>{t(locale, 'fbSplit')}</th>}<th>{t(locale, 'fbResponses')}</th></tr></thead>
         <tbody>{rows.map((p) => {
-          const n = p.nps!;
+          const [v, lo, hi] = point(p)!;
+          const n = p.nps;
           return (
-            <tr><td>{/^\d{4}-\d{2}$/.test(p.period) ? monthLabel(locale, p.period) : p.period}</td>
-              <td class="num">{one(n.score)} <small>({one(n.low)} – {one(n.high)})</small></td>
-              <td><div class="stack" role="img" aria-label={`${t(locale, 'fbPromoters')} ${pct(n.promoter_share)}, ${t(locale, 'fbPassives')} ${pct(n.passive_share)}, ${t(locale, 'fbDetractors')} ${pct(n.detractor_share)}`}>
-                <span class="promoters" style={{ width: pct(n.promoter_share) }} />
-                <span class="passives" style={{ width: pct(n.passive_share) }} />
-                <span class="detractors" style={{ width: pct(n.detractor_share) }} /></div>
-                <small>{pct(n.promoter_share)} / {pct(n.passive_share)} / {pct(n.detractor_share)}</small></td>
-              <td class="num">{n.responses}</td></tr>);
+            <tr><td>{label(p.period)}</td>
+              <td class="num">{one(v)} <small>({one(lo)} – {one(hi)})</small></td>
+              {metric === 'nps' && n && (
+                <td><div class="stack" role="img" aria-label={`${t(locale, 'fbPromoters')} ${pct(n.promoter_share)}, ${t(locale, 'fbPassives')} ${pct(n.passive_share)}, ${t(locale, 'fbDetractors')} ${pct(n.detractor_share)}`}>
+                  <span class="promoters" style={{ width: pct(n.promoter_share) }} />
+                  <span class="passives" style={{ width: pct(n.passive_share) }} />
+                  <span class="detractors" style={{ width: pct(n.detractor_share) }} /></div>
+                  <small>{pct(n.promoter_share)} / {pct(n.passive_share)} / {pct(n.detractor_share)}</small></td>)}
+              <td class="num">{p.responses}</td></tr>);
         })}</tbody>
       </table>
     </figure>
