@@ -35,6 +35,11 @@ struct Window {
   Timestamp to;
 };
 Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timestamp now);
+// Answers a report over the request's window on a pooled read connection: `build` makes it from
+// the stores, the window and the time now; "from" and "to" are written into it, and an error
+// (the window's included) becomes its response.
+using ReportBuilder = std::function<Result<nlohmann::json>(Stores& stores, const Window& window, Timestamp now)>;
+void ServeReport(StoreWorkers* workers, const Request& req, const BusinessZone& zone, Reply reply, ReportBuilder build);
 
 // An error the request caused (the store names a field, or refused for a reason of the data)
 // becomes its response; anything else means the database failed and goes back to the writer.

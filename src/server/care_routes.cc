@@ -344,24 +344,13 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "CareReport", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
-                workers->Read([from = window->from, to = window->to, zone, now](Stores& s) {
-                  auto run = [&]() -> Result<json> {
-                    RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
-                    RETAIN_ASSIGN_OR_RETURN(auto cases, s.care().CasesOpened(from, to));
-                    RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(from, to));
-                    RETAIN_ASSIGN_OR_RETURN(auto counts, s.records().Counts());
-                    json out = care::QualityReport(cases, paid, counts.customers, care.config, zone, now);
-                    out["from"] = FormatTimestamp(from);
-                    out["to"] = FormatTimestamp(to);
-                    return out;
-                  };
-                  auto out = run();
-                  if (!out) return ErrorResponse(out.error());
-                  return Json(200, *out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply), [zone](Stores& s, const Window& w, Timestamp now) -> Result<json> {
+                  RETAIN_ASSIGN_OR_RETURN(auto care, care::LoadCare(s.care()));
+                  RETAIN_ASSIGN_OR_RETURN(auto cases, s.care().CasesOpened(w.from, w.to));
+                  RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(w.from, w.to));
+                  RETAIN_ASSIGN_OR_RETURN(auto counts, s.records().Counts());
+                  return care::QualityReport(cases, paid, counts.customers, care.config, zone, now);
+                });
               }});
 
   router.Add({"GET", "/v1/care/outcomes",
@@ -372,34 +361,23 @@ void AddCareRoutes(Router& router, const ApiContext& ctx) {
                {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "RecoveryOutcomes", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
-                workers->Read([from = window->from, to = window->to, now](Stores& s) {
-                  auto run = [&]() -> Result<json> {
-                    // Every case, so a customer who complained before the window is no one's comparable.
-                    RETAIN_ASSIGN_OR_RETURN(auto all, s.care().CasesOpened(FromUnixSeconds(0), now + std::chrono::days(1)));
-                    RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(from, to));
-                    RETAIN_ASSIGN_OR_RETURN(auto spans, s.care().SubscriptionSpans());
-                    std::vector<care::CaseRecord> cases, others;
-                    for (auto& c : all) (c.opened_at >= from && c.opened_at < to ? cases : others).push_back(std::move(c));
-                    // Customers who complained only outside the window are left out of both groups.
-                    std::set<std::string> inside;
-                    for (const auto& c : cases) inside.insert(c.customer);
-                    std::set<std::string> outside;
-                    for (const auto& c : others) {
-                      if (!inside.contains(c.customer)) outside.insert(c.customer);
-                    }
-                    std::erase_if(spans, [&](const care::SubscriptionSpan& x) { return outside.contains(x.customer); });
-                    json out = care::RecoveryOutcomes(cases, paid, spans, now);
-                    out["from"] = FormatTimestamp(from);
-                    out["to"] = FormatTimestamp(to);
-                    return out;
-                  };
-                  auto out = run();
-                  if (!out) return ErrorResponse(out.error());
-                  return Json(200, *out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply), [](Stores& s, const Window& w, Timestamp now) -> Result<json> {
+                  // Every case, so a customer who complained before the window is no one's comparable.
+                  RETAIN_ASSIGN_OR_RETURN(auto all, s.care().CasesOpened(FromUnixSeconds(0), now + std::chrono::days(1)));
+                  RETAIN_ASSIGN_OR_RETURN(auto paid, s.care().CompensationsOfCasesOpened(w.from, w.to));
+                  RETAIN_ASSIGN_OR_RETURN(auto spans, s.care().SubscriptionSpans());
+                  std::vector<care::CaseRecord> cases, others;
+                  for (auto& c : all) (c.opened_at >= w.from && c.opened_at < w.to ? cases : others).push_back(std::move(c));
+                  // Customers who complained only outside the window are left out of both groups.
+                  std::set<std::string> inside;
+                  for (const auto& c : cases) inside.insert(c.customer);
+                  std::set<std::string> outside;
+                  for (const auto& c : others) {
+                    if (!inside.contains(c.customer)) outside.insert(c.customer);
+                  }
+                  std::erase_if(spans, [&](const care::SubscriptionSpan& x) { return outside.contains(x.customer); });
+                  return care::RecoveryOutcomes(cases, paid, spans, now);
+                });
               }});
 
   router.Add({"POST", "/v1/care/upkeep",

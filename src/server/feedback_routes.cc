@@ -291,36 +291,27 @@ void AddFeedbackRoutes(Router& router, const ApiContext& ctx) {
                 {"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "FeedbackReport", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
                 std::string period = req.Query("period", "month");
                 if (period != "month" && period != "week" && period != "quarter") {
                   return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be month, week or quarter", "period"}));
                 }
-                workers->Read([survey = req.Query("survey"), period, from = window->from, to = window->to, zone](Stores& s) {
-                  auto run = [&]() -> Result<json> {
-                    feedback::ResponseQuery q;
-                    q.survey = survey;
-                    q.from = from;
-                    q.to = to;
-                    RETAIN_ASSIGN_OR_RETURN(auto responses, s.feedback().Responses(q));
-                    RETAIN_ASSIGN_OR_RETURN(auto counts, s.feedback().InvitationCounts(survey, from, to));
-                    json out = feedback::FeedbackReport(responses, zone, period);
-                    out["survey"] = survey;
-                    out["invited"] = counts.first;
-                    out["answered"] = counts.second;
-                    out["response_rate"] = counts.first > 0 ? json(static_cast<double>(counts.second) /
-                                                                   static_cast<double>(counts.first))
-                                                            : json();
-                    out["from"] = FormatTimestamp(from);
-                    out["to"] = FormatTimestamp(to);
-                    return out;
-                  };
-                  auto out = run();
-                  if (!out) return ErrorResponse(out.error());
-                  return Json(200, *out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply),
+                            [survey = req.Query("survey"), period, zone](Stores& s, const Window& w, Timestamp) -> Result<json> {
+                  feedback::ResponseQuery q;
+                  q.survey = survey;
+                  q.from = w.from;
+                  q.to = w.to;
+                  RETAIN_ASSIGN_OR_RETURN(auto responses, s.feedback().Responses(q));
+                  RETAIN_ASSIGN_OR_RETURN(auto counts, s.feedback().InvitationCounts(survey, w.from, w.to));
+                  json out = feedback::FeedbackReport(responses, zone, period);
+                  out["survey"] = survey;
+                  out["invited"] = counts.first;
+                  out["answered"] = counts.second;
+                  out["response_rate"] = counts.first > 0
+                                             ? json(static_cast<double>(counts.second) / static_cast<double>(counts.first))
+                                             : json();
+                  return out;
+                });
               }});
 
   router.Add({"POST", "/v1/feedback/upkeep",

@@ -30,6 +30,19 @@ Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timest
   return w;
 }
 
+void ServeReport(StoreWorkers* workers, const Request& req, const BusinessZone& zone, Reply reply, ReportBuilder build) {
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto window = ReportWindow(req, zone, now);
+  if (!window) return reply(ErrorResponse(window.error()));
+  workers->Read([w = *window, now, build = std::move(build)](Stores& s) {
+    auto out = build(s, w, now);
+    if (!out) return ErrorResponse(out.error());
+    (*out)["from"] = FormatTimestamp(w.from);
+    (*out)["to"] = FormatTimestamp(w.to);
+    return Json(200, *out);
+  }, std::move(reply));
+}
+
 Result<Acting> ActingAs(const Principal& p, Stores& s) {
   Acting a;
   a.actor = p.actor;

@@ -133,17 +133,10 @@ void AddRecoveryRoutes(Router& router, const ApiContext& ctx) {
                {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "RecoveryReport", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
-                workers->Read([from = window->from, to = window->to, now, zone](Stores& s) {
-                  auto rows = s.retention().RecoveriesOpened(from, to);
-                  if (!rows) return ErrorResponse(rows.error());
-                  json out = retention::RecoveryReport(*rows, now, zone);
-                  out["from"] = FormatTimestamp(from);
-                  out["to"] = FormatTimestamp(to);
-                  return Json(200, out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply), [zone](Stores& s, const Window& w, Timestamp now) -> Result<json> {
+                  RETAIN_ASSIGN_OR_RETURN(auto rows, s.retention().RecoveriesOpened(w.from, w.to));
+                  return retention::RecoveryReport(rows, now, zone);
+                });
               }});
 
   router.Add({"GET", "/v1/winback",
@@ -181,17 +174,10 @@ void AddRecoveryRoutes(Router& router, const ApiContext& ctx) {
                {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "WinbackReport", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
-                workers->Read([from = window->from, to = window->to, now, zone](Stores& s) {
-                  auto rows = s.retention().WinbacksEntered(from, to);
-                  if (!rows) return ErrorResponse(rows.error());
-                  json out = retention::WinbackReport(*rows, now, zone);
-                  out["from"] = FormatTimestamp(from);
-                  out["to"] = FormatTimestamp(to);
-                  return Json(200, out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply), [zone](Stores& s, const Window& w, Timestamp now) -> Result<json> {
+                  RETAIN_ASSIGN_OR_RETURN(auto rows, s.retention().WinbacksEntered(w.from, w.to));
+                  return retention::WinbackReport(rows, now, zone);
+                });
               }});
 }
 

@@ -341,18 +341,10 @@ void AddRetentionRoutes(Router& router, const ApiContext& ctx) {
                {{"from", "first day (default: twelve months ago)"}, {"to", "day after the last (default: tomorrow)"}},
                "", "RetentionReport", false, read},
               [workers, zone](Request req, Reply reply) {
-                auto now = Now();
-                auto window = ReportWindow(req, zone, now);
-                if (!window) return reply(ErrorResponse(window.error()));
-                Timestamp from = window->from, to = window->to;
-                workers->Read([from, to, now, zone](Stores& s) {
-                  auto rows = s.retention().ReportRows(from, to);
-                  if (!rows) return ErrorResponse(rows.error());
-                  json out = retention::SaveReport(*rows, now, zone);
-                  out["from"] = FormatTimestamp(from);
-                  out["to"] = FormatTimestamp(to);
-                  return Json(200, out);
-                }, std::move(reply));
+                ServeReport(workers, req, zone, std::move(reply), [zone](Stores& s, const Window& w, Timestamp now) -> Result<json> {
+                  RETAIN_ASSIGN_OR_RETURN(auto rows, s.retention().ReportRows(w.from, w.to));
+                  return retention::SaveReport(rows, now, zone);
+                });
               }});
 
   router.Add({"POST", "/v1/retention/upkeep",
