@@ -6,6 +6,7 @@
 #   make bench-server  the HTTP benchmark with wrk beside a minimal Beast server
 #   make bench-loyalty purchases through three loyalty programs beside the plain import
 #   make bench-analytics  lifetime-model fits, Kaplan-Meier and cohorts beside R and SQLite
+#   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -13,7 +14,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics asan bootstrap clean
+.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics bench-segment asan bootstrap clean
 
 all: build
 
@@ -53,6 +54,10 @@ bench-loyalty: build
 bench-analytics: build
 	@cmake --build --preset $(PRESET) --target bench_analytics
 	@$(BUILD_DIR)/bench/bench_analytics --customers $${CUSTOMERS:-1000000} --purchases $${PURCHASES:-10000000} --peers bench/peers
+
+bench-segment: build
+	@cmake --build --preset $(PRESET) --target bench_segment
+	@$(BUILD_DIR)/bench/bench_segment --customers $${CUSTOMERS:-1000000}
 
 asan:
 	@$(MAKE) test PRESET=asan
