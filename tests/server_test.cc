@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
+#include "outreach/segment.h"
 #include "retention/desk.h"
 #include "server_process.h"
 #include "storage/record_store.h"
@@ -512,6 +513,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/surveys/triggers", "records:write"}, {"GET /v1/self-serve/surveys/{token}", ""},
       {"POST /v1/self-serve/surveys/{token}", ""}, {"GET /v1/customers/{id}/surveys", "records:read"},
       {"GET /v1/feedback/report", "records:read"}, {"POST /v1/feedback/upkeep", "feedback:manage"},
+      {"GET /v1/segments/fields", "records:read"}, {"POST /v1/segments/count", "records:read"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -1762,6 +1764,59 @@ TEST_P(ServerTest, ClosedCasesAndConversationsScoreTheAgent) {
   for (const auto& a : agents) share[a["agent"]] = a["csat"]["share"];
   EXPECT_DOUBLE_EQ(share["ana"], 0);
   EXPECT_DOUBLE_EQ(share["bo"], 1);
+}
+
+// Segments count customers from their facts as of now, on both databases; a mistake answers with
+// its line and column.
+TEST_P(ServerTest, SegmentsCountCustomersFromTheirFacts) {
+  auto customer = [&](const std::string& id, const std::string& locale, bool consent) {
+    ASSERT_EQ(Post("/v1/customers", {{"id", id}, {"name", "Eva " + id}, {"email", id + "@example.com"}, {"locale", locale},
+                                     {"consent", {{"email", consent}}}}).status, 201);
+  };
+  customer("G1", "pt", true);
+  customer("G2", "da", false);
+  customer("G3", "en", true);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto bought = [&](const std::string& id, const std::string& who, int days_ago) {
+    ASSERT_EQ(Post("/v1/purchases", {{"id", id}, {"customer", who}, {"currency", "EUR"},
+                                     {"occurred_at", FormatTimestamp(now - std::chrono::days(days_ago) - std::chrono::hours(1))},
+                                     {"total", "5.00"}}).status, 201);
+  };
+  bought("GP1", "G1", 40);
+  bought("GP2", "G2", 10);
+  bought("GP3", "G2", 100);
+  ASSERT_EQ(Post("/v1/plans", {{"id", "TV"}, {"name", "TV"}, {"kind", "plan"}, {"price", "30.00"}, {"currency", "EUR"},
+                               {"billing", "monthly"}}).status, 201);
+  ASSERT_EQ(Post("/v1/subscriptions", {{"id", "GS2"}, {"customer", "G2"}, {"plan", "TV"}, {"started_at", "2025-01-01"}}).status, 201);
+  ASSERT_EQ(Post("/v1/cases", {{"customer", "G3"}, {"category", "billing"}, {"text", "Wrong bill"}}).status, 201);
+
+  auto count = [&](const std::string& segment) { return Body(Post("/v1/segments/count", {{"segment", segment}})); };
+  struct Case {
+    const char* segment;
+    int count;
+    std::vector<std::string> sample;
+  };
+  for (const auto& [segment, n, sample] : {
+           Case{"locale in (\"pt\", \"da\") and email_consent = true", 1, {"G1"}},
+           Case{"days_since_last_purchase between 30 and 60", 1, {"G1"}},
+           Case{"days_since_last_purchase is null", 1, {"G3"}},
+           Case{"purchases_90 >= 1", 2, {"G1", "G2"}},
+           Case{"plan = \"TV\" and active_subscriber = true", 1, {"G2"}},
+           Case{"complaints_365 > 0 or tier is not null", 1, {"G3"}},
+           Case{"churn_risk > 0.5", 0, {}},
+           Case{"not churn_risk > 0.5", 3, {"G1", "G2", "G3"}},
+       }) {
+    json r = count(segment);
+    EXPECT_EQ(r["count"], n) << segment << ": " << r.dump();
+    EXPECT_EQ(r["customers"], 3) << segment;
+    EXPECT_EQ(r["sample"].get<std::vector<std::string>>(), sample) << segment;
+  }
+  auto wrong = Post("/v1/segments/count", {{"segment", "locale = \"pt\"\n  and teir = \"gold\""}});
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(Body(wrong)["error"]["field"], "line 2, column 7") << wrong.body;
+  EXPECT_NE(Body(wrong)["error"]["message"].get<std::string>().find("did you mean 'tier'?"), std::string::npos);
+  auto fields = Body(client_->Request("GET", "/v1/segments/fields"))["data"];
+  EXPECT_EQ(fields.size(), outreach::kFields.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

@@ -41,6 +41,7 @@ class SqlStores : public server::Stores {
   retention::RetentionStore& retention() override { return store_->retention(); }
   care::CareStore& care() override { return store_->care(); }
   feedback::FeedbackStore& feedback() override { return store_->feedback(); }
+  outreach::FactsStore& facts() override { return store_->facts(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

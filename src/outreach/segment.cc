@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "outreach/facts_store.h"
+
 namespace retain::outreach {
 namespace {
 
@@ -486,6 +488,17 @@ std::string Canonical(const Node& n) {
     }
   }
   return "";
+}
+
+SegmentCount CountSegment(const Segment& segment, const std::vector<CustomerFacts>& customers, size_t sample) {
+  SegmentCount out;
+  out.customers = static_cast<int64_t>(customers.size());
+  for (const auto& c : customers) {
+    if (!Matches(*segment.root, c.facts)) continue;
+    ++out.matched;
+    if (out.sample.size() < sample) out.sample.push_back(c.id);
+  }
+  return out;
 }
 
 }  // namespace retain::outreach

@@ -102,6 +102,9 @@ void AddFeedbackRoutes(Router& router, const ApiContext& ctx);
 // Sends the survey reminders that are due; behind POST /v1/feedback/upkeep and the hourly run.
 WriteJob FeedbackUpkeep();
 
+// Segments (/v1/segments): the fields a segment may name, and how many customers one holds now.
+void AddOutreachRoutes(Router& router, const ApiContext& ctx);
+
 // The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).
 void AddSelfServeRoutes(Router& router, const ApiContext& ctx);
 

@@ -303,6 +303,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddSelfServeRoutes(shared.router, ctx);
   AddCareRoutes(shared.router, ctx);
   AddFeedbackRoutes(shared.router, ctx);
+  AddOutreachRoutes(shared.router, ctx);
 
   net::io_context io(threads);
   shared.io = &io;

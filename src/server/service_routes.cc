@@ -391,6 +391,11 @@ json Schemas() {
                            {"description", "complainants, not_subscribers, horizons: [{days, complainants, comparable, "
                                            "difference, compensated, not_compensated}] with rates as {n, k, rate, low, "
                                            "high} (95 % Wilson) and the difference with Newcombe's interval"}};
+  s["SegmentFields"] = Object({{"data", {{"type", "array"}, {"items", Object({{"name", Str()}, {"type", Str()}, {"help", Str()}})}}}});
+  s["SegmentInput"] = Object({{"segment", Str()}}, {"segment"});
+  s["SegmentCount"] = Object({{"count", Int()}, {"customers", Int()}, {"sample", {{"type", "array"}, {"items", Str()}}},
+                              {"canonical", Str()}, {"fields", {{"type", "array"}, {"items", Str()}}}},
+                             {"count", "customers"});
   s["CompensationInput"] = Object(
       {{"kind", {{"type", "string"}, {"enum", {"coupon", "refund", "credit", "free_months", "apology"}}}},
        {"amount_minor", Int()}, {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},

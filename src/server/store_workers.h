@@ -21,6 +21,7 @@
 #include "loyalty/loyalty_store.h"
 #include "care/care_store.h"
 #include "feedback/feedback_store.h"
+#include "outreach/facts_store.h"
 #include "retention/retention_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -41,6 +42,7 @@ class Stores {
   virtual retention::RetentionStore& retention() = 0;
   virtual care::CareStore& care() = 0;
   virtual feedback::FeedbackStore& feedback() = 0;
+  virtual outreach::FactsStore& facts() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

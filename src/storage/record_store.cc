@@ -14,6 +14,7 @@
 #include "storage/analytics_store.h"
 #include "storage/care_store.h"
 #include "storage/feedback_store.h"
+#include "storage/outreach_store.h"
 #include "storage/loyalty_store.h"
 #include "storage/migrations.h"
 #include "storage/query.h"
@@ -54,13 +55,14 @@ class SqlRecordStore : public SqlStore {
   explicit SqlRecordStore(std::unique_ptr<Connection> db)
       : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)), analytics_(MakeSqlAnalyticsStore(*db_)),
         retention_(MakeSqlRetentionStore(*db_)), care_(MakeSqlCareStore(*db_)),
-        feedback_(MakeSqlFeedbackStore(*db_)) {}
+        feedback_(MakeSqlFeedbackStore(*db_)), facts_(MakeSqlFactsStore(*db_)) {}
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
   analytics::AnalyticsStore& analytics() override { return *analytics_; }
   retention::RetentionStore& retention() override { return *retention_; }
   care::CareStore& care() override { return *care_; }
   feedback::FeedbackStore& feedback() override { return *feedback_; }
+  outreach::FactsStore& facts() override { return *facts_; }
 
   // Loyalty learns of a transaction once it has begun (on SQLite, once the write lock is held),
   // so what it checks then no other writer can change.
@@ -1217,6 +1219,7 @@ class SqlRecordStore : public SqlStore {
   std::unique_ptr<retention::RetentionStore> retention_;  // on db_
   std::unique_ptr<care::CareStore> care_;  // on db_
   std::unique_ptr<feedback::FeedbackStore> feedback_;  // on db_
+  std::unique_ptr<outreach::FactsStore> facts_;  // on db_
 };
 
 }  // namespace

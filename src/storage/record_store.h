@@ -8,6 +8,7 @@
 #include "analytics/analytics_store.h"
 #include "care/care_store.h"
 #include "feedback/feedback_store.h"
+#include "outreach/facts_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -32,6 +33,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual care::CareStore& care() = 0;
   // Surveys, invitations and responses, on the same connection.
   virtual feedback::FeedbackStore& feedback() = 0;
+  // Segments' facts, read on the same connection.
+  virtual outreach::FactsStore& facts() = 0;
 };
 
 struct StoreOptions {

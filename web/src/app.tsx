@@ -6,6 +6,7 @@ import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
 import { CasePage, CasesPage } from './care';
 import { CustomerSurveys, FeedbackPage } from './feedback';
+import { OutreachPage } from './outreach';
 import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
@@ -53,6 +54,7 @@ export function App() {
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
         : route.startsWith('#/retention') ? <RetentionPage locale={locale} canApprove={(session.permissions ?? []).includes('retention:approve')} />
         : route.startsWith('#/feedback') ? <FeedbackPage locale={locale} canManage={(session.permissions ?? []).includes('feedback:manage')} />
+        : route.startsWith('#/outreach') ? <OutreachPage locale={locale} />
         : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
         : <Customers locale={locale} />}
     </Frame>
@@ -104,7 +106,7 @@ function SignIn({ locale, onLocale, onSignedIn }:
 
 const MODULES: { key: Key; href?: string }[] = [
   { key: 'customers', href: '#/customers' }, { key: 'loyalty', href: '#/loyalty' }, { key: 'retentionDesk', href: '#/retention' }, { key: 'complaints', href: '#/cases' },
-  { key: 'feedback', href: '#/feedback' }, { key: 'outreach' }, { key: 'analytics', href: '#/analytics' },
+  { key: 'feedback', href: '#/feedback' }, { key: 'outreach', href: '#/outreach' }, { key: 'analytics', href: '#/analytics' },
 ];
 
 function Frame({ locale, session, onLocale, onSignOut, children }: {

@@ -531,6 +531,24 @@ test('a survey from the builder to a Danish answer by keyboard, its follow-up ca
   await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
+test('the segment builder counts while typing and names a mistake by line and column', async () => {
+  await page.click('[data-testid=nav-outreach]');
+  await page.locator('[data-testid=segment-text]').waitFor();
+  await page.fill('[data-testid=segment-text]', 'locale = "da" and email_consent = true');
+  const { csrf_token: csrf } = await (await page.request.get(`${url}/v1/session`)).json();
+  const api = await (await page.request.post(`${url}/v1/segments/count`, {
+    data: { segment: 'locale = "da" and email_consent = true' }, headers: { 'X-CSRF-Token': csrf } })).json();
+  assert.ok(api.count > 0 && api.count < api.customers, `a real subset, got ${api.count} of ${api.customers}`);
+  await page.waitForFunction((n) => document.querySelector('[data-testid=segment-count]')?.textContent?.startsWith(`${n} of`), api.count.toLocaleString('en'));
+  assert.equal(await page.locator('[data-testid=segment-sample] a').count(), Math.min(10, api.count));
+  await page.fill('[data-testid=segment-text]', 'locale = "da" and teir = "gold"');
+  await page.locator('[data-testid=segment-error]').waitFor();
+  assert.match(await page.locator('[data-testid=segment-error]').textContent(), /^line 1, column 19: unknown field 'teir'; did you mean 'tier'\?/);
+  if (shots) await page.screenshot({ path: `${shots}/segment.png`, fullPage: true });
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
 test('switching language changes every label and money format, and is remembered', async () => {
   await page.selectOption('[data-testid=language]', 'pt');
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Clientes');

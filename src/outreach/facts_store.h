@@ -1,0 +1,38 @@
+// Where a segment's facts come from: one row of facts per customer, computed from the records,
+// loyalty, analytics and complaints as of a moment. storage/ implements it on the record store's
+// connection. One store per connection; not thread-safe.
+#ifndef RETAIN_OUTREACH_FACTS_STORE_H_
+#define RETAIN_OUTREACH_FACTS_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "outreach/segment.h"
+
+namespace retain::outreach {
+
+struct CustomerFacts {
+  std::string id;
+  Facts facts;
+};
+
+class FactsStore {
+ public:
+  virtual ~FactsStore() = default;
+  // Every customer's facts at `now`, by customer id.
+  virtual Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) = 0;
+};
+
+// How many of `customers` the segment holds, and the first `sample` of them by id.
+struct SegmentCount {
+  int64_t matched = 0;
+  int64_t customers = 0;
+  std::vector<std::string> sample;
+};
+SegmentCount CountSegment(const Segment& segment, const std::vector<CustomerFacts>& customers, size_t sample);
+
+}  // namespace retain::outreach
+
+#endif  // RETAIN_OUTREACH_FACTS_STORE_H_
