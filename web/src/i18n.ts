@@ -151,6 +151,18 @@ const strings = {
     fbCesCaption: 'Customer effort (mean of 1–7) by month, with the 95% interval',
     segBuilder: 'Segment', segCondition: 'Customers who match', segCount: '{count} of {customers} customers',
     segSample: 'For example:', segFields: 'Fields you can use (click one to insert it)',
+    sf_id: "the customer's id", sf_name: "the customer's name", sf_email: 'e-mail address',
+    sf_locale: 'language: en, pt or da', sf_country: 'ISO country code, e.g. PT',
+    sf_city: 'city of the postal address', sf_tier: 'loyalty tier (null when none)',
+    sf_rfm_segment: 'RFM segment, e.g. champions, at_risk',
+    sf_plan: 'the plan of an active subscription (null when none)', sf_email_consent: 'may be e-mailed',
+    sf_post_consent: 'may be sent letters', sf_sms_consent: 'may be sent text messages',
+    sf_active_subscriber: 'has an active subscription', sf_churn_risk: 'probability of leaving in 90 days, 0 to 1',
+    sf_clv: 'expected value of the next year, in major units',
+    sf_days_since_last_purchase: 'days since the last purchase (null when none)',
+    sf_purchases_90: 'purchases in the last 90 days', sf_points: 'loyalty points available',
+    sf_tenure_days: 'days since the first contact', sf_complaints_365: 'complaint cases in the last year',
+    ft_text: 'text', ft_number: 'number', ft_bool: 'true or false',
     cause_voluntary: 'voluntary', cause_involuntary: 'involuntary',
     status_cancelled: 'cancelled', status_succeeded: 'paid', status_failed: 'failed', status_refunded: 'refunded',
   },
@@ -303,6 +315,16 @@ const strings = {
     fbCesCaption: 'Esforço do cliente (média de 1–7) por mês, com o intervalo de 95%',
     segBuilder: 'Segmento', segCondition: 'Clientes que cumprem', segCount: '{count} de {customers} clientes',
     segSample: 'Por exemplo:', segFields: 'Campos que pode usar (clique para inserir)',
+    sf_id: 'o id do cliente', sf_name: 'o nome do cliente', sf_email: 'endereço de e-mail',
+    sf_locale: 'idioma: en, pt ou da', sf_country: 'código ISO do país, p. ex. PT', sf_city: 'cidade da morada',
+    sf_tier: 'nível de fidelização (null quando não tem)', sf_rfm_segment: 'segmento RFM, p. ex. champions, at_risk',
+    sf_plan: 'o plano de uma subscrição ativa (null quando não tem)', sf_email_consent: 'aceita e-mails',
+    sf_post_consent: 'aceita cartas', sf_sms_consent: 'aceita SMS', sf_active_subscriber: 'tem uma subscrição ativa',
+    sf_churn_risk: 'probabilidade de sair em 90 dias, de 0 a 1', sf_clv: 'valor esperado do próximo ano, em unidades',
+    sf_days_since_last_purchase: 'dias desde a última compra (null quando não há)',
+    sf_purchases_90: 'compras nos últimos 90 dias', sf_points: 'pontos de fidelização disponíveis',
+    sf_tenure_days: 'dias desde o primeiro contacto', sf_complaints_365: 'reclamações no último ano', ft_text: 'texto',
+    ft_number: 'número', ft_bool: 'verdadeiro ou falso',
     cause_voluntary: 'voluntário', cause_involuntary: 'involuntário',
     status_cancelled: 'cancelada', status_succeeded: 'pago', status_failed: 'falhou', status_refunded: 'reembolsado',
   },
@@ -454,6 +476,16 @@ const strings = {
     fbCesCaption: 'Kundeindsats (gennemsnit af 1–7) pr. måned med 95 %-interval',
     segBuilder: 'Segment', segCondition: 'Kunder der opfylder', segCount: '{count} af {customers} kunder',
     segSample: 'For eksempel:', segFields: 'Felter du kan bruge (klik for at indsætte)',
+    sf_id: 'kundens id', sf_name: 'kundens navn', sf_email: 'e-mailadresse', sf_locale: 'sprog: en, pt eller da',
+    sf_country: 'ISO-landekode, f.eks. PT', sf_city: 'byen i postadressen',
+    sf_tier: 'loyalitetsniveau (null når intet)', sf_rfm_segment: 'RFM-segment, f.eks. champions, at_risk',
+    sf_plan: 'planen for et aktivt abonnement (null når intet)', sf_email_consent: 'må få e-mails',
+    sf_post_consent: 'må få breve', sf_sms_consent: 'må få sms', sf_active_subscriber: 'har et aktivt abonnement',
+    sf_churn_risk: 'sandsynlighed for at gå inden 90 dage, 0 til 1',
+    sf_clv: 'forventet værdi det næste år, i hele enheder',
+    sf_days_since_last_purchase: 'dage siden sidste køb (null når intet)', sf_purchases_90: 'køb de seneste 90 dage',
+    sf_points: 'tilgængelige loyalitetspoint', sf_tenure_days: 'dage siden første kontakt',
+    sf_complaints_365: 'klagesager det seneste år', ft_text: 'tekst', ft_number: 'tal', ft_bool: 'sand eller falsk',
     cause_voluntary: 'frivillig', cause_involuntary: 'ufrivillig',
     status_cancelled: 'opsagt', status_succeeded: 'betalt', status_failed: 'afvist', status_refunded: 'refunderet',
   },
@@ -463,6 +495,12 @@ export type Key = keyof typeof strings.en;
 
 export function t(locale: Locale, key: Key): string {
   return strings[locale][key] ?? strings.en[key];
+}
+
+// Whether a key exists, for names that come from the server (a field a newer server adds is
+// shown with the server's own words until it is translated here).
+export function hasKey(key: string): key is Key {
+  return key in strings.en;
 }
 
 export const intlLocale: Record<Locale, string> = { en: 'en-GB', pt: 'pt-PT', da: 'da-DK' };

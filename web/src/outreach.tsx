@@ -3,7 +3,7 @@
 // fields a segment may name are listed to click in.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
-import { t, type Locale } from './i18n';
+import { hasKey, t, type Key, type Locale } from './i18n';
 
 interface Field { name: string; type: string; help: string }
 interface Count { count: number; customers: number; sample: string[]; canonical: string }
@@ -50,7 +50,8 @@ export function OutreachPage({ locale }: { locale: Locale }) {
         <details open>
           <summary>{t(locale, 'segFields')}</summary>
           <table class="fields"><tbody>{fields.map((f) => (
-            <tr><td><button type="button" class="link" onClick={() => insert(f.name)}>{f.name}</button></td><td>{f.type}</td><td>{f.help}</td></tr>))}
+            <tr><td><button type="button" class="link" onClick={() => insert(f.name)}>{f.name}</button></td>
+              <td>{t(locale, `ft_${f.type}` as Key)}</td><td>{hasKey(`sf_${f.name}`) ? t(locale, `sf_${f.name}` as Key) : f.help}</td></tr>))}
           </tbody></table>
         </details>
       </section>
