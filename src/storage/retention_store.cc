@@ -398,7 +398,10 @@ class SqlRetentionStore : public retention::RetentionStore {
   Result<std::optional<Recovery>> OpenRecoveryFor(std::string_view subscription) override {
     return FirstRow<Recovery>(db_,
         std::string(kRecoverySelect) +
-            " WHERE s.external_id = ? AND r.status IN ('retrying', 'grace', 'suspended') ORDER BY r.id DESC",
+            // By the subscription's row id, so the (subscription_id, status) index is used: matching
+            // on s.external_id let SQLite scan every open recovery for each payment.
+            " WHERE r.subscription_id = (SELECT id FROM subscriptions WHERE external_id = ?)"
+            " AND r.status IN ('retrying', 'grace', 'suspended') ORDER BY r.id DESC",
         DecodeRecovery, subscription);
   }
 
