@@ -92,8 +92,9 @@ class FeedbackStore {
   virtual Result<std::optional<Invitation>> InvitationByToken(std::string_view token_hash) = 0;
   // Newest first.
   virtual Result<std::vector<Invitation>> Invitations(const InvitationQuery& q) = 0;
-  // Unanswered invitations not yet expired at `now`, oldest first (at most `limit`).
-  virtual Result<std::vector<Invitation>> Waiting(Timestamp now, int limit) = 0;
+  // Unanswered invitations not yet expired at `now` numbered above `after_id`, oldest first (at
+  // most `limit`: page with the last one's id).
+  virtual Result<std::vector<Invitation>> Waiting(Timestamp now, int64_t after_id, int limit) = 0;
   virtual Status SetReminders(int64_t invitation_id, int reminders) = 0;
   // Invitations to `survey` ("" for all) sent in [from, to), and how many of them were answered.
   virtual Result<std::pair<int64_t, int64_t>> InvitationCounts(std::string_view survey, Timestamp from, Timestamp to) = 0;

@@ -204,7 +204,7 @@ Result<AnswerOutcome> AnswerSurvey(core::RecordStore& records, care::CareStore& 
   }
   RETAIN_ASSIGN_OR_RETURN(bool saved, store.SaveResponse(r));
   if (!saved) return Conflict("this survey was answered already; the first answer stands", "token");
-  AnswerOutcome out{r, 0};
+  AnswerOutcome out{r, 0, Localized(survey.thanks, inv->locale)};
   json data = {{"response", r.id}, {"invitation", inv->id}, {"survey", survey.key}, {"customer", r.customer},
                {"score", r.score ? json(*r.score) : json()}, {"band", r.band}, {"agent", r.agent}};
   if (survey.follow_up && headline != nullptr && r.score && Negative(headline->type, *r.score)) {
@@ -229,29 +229,34 @@ Result<AnswerOutcome> AnswerSurvey(core::RecordStore& records, care::CareStore& 
 }
 
 Result<int64_t> SendReminders(core::RecordStore& records, FeedbackStore& store, core::WebhookStore& outbox, Timestamp now) {
-  RETAIN_ASSIGN_OR_RETURN(auto waiting, store.Waiting(now, 50000));
   std::map<std::string, std::optional<Survey>, std::less<>> surveys;
   int64_t sent = 0;
-  for (const auto& inv : waiting) {
-    auto it = surveys.find(inv.survey);
-    if (it == surveys.end()) {
-      auto loaded = LoadSurvey(store, inv.survey);
-      it = surveys.emplace(inv.survey, loaded ? std::optional<Survey>(loaded->survey) : std::nullopt).first;
+  // A page at a time, so every waiting invitation is looked at however many there are.
+  for (int64_t after = 0;;) {
+    RETAIN_ASSIGN_OR_RETURN(auto waiting, store.Waiting(now, after, 1000));
+    if (waiting.empty()) break;
+    after = waiting.back().id;
+    for (const auto& inv : waiting) {
+      auto it = surveys.find(inv.survey);
+      if (it == surveys.end()) {
+        auto loaded = LoadSurvey(store, inv.survey);
+        it = surveys.emplace(inv.survey, loaded ? std::optional<Survey>(loaded->survey) : std::nullopt).first;
+      }
+      if (!it->second) continue;
+      const Survey& survey = *it->second;
+      int due = 0;
+      for (int d : survey.reminder_days) due += inv.created_at + std::chrono::days(d) <= now ? 1 : 0;
+      if (due <= inv.reminders) continue;
+      RETAIN_ASSIGN_OR_RETURN(auto customer, records.GetCustomer(inv.customer));
+      json data = {{"invitation", inv.id}, {"survey", inv.survey}, {"customer", inv.customer},
+                   {"name", customer ? customer->name : ""}, {"email", customer ? customer->email : ""},
+                   {"locale", inv.locale}, {"channel", inv.channel}, {"title", Localized(survey.title, inv.locale)},
+                   {"reminder", due}, {"expires_at", FormatTimestamp(inv.expires_at)}};
+      RETAIN_RETURN_IF_ERROR(outbox.AppendOutbox({0, "survey.reminder", std::to_string(inv.id),
+                                                  Event("survey.reminder", now, data).dump(), now}));
+      RETAIN_RETURN_IF_ERROR(store.SetReminders(inv.id, due));
+      ++sent;
     }
-    if (!it->second) continue;
-    const Survey& survey = *it->second;
-    int due = 0;
-    for (int d : survey.reminder_days) due += inv.created_at + std::chrono::days(d) <= now ? 1 : 0;
-    if (due <= inv.reminders) continue;
-    RETAIN_ASSIGN_OR_RETURN(auto customer, records.GetCustomer(inv.customer));
-    json data = {{"invitation", inv.id}, {"survey", inv.survey}, {"customer", inv.customer},
-                 {"name", customer ? customer->name : ""}, {"email", customer ? customer->email : ""},
-                 {"locale", inv.locale}, {"channel", inv.channel}, {"title", Localized(survey.title, inv.locale)},
-                 {"reminder", due}, {"expires_at", FormatTimestamp(inv.expires_at)}};
-    RETAIN_RETURN_IF_ERROR(outbox.AppendOutbox({0, "survey.reminder", std::to_string(inv.id),
-                                                Event("survey.reminder", now, data).dump(), now}));
-    RETAIN_RETURN_IF_ERROR(store.SetReminders(inv.id, due));
-    ++sent;
   }
   return sent;
 }

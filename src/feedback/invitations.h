@@ -78,6 +78,7 @@ using ValueBand = std::function<Result<std::string>(const std::string& customer)
 struct AnswerOutcome {
   StoredResponse response;
   int64_t follow_up_case = 0;
+  std::string thanks;  // the survey's thanks in the customer's language
 };
 
 // Accepts the answer to the token's survey. NotFound for an unknown token; Conflict when it was

@@ -254,8 +254,7 @@ void AddFeedbackRoutes(Router& router, const ApiContext& ctx) {
                   feedback::ValueBand band = [&s](const std::string& customer) { return CustomerValueBand(s, customer); };
                   RETAIN_ASSIGN_OR_RETURN(auto outcome, feedback::AnswerSurvey(s.records(), s.care(), s.feedback(), s.webhooks(),
                                                                                token, answers, band, now));
-                  RETAIN_ASSIGN_OR_RETURN(auto page, feedback::PageFor(s.feedback(), token, now));
-                  return Json(201, {{"status", "answered"}, {"thanks", page["thanks"]}, {"band", outcome.response.band}});
+                  return Json(201, {{"status", "answered"}, {"thanks", outcome.thanks}, {"band", outcome.response.band}});
                 }), std::move(reply));
               }});
 

@@ -131,10 +131,11 @@ class SqlFeedbackStore : public feedback::FeedbackStore {
         q.status, now, q.status, now, static_cast<int64_t>(q.limit));
   }
 
-  Result<std::vector<Invitation>> Waiting(Timestamp now, int limit) override {
+  Result<std::vector<Invitation>> Waiting(Timestamp now, int64_t after_id, int limit) override {
     return Rows<Invitation>(db_,
-        std::string(kInvitationSelect) + " WHERE i.answered_at IS NULL AND i.expires_at > ? ORDER BY i.id LIMIT ?",
-        DecodeInvitation, ToUnixSeconds(now), static_cast<int64_t>(limit));
+        std::string(kInvitationSelect) +
+            " WHERE i.answered_at IS NULL AND i.expires_at > ? AND i.id > ? ORDER BY i.id LIMIT ?",
+        DecodeInvitation, ToUnixSeconds(now), after_id, static_cast<int64_t>(limit));
   }
 
   Status SetReminders(int64_t id, int reminders) override {
