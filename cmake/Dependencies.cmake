@@ -19,6 +19,12 @@ find_path(RETAIN_XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
 add_library(xgboost::xgboost UNKNOWN IMPORTED)
 set_target_properties(xgboost::xgboost PROPERTIES IMPORTED_LOCATION ${RETAIN_XGBOOST_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${RETAIN_XGBOOST_INCLUDE_DIR})
+# Outreach: ICU formats numbers, money, dates and plurals per language; cairo and pango draw
+# letters as PDF; kainjow's mustache is one header.
+find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)
+find_path(RETAIN_MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
 if(RETAIN_BUILD_TESTS)
   find_package(GTest REQUIRED)

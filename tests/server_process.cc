@@ -7,7 +7,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -122,6 +128,50 @@ ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::s
     return;
   }
   port_ = std::stoi(m[1]);
+}
+
+SmtpSink::SmtpSink() {
+  char dir[] = "/tmp/retain-smtp-XXXXXX";
+  if (mkdtemp(dir) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  dir_ = dir;
+  pid_ = fork();
+  if (pid_ == 0) {
+    std::string script = std::string(RETAIN_TESTS_DIR) + "/smtp_sink.py";
+    execl("/usr/bin/python3", "python3", script.c_str(), dir_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && port_ == 0; ++i) {
+    std::ifstream in(dir_ + "/port");
+    if (!(in >> port_)) port_ = 0;
+    if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (port_ == 0) ADD_FAILURE() << "the SMTP server did not start (python3-aiosmtpd installed?)";
+}
+
+SmtpSink::~SmtpSink() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (!dir_.empty()) std::filesystem::remove_all(dir_);
+}
+
+std::vector<SmtpSink::Message> SmtpSink::Messages() const {
+  std::vector<Message> out;
+  for (int i = 1;; ++i) {
+    std::string base = fmt::format("{}/{:04d}", dir_, i);
+    std::ifstream raw(base + ".eml");
+    if (!raw) break;
+    std::ifstream envelope(base + ".json");
+    Message m;
+    m.raw.assign(std::istreambuf_iterator<char>(raw), {});
+    m.envelope.assign(std::istreambuf_iterator<char>(envelope), {});
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 ServerProcess::~ServerProcess() {

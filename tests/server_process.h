@@ -51,6 +51,28 @@ class ServerProcess {
   FILE* output_ = nullptr;
 };
 
+// A real SMTP server on loopback (tests/smtp_sink.py, Debian's python3-aiosmtpd) in a fresh
+// directory; stopped by the destructor. Messages arrive as NNNN.eml with the envelope in NNNN.json;
+// recipients starting with "bounce" get 550 and "later" 451.
+class SmtpSink {
+ public:
+  SmtpSink();
+  ~SmtpSink();
+  int port() const { return port_; }
+  const std::string& directory() const { return dir_; }
+  // The messages received so far, in order of arrival: the raw message and the envelope's JSON.
+  struct Message {
+    std::string raw;
+    std::string envelope;
+  };
+  std::vector<Message> Messages() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string dir_;
+};
+
 }  // namespace retain::testing
 
 #endif  // RETAIN_TESTS_SERVER_PROCESS_H_

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -49,7 +50,7 @@ class ServerTest : public ::testing::TestWithParam<Backend> {
       key.secret_hash = Sha256Hex("s3cret");
       key.name = "tests";
       key.scopes = {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                    "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage"};
+                    "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage", "outreach:manage"};
       key.created_by = "tests";
       key.created_at = FromUnixSeconds(1700000000);
       ASSERT_TRUE((*store)->CreateApiKey(key));
@@ -514,13 +515,22 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/self-serve/surveys/{token}", ""}, {"GET /v1/customers/{id}/surveys", "records:read"},
       {"GET /v1/feedback/report", "records:read"}, {"POST /v1/feedback/upkeep", "feedback:manage"},
       {"GET /v1/segments/fields", "records:read"}, {"POST /v1/segments/count", "records:read"},
+      {"GET /v1/outreach/settings", "records:read"}, {"PUT /v1/outreach/settings", "outreach:manage"},
+      {"GET /v1/templates", "records:read"}, {"GET /v1/templates/{key}", "records:read"},
+      {"PUT /v1/templates/{key}", "outreach:manage"}, {"POST /v1/templates/{key}/preview", "records:read"},
+      {"GET /v1/campaigns", "records:read"}, {"GET /v1/campaigns/{key}", "records:read"},
+      {"PUT /v1/campaigns/{key}", "outreach:manage"}, {"POST /v1/campaigns/{key}/schedule", "outreach:manage"},
+      {"POST /v1/campaigns/{key}/cancel", "outreach:manage"}, {"GET /v1/campaigns/{key}/results", "records:read"},
+      {"GET /v1/campaigns/{key}/letters.pdf", "records:read"}, {"GET /v1/customers/{id}/deliveries", "records:read"},
+      {"POST /v1/suppressions", "outreach:manage"}, {"GET /v1/unsubscribe/{token}", ""},
+      {"POST /v1/unsubscribe/{token}", ""},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
       {"supervisor", {"records:read", "records:write", "loyalty:adjust", "retention:approve", "retention:manage", "feedback:manage"}},
-      {"marketing", {"records:read", "loyalty:manage", "feedback:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
+      {"marketing", {"records:read", "loyalty:manage", "feedback:manage", "outreach:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
       {"admin", {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                 "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage"}}};
+                 "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage", "outreach:manage"}}};
   auto needs = [&](const std::string& method, const std::string& path) -> std::string {
     auto it = kNeeds.find(method + " " + path);
     if (it != kNeeds.end()) return it->second;
@@ -1817,6 +1827,211 @@ TEST_P(ServerTest, SegmentsCountCustomersFromTheirFacts) {
   EXPECT_NE(Body(wrong)["error"]["message"].get<std::string>().find("did you mean 'tier'?"), std::string::npos);
   auto fields = Body(client_->Request("GET", "/v1/segments/fields"))["data"];
   EXPECT_EQ(fields.size(), outreach::kFields.size());
+}
+
+// The text of a PDF as poppler's pdftotext reads it back.
+std::string PdfText(const std::string& pdf) {
+  char path[] = "/tmp/retain-letters-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_EQ(write(fd, pdf.data(), pdf.size()), static_cast<ssize_t>(pdf.size()));
+  close(fd);
+  std::string text;
+  FILE* p = popen(fmt::format("pdftotext -layout {} - 2>&1", path).c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  pclose(p);
+  unlink(path);
+  return text;
+}
+
+// A MIME part's base64 body decoded (the messages Retain composes are base64 throughout).
+std::string DecodePart(const std::string& raw, const std::string& type) {
+  auto at = raw.find("Content-Type: " + type);
+  if (at == std::string::npos) return "";
+  auto start = raw.find("\r\n\r\n", at) + 4;
+  auto end = raw.find("\r\n--", start);
+  std::string b64;
+  for (size_t i = start; i < std::min(end, raw.size()); ++i) {
+    if (raw[i] != '\r' && raw[i] != '\n') b64 += raw[i];
+  }
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int bits = 0;
+  unsigned value = 0;
+  for (char c : b64) {
+    auto pos = kAlphabet.find(c);
+    if (pos == std::string::npos) break;
+    value = (value << 6) | static_cast<unsigned>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((value >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+TEST_P(ServerTest, CampaignsSendEmailAndLettersAndMeasureAgainstHeldOut) {
+  SmtpSink smtp;
+  ASSERT_GT(smtp.port(), 0);
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(
+      db_->url(), std::vector<std::string>{"--smtp-url", fmt::format("smtp://127.0.0.1:{}", smtp.port()), "--outreach-poll-ms",
+                                           "100", "--smtp-rate", "0"});
+  ASSERT_GT(server_->port(), 0);
+  client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  auto put = [&](const std::string& target, const json& body) { return client_->Request("PUT", target, body.dump()); };
+
+  // Quiet hours off, so the test sends at any hour; the sender is a café in Lisbon.
+  auto settings = put("/v1/outreach/settings",
+                      {{"sender", {{"business_name", "Sandes & Café"}, {"from_email", "news@sandes.example"},
+                                   {"postal_address", {"Rua Augusta 10", "1100-053 Lisboa"}}, {"country", "PT"},
+                                   {"city", "Lisboa"}}},
+                       {"policy", {{"quiet_start_hour", 0}, {"quiet_end_hour", 0}}}});
+  ASSERT_EQ(settings.status, 200) << settings.body;
+  EXPECT_EQ(put("/v1/outreach/settings", {{"sender", {{"from_email", "not an address"}}}}).status, 400);
+
+  auto customer = [&](const std::string& id, const std::string& name, const std::string& email, const std::string& locale,
+                      bool email_ok, bool post_ok, const std::string& city) {
+    auto r = Post("/v1/customers", {{"id", id}, {"name", name}, {"email", email}, {"locale", locale},
+                                    {"consent_email", email_ok ? "yes" : "no"}, {"consent_post", post_ok ? "yes" : "no"},
+                                    {"address_line1", "Nørregade 7"}, {"postal_code", "1165"}, {"city", city},
+                                    {"country", "DK"}});
+    ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
+  };
+  customer("L1", "João Ærø", "joao@example.com", "pt", true, true, "København");
+  customer("L2", "Bo Bounce", "bounce@example.com", "da", true, false, "København");
+  customer("L3", "Nina Noconsent", "nina@example.com", "en", false, true, "København");
+  const int kRegular = 40;
+  for (int i = 0; i < kRegular; ++i) {
+    customer(fmt::format("R{:02d}", i), fmt::format("Rita {}", i), fmt::format("rita{}@example.com", i), "en", true, false, "Aarhus");
+  }
+
+  // A template: a mistake is named with its text, line and column; the example is stored.
+  json bad = {{"subject", {{"en", "Hi"}}}, {"text", {{"en", "ok"}, {"pt", "Olá\n{{#tier}}sem fim"}}}};
+  auto refused = put("/v1/templates/points", bad);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Body(refused)["error"]["field"], "text.pt");
+  EXPECT_NE(refused.body.find("line 2, column 1"), std::string::npos) << refused.body;
+  json templates = Body(client_->Request("GET", "/v1/templates"));
+  ASSERT_EQ(put("/v1/templates/points", templates["example"]).status, 200);
+  // Previewed for a real customer, in their language, with the business's name.
+  auto preview = Body(Post("/v1/templates/points/preview", {{"customer", "L1"}}));
+  EXPECT_EQ(preview["locale"], "pt");
+  EXPECT_EQ(preview["subject"], "João, os seus pontos estão à espera") << preview.dump();
+  EXPECT_NE(preview["text"].get<std::string>().find("Tem 0 pontos para gastar."), std::string::npos) << preview.dump();
+  EXPECT_NE(preview["html"].get<std::string>().find("Sandes &amp; Café"), std::string::npos);
+  auto in_danish = Body(Post("/v1/templates/points/preview", {{"customer", "L1"}, {"locale", "da"}}));
+  EXPECT_EQ(in_danish["subject"], "João, dine point venter");
+  EXPECT_EQ(Post("/v1/templates/points/preview", {{"customer", "nobody"}}).status, 404);
+
+  // Campaign 1, nobody held out: the Copenhagen customers by e-mail.
+  auto draft = put("/v1/campaigns/hello", {{"name", "Hello"}, {"segment", "city = \"København\""}, {"channel", "email"},
+                                           {"variants", {{{"template", "points"}}}}, {"holdout_percent", 0}});
+  ASSERT_EQ(draft.status, 201) << draft.body;
+  EXPECT_EQ(put("/v1/campaigns/nope", {{"segment", "city = \"x\""}, {"variants", {{{"template", "missing"}}}}}).status, 400);
+  auto wait_sent = [&](const std::string& key) {
+    json c;
+    for (int i = 0; i < 300; ++i) {
+      c = Body(client_->Request("GET", "/v1/campaigns/" + key));
+      if (c["status"] == "sent") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return c;
+  };
+  ASSERT_EQ(Post("/v1/campaigns/hello/schedule", json::object()).status, 200);
+  EXPECT_EQ(put("/v1/campaigns/hello", {{"segment", "city = \"x\""}, {"variants", {{{"template", "points"}}}}}).status, 409)
+      << "a scheduled campaign no longer changes";
+  json hello = wait_sent("hello");
+  ASSERT_EQ(hello["status"], "sent") << hello.dump();
+  EXPECT_EQ(hello["audience"], 3);
+  EXPECT_EQ(hello["deliveries"]["sent"], 1) << hello.dump();
+  EXPECT_EQ(hello["deliveries"]["bounced"], 1);
+  EXPECT_EQ(hello["deliveries"]["skipped"], 1);
+
+  // What arrived: one message, to João, multipart, with one-click unsubscribe.
+  auto mail = smtp.Messages();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_NE(mail[0].envelope.find("joao@example.com"), std::string::npos);
+  EXPECT_NE(mail[0].envelope.find("news@sandes.example"), std::string::npos);
+  const std::string& raw = mail[0].raw;
+  EXPECT_NE(raw.find("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("multipart/alternative"), std::string::npos);
+  EXPECT_NE(DecodePart(raw, "text/plain").find("Caro(a) João,"), std::string::npos) << DecodePart(raw, "text/plain");
+  auto deliveries = Body(client_->Request("GET", "/v1/customers/L2/deliveries"))["data"];
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0]["status"], "bounced");
+  EXPECT_NE(deliveries[0]["reason"].get<std::string>().find("550"), std::string::npos) << deliveries.dump();
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/customers/L3/deliveries"))["data"][0]["reason"], "no consent for email");
+
+  // The one-click unsubscribe: a mail client's POST, no sign-in; consent is gone at once.
+  auto link_at = raw.find("List-Unsubscribe: <") + 19;
+  std::string link = raw.substr(link_at, raw.find('>', link_at) - link_at);
+  std::string path = link.substr(link.find("/v1/unsubscribe/"));
+  HttpClient anonymous(server_->port());
+  auto page = anonymous.Request("GET", path);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(Body(page)["subscribed"], true);
+  EXPECT_EQ(Body(page)["locale"], "pt");
+  auto gone = anonymous.Request("POST", path, "List-Unsubscribe=One-Click",
+                                {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(Body(gone)["changed"], true);
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/customers/L1"))["consent"]["email"], false);
+  EXPECT_EQ(Body(anonymous.Request("POST", path))["changed"], false) << "twice is harmless";
+  EXPECT_EQ(anonymous.Request("GET", path.substr(0, path.size() - 1) + (path.back() == '0' ? "1" : "0")).status, 404)
+      << "a forged link";
+
+  // Campaign 2: the regular customers, 30 % held out, two variants.
+  ASSERT_EQ(put("/v1/campaigns/winter",
+                {{"segment", "city = \"Aarhus\""}, {"channel", "email"},
+                 {"variants", {{{"template", "points"}, {"share", 50}}, {{"template", "points"}, {"share", 50}}}},
+                 {"holdout_percent", 30}})
+                .status,
+            201);
+  ASSERT_EQ(Post("/v1/campaigns/winter/schedule", json::object()).status, 200);
+  json winter = wait_sent("winter");
+  ASSERT_EQ(winter["status"], "sent") << winter.dump();
+  int held = winter["deliveries"].value("held_out", 0);
+  int sent = winter["deliveries"].value("sent", 0);
+  EXPECT_EQ(held + sent, kRegular) << winter.dump();
+  EXPECT_GT(held, 0);
+  EXPECT_GT(sent, held);
+  mail = smtp.Messages();
+  EXPECT_EQ(static_cast<int>(mail.size()), 1 + sent) << "one message per sent delivery, none to the held out";
+  std::set<std::string> mailed;
+  for (const auto& m : mail) {
+    auto at = m.envelope.find("rita");
+    if (at != std::string::npos) mailed.insert(m.envelope.substr(at, m.envelope.find('"', at) - at));
+  }
+  EXPECT_EQ(static_cast<int>(mailed.size()), sent);
+  // A purchase by a held-out and a sent customer after the draw shows up in the results.
+  json results = Body(client_->Request("GET", "/v1/campaigns/winter/results"));
+  ASSERT_EQ(results["groups"].size(), 4u) << results.dump();  // A, B, sent, held_out
+  EXPECT_EQ(results["groups"][3]["group"], "held_out");
+  EXPECT_EQ(results["groups"][3]["customers"], held);
+  EXPECT_EQ(results["groups"][2]["customers"], sent);
+  EXPECT_EQ(results["lifts"].size(), 3u);
+  EXPECT_EQ(results["complete"], false);
+
+  // Campaign 3: letters to those who accept post, one PDF for the mailing house.
+  ASSERT_EQ(put("/v1/campaigns/letters", {{"segment", "post_consent = true"}, {"channel", "print"},
+                                          {"variants", {{{"template", "points"}}}}, {"holdout_percent", 0}})
+                .status,
+            201);
+  EXPECT_EQ(client_->Request("GET", "/v1/campaigns/letters/letters.pdf").status, 422) << "nothing written yet";
+  ASSERT_EQ(Post("/v1/campaigns/letters/schedule", json::object()).status, 200);
+  json letters = wait_sent("letters");
+  EXPECT_EQ(letters["deliveries"]["sent"], 2) << letters.dump();  // L1 and L3 accept post
+  auto pdf = client_->Request("GET", "/v1/campaigns/letters/letters.pdf");
+  ASSERT_EQ(pdf.status, 200) << pdf.body;
+  EXPECT_EQ(pdf.headers["content-type"], "application/pdf");
+  std::string text = PdfText(pdf.body);
+  for (const char* part : {"João Ærø", "Nørregade 7", "1165 København", "DENMARK", "Nina Noconsent", "Sandes & Café",
+                           "Lisboa,", "os seus pontos estão à espera"}) {
+    EXPECT_NE(text.find(part), std::string::npos) << part << " not in:\n" << text;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

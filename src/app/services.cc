@@ -42,6 +42,7 @@ class SqlStores : public server::Stores {
   care::CareStore& care() override { return store_->care(); }
   feedback::FeedbackStore& feedback() override { return store_->feedback(); }
   outreach::FactsStore& facts() override { return store_->facts(); }
+  outreach::OutreachStore& outreach() override { return store_->outreach(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;
@@ -81,6 +82,14 @@ cli::Services MakeServices() {
     options.webhook_retry_base = std::chrono::seconds(o.webhook_retry_base_seconds);
     options.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
     options.idle_timeout = std::max(options.idle_timeout, options.read_timeout);
+    options.outreach.smtp.url = o.smtp_url;
+    options.outreach.smtp.username = o.smtp_user;
+    options.outreach.smtp.password = o.smtp_password;
+    options.outreach.smtp.require_tls = o.smtp_require_tls;
+    options.outreach.smtp.ca_file = o.smtp_ca_file;
+    options.outreach.smtp.rate_per_second = o.smtp_rate;
+    options.outreach.public_url = o.public_url;
+    options.outreach.poll = std::chrono::milliseconds(o.outreach_poll_ms);
     if (options.web_root.empty()) {
       const char* env = std::getenv("RETAIN_WEB_ROOT");
       options.web_root = env != nullptr ? env : RETAIN_WEB_ROOT_DEFAULT;

@@ -37,6 +37,16 @@ struct ServeOptions {
   std::string web_root;  // the built web app; empty: the build's default
   int webhook_retry_base_seconds = 10;  // first webhook retry delay; doubles each time
   int read_timeout_seconds = 30;        // a client slower than this to send a request is dropped
+  // Outreach: the SMTP relay e-mail goes through (empty: e-mail waits), its login (the password
+  // only from $RETAIN_SMTP_PASSWORD, never a flag), TLS, a rate, and the address links point to.
+  std::string smtp_url;
+  std::string smtp_user;
+  std::string smtp_password;
+  bool smtp_require_tls = false;
+  std::string smtp_ca_file;
+  double smtp_rate = 20;
+  std::string public_url;  // empty: http://HOST:PORT
+  int outreach_poll_ms = 1000;
 };
 
 // The record store with loyalty's, analytics', the retention desk's, complaints' and surveys'

@@ -19,6 +19,9 @@ std::string Sha256Hex(std::string_view data);
 // HMAC-SHA256 of `data` under `key`, as lower-case hex.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
+// `data` in base64 (RFC 4648, with padding, no line breaks).
+std::string Base64(std::string_view data);
+
 // Compares two strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

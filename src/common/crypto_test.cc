@@ -12,6 +12,14 @@ TEST(Crypto, KnownDigests) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Crypto, Base64OfRfc4648Vectors) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+}
+
 TEST(Crypto, PasswordsHashAndVerify) {
   auto h = HashPassword("correct horse");
   ASSERT_TRUE(h);

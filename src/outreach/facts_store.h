@@ -4,7 +4,9 @@
 #ifndef RETAIN_OUTREACH_FACTS_STORE_H_
 #define RETAIN_OUTREACH_FACTS_STORE_H_
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -23,6 +25,8 @@ class FactsStore {
   virtual ~FactsStore() = default;
   // Every customer's facts at `now`, by customer id.
   virtual Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) = 0;
+  // One customer's facts at `now`; nullopt when there is no such customer.
+  virtual Result<std::optional<CustomerFacts>> FactsOf(std::string_view customer_id, Timestamp now) = 0;
 };
 
 // How many of `customers` the segment holds, and the first `sample` of them by id.

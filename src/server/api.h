@@ -14,8 +14,11 @@
 namespace retain::server {
 
 // What handlers share. Pointers are not owned and outlive the router.
+class OutreachSender;
+
 struct ApiContext {
   StoreWorkers* workers = nullptr;
+  OutreachSender* outreach = nullptr;  // woken when a campaign is scheduled; may be null
   BusinessZone zone;
   Metrics* metrics = nullptr;
   Authenticator* auth = nullptr;
@@ -102,7 +105,8 @@ void AddFeedbackRoutes(Router& router, const ApiContext& ctx);
 // Sends the survey reminders that are due; behind POST /v1/feedback/upkeep and the hourly run.
 WriteJob FeedbackUpkeep();
 
-// Segments (/v1/segments): the fields a segment may name, and how many customers one holds now.
+// Outreach: segments, templates, campaigns and their results, deliveries, suppressions, and the
+// public unsubscribe routes.
 void AddOutreachRoutes(Router& router, const ApiContext& ctx);
 
 // The self-serve cancel page's signed links and its public routes (/v1/self-serve/cancel/...).

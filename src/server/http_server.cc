@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/crypto.h"
+#include "server/outreach_sender.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/metrics.h"
@@ -287,6 +288,29 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   webhook_options.retry_base = options.webhook_retry_base;
   webhook_options.poll = std::chrono::milliseconds(250);
   RETAIN_ASSIGN_OR_RETURN(auto dispatcher, WebhookDispatcher::Start(factory, webhook_options));
+  net::io_context io(threads);
+  shared.io = &io;
+  beast::error_code ec;
+  auto address = net::ip::make_address(options.host, ec);
+  if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", options.host), "host");
+  // On a strand of its own, so closing it at SIGTERM cannot race an accept starting on another
+  // I/O thread (that race crashed the server in epoll_reactor::start_op under load).
+  tcp::acceptor acceptor(net::make_strand(io));
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()));
+  }
+  int port = acceptor.local_endpoint().port();
+  // Outreach sends on its own thread; links in messages point at the public address.
+  OutreachOptions outreach_options = options.outreach;
+  if (outreach_options.public_url.empty()) outreach_options.public_url = fmt::format("http://{}:{}", options.host, port);
+  while (!outreach_options.public_url.empty() && outreach_options.public_url.back() == '/') outreach_options.public_url.pop_back();
+  RETAIN_ASSIGN_OR_RETURN(auto outreach_sender, OutreachSender::Start(factory, outreach_options, ctx.zone));
+  ctx.outreach = outreach_sender.get();
   ctx.workers = workers.get();
   ctx.metrics = &shared.metrics;
   Authenticator auth(workers.get());
@@ -305,23 +329,6 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddFeedbackRoutes(shared.router, ctx);
   AddOutreachRoutes(shared.router, ctx);
 
-  net::io_context io(threads);
-  shared.io = &io;
-  beast::error_code ec;
-  auto address = net::ip::make_address(options.host, ec);
-  if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", options.host), "host");
-  // On a strand of its own, so closing it at SIGTERM cannot race an accept starting on another
-  // I/O thread (that race crashed the server in epoll_reactor::start_op under load).
-  tcp::acceptor acceptor(net::make_strand(io));
-  tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()));
-  }
-  int port = acceptor.local_endpoint().port();
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
   listener->Accept();
 
@@ -389,6 +396,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  outreach_sender->Stop();
   workers->Stop();
   dispatcher->Stop();
   return 0;

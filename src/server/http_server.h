@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "server/outreach_sender.h"
 #include "server/store_workers.h"
 
 namespace retain::server {
@@ -22,6 +23,8 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};      // a client slower than this is disconnected
   std::chrono::seconds idle_timeout{60};      // an idle keep-alive connection is closed
   std::chrono::seconds webhook_retry_base{10};
+  // Sending outreach (SMTP relay, links' address: empty public_url means http://HOST:PORT).
+  OutreachOptions outreach;
   // The built web app (web/dist); empty serves none.
   std::string web_root;
   // Called once the server listens, with the port it listens on (for tests and the demo).

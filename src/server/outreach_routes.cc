@@ -1,10 +1,18 @@
-// Segments over HTTP: the fields a segment may name (for the builder), and how many customers a
-// segment holds now, with a sample, or where it is wrong (line and column).
+// Outreach over HTTP: segments (the fields a segment may name, how many customers one holds now,
+// or where it is wrong), the business's sender details and sending rules, message templates with
+// a preview for a real customer, campaigns (draft, schedule, cancel, results against the held-out
+// group, the letters' PDF), a customer's deliveries, the suppression list, and the public
+// unsubscribe routes the links in messages point to.
 #include <fmt/format.h>
 
+#include "common/crypto.h"
+#include "outreach/campaign.h"
 #include "outreach/facts_store.h"
+#include "outreach/letter.h"
+#include "outreach/message.h"
 #include "outreach/segment.h"
 #include "server/api.h"
+#include "server/outreach_sender.h"
 #include "staff/roles.h"
 
 namespace retain::server {
@@ -21,11 +29,69 @@ std::string_view TypeName(outreach::FieldType t) {
   return "text";
 }
 
+Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+json TemplateJson(const outreach::StoredTemplate& t) {
+  json out = outreach::TemplateDocument(t.message);
+  out["key"] = t.message.key;
+  out["updated_by"] = t.updated_by;
+  out["updated_at"] = FormatTimestamp(t.updated_at);
+  out["missing_translations"] = outreach::MissingTranslations(t.message);
+  out["unknown_variables"] = outreach::UnknownVariables(t.message);
+  return out;
+}
+
+json DeliveryJson(const outreach::Delivery& d) {
+  json out = {{"id", d.id},         {"source", d.source},     {"customer", d.customer_id}, {"channel", d.channel},
+              {"template", d.template_key}, {"variant", d.variant}, {"purpose", d.purpose}, {"status", d.status},
+              {"reason", d.reason}, {"due_at", FormatTimestamp(d.due_at)}, {"attempts", d.attempts},
+              {"address", d.address}, {"subject", d.subject}};
+  out["sent_at"] = d.sent_at ? json(FormatTimestamp(*d.sent_at)) : json(nullptr);
+  return out;
+}
+
+json RateJson(const Rate& r) { return {{"n", r.n}, {"k", r.k}, {"rate", r.rate}, {"low", r.low}, {"high", r.high}}; }
+json MeanJson(const Mean& m) { return {{"n", m.n}, {"mean", m.mean}, {"low", m.low}, {"high", m.high}}; }
+json DiffJson(const std::optional<Difference>& d) {
+  if (!d) return nullptr;
+  return {{"estimate", d->estimate}, {"low", d->low}, {"high", d->high}};
+}
+
+// A campaign with its deliveries counted by status.
+Result<json> CampaignJson(Stores& s, const outreach::Campaign& c) {
+  json out = outreach::CampaignDocument(c);
+  RETAIN_ASSIGN_OR_RETURN(auto counts, s.outreach().CountByStatus("campaign:" + c.key));
+  json by_status = json::object();
+  for (const auto& [status, n] : counts) by_status[status] = n;
+  out["deliveries"] = by_status;
+  return out;
+}
+
+Result<outreach::Campaign> FindCampaign(Stores& s, const std::string& key) {
+  RETAIN_ASSIGN_OR_RETURN(auto c, s.outreach().GetCampaign(key));
+  if (!c) return MakeError(ErrorCode::kNotFound, fmt::format("no campaign '{}'", key), "key");
+  return std::move(*c);
+}
+
+// Every variant's template exists.
+Status CheckTemplates(Stores& s, const outreach::Campaign& c) {
+  for (size_t i = 0; i < c.variants.size(); ++i) {
+    RETAIN_ASSIGN_OR_RETURN(auto t, s.outreach().GetTemplate(c.variants[i].template_key));
+    if (!t) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("there is no template '{}'", c.variants[i].template_key),
+                       fmt::format("variants[{}].template", i));
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
   StoreWorkers* workers = ctx.workers;
-  const std::string read(staff::kRecordsRead);
+  OutreachSender* sender = ctx.outreach;
+  BusinessZone zone = ctx.zone;
+  const std::string read(staff::kRecordsRead), manage(staff::kOutreachManage), pub(kPublic);
 
   router.Add({"GET", "/v1/segments/fields", {"The fields a segment may name, with their types", "outreach", {}, "",
                                              "SegmentFields", false, read},
@@ -60,6 +126,426 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                   return Json(200, {{"count", count.matched}, {"customers", count.customers}, {"sample", count.sample},
                                     {"canonical", outreach::Canonical(*segment->root)}, {"fields", fields}});
                 }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/outreach/settings",
+              {"Who messages are from (name, addresses, where letters are posted from, paper) and the sending rules "
+               "(frequency caps per channel, quiet hours)", "outreach", {}, "", "OutreachSettings", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto settings = LoadOutreachSettings(s.records());
+                  if (!settings) return ErrorResponse(settings.error());
+                  return Json(200, outreach::OutreachSettingsDocument(*settings));
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/outreach/settings",
+              {"Change the sender and the sending rules: {\"sender\": {business_name, from_email, reply_to, "
+               "postal_address: [lines], country, city, currency, paper: a4|letter}, \"policy\": {caps: {email: "
+               "{max, days}}, quiet_start_hour, quiet_end_hour}}", "outreach", {}, "OutreachSettings", "OutreachSettings",
+               false, manage},
+              [workers](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto parsed = outreach::ParseOutreachSettings(*body);
+                if (!parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([doc = outreach::OutreachSettingsDocument(*parsed), actor = req.principal->actor](
+                                          Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto before, s.records().GetSetting("outreach"));
+                  RETAIN_RETURN_IF_ERROR(s.records().SetSetting("outreach", doc.dump()));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
+                      {Now(), actor, "outreach.settings", "settings", "outreach", before.value_or("null"), doc.dump()}));
+                  return Json(200, doc);
+                }), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/templates",
+              {"Every message template, with the values a template may name and one to start from", "outreach", {}, "",
+               "Templates", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto rows = s.outreach().ListTemplates();
+                  if (!rows) return ErrorResponse(rows.error());
+                  json data = json::array();
+                  for (const auto& t : *rows) data.push_back(TemplateJson(t));
+                  json variables = json::array();
+                  for (const auto& v : outreach::kVariables) variables.push_back({{"name", v.name}, {"help", v.help}});
+                  return Json(200, {{"data", data}, {"variables", variables}, {"example", outreach::ExampleTemplateDocument()}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/templates/{key}", {"A message template", "outreach", {}, "", "Template", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([key = req.params["key"]](Stores& s) {
+                  auto t = s.outreach().GetTemplate(key);
+                  if (!t) return ErrorResponse(t.error());
+                  if (!*t) return ErrorResponse({ErrorCode::kNotFound, fmt::format("no template '{}'", key), "key"});
+                  return Json(200, TemplateJson(**t));
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/templates/{key}",
+              {"Store a message template: {\"name\", \"purpose\": marketing|transactional, \"subject\": {en, pt, da}, "
+               "\"text\": {...}, \"html\": {...}} in mustache; a mistake answers with the text and its line and column",
+               "outreach", {}, "TemplateDocument", "Template", false, manage},
+              [workers](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto parsed = outreach::ParseTemplate(req.params["key"], *body);
+                if (!parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([t = *parsed, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  outreach::StoredTemplate stored{t, actor, Now()};
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutTemplate(stored));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({Now(), actor, "template.defined", "templates", t.key, "null",
+                                                                  outreach::TemplateDocument(t).dump()}));
+                  return Json(200, TemplateJson(stored));
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/templates/{key}/preview",
+              {"The template written for a real customer: {\"customer\": id, \"locale\": en|pt|da (default the "
+               "customer's), \"template\": a document to try instead of the stored one, \"values\": an event's values}",
+               "outreach", {}, "TemplatePreviewInput", "TemplatePreview", false, read},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                std::string customer = body->value("customer", "");
+                if (customer.empty()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: the customer to write to", "customer"}));
+                }
+                std::string locale = body->value("locale", "");
+                if (!locale.empty() && locale != "en" && locale != "pt" && locale != "da") {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be en, pt or da", "locale"}));
+                }
+                std::optional<outreach::MessageTemplate> draft;
+                if (body->contains("template")) {
+                  auto parsed = outreach::ParseTemplate(req.params["key"], (*body)["template"]);
+                  if (!parsed) {
+                    Error e = parsed.error();
+                    e.field = "template." + e.field;
+                    return reply(ErrorResponse(e));
+                  }
+                  draft = std::move(*parsed);
+                }
+                json values = body->value("values", json::object());
+                workers->Read([key = req.params["key"], customer, locale, draft, values, zone](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    outreach::MessageTemplate t;
+                    if (draft) {
+                      t = *draft;
+                    } else {
+                      RETAIN_ASSIGN_OR_RETURN(auto stored, s.outreach().GetTemplate(key));
+                      if (!stored) return MakeError(ErrorCode::kNotFound, fmt::format("no template '{}'", key), "key");
+                      t = stored->message;
+                    }
+                    RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(customer));
+                    if (!c) return MakeError(ErrorCode::kNotFound, fmt::format("no customer '{}'", customer), "customer");
+                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                    auto now = Now();
+                    RETAIN_ASSIGN_OR_RETURN(auto facts, s.facts().FactsOf(customer, now));
+                    json v = outreach::CustomerValues(*c, facts ? &facts->facts : nullptr, settings.sender, now, zone,
+                                                      "https://example.invalid/u/preview", values);
+                    RETAIN_ASSIGN_OR_RETURN(auto m, outreach::Render(t, locale.empty() ? c->locale : locale, v));
+                    std::vector<std::string> extra;
+                    for (const auto& [k, unused] : values.items()) extra.push_back(k);
+                    return Json(200, {{"locale", m.locale},
+                                      {"subject", m.subject},
+                                      {"text", m.text},
+                                      {"html", m.html},
+                                      {"values", v},
+                                      {"missing_translations", outreach::MissingTranslations(t)},
+                                      {"unknown_variables", outreach::UnknownVariables(t, extra)}});
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/campaigns", {"Every campaign, newest first, with deliveries by status", "outreach", {}, "",
+                                       "Campaigns", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto rows = s.outreach().ListCampaigns();
+                  if (!rows) return ErrorResponse(rows.error());
+                  json data = json::array();
+                  for (const auto& c : *rows) {
+                    auto j = CampaignJson(s, c);
+                    if (!j) return ErrorResponse(j.error());
+                    data.push_back(*j);
+                  }
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/campaigns/{key}", {"A campaign with its deliveries by status", "outreach", {}, "", "Campaign", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([key = req.params["key"]](Stores& s) {
+                  auto c = FindCampaign(s, key);
+                  if (!c) return ErrorResponse(c.error());
+                  auto j = CampaignJson(s, *c);
+                  return j ? Json(200, *j) : ErrorResponse(j.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/campaigns/{key}",
+              {"Create or change a draft campaign: {\"name\", \"segment\", \"channel\": email|print|webhook, "
+               "\"variants\": [{\"template\", \"share\"}], \"holdout_percent\" (0-50, default 10), \"outcome_days\" "
+               "(default 30), \"send_at\"}; a campaign already scheduled or sent answers 409",
+               "outreach", {}, "CampaignDocument", "Campaign", false, manage},
+              [workers, zone](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto parsed = outreach::ParseCampaign(req.params["key"], *body, zone);
+                if (!parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([parsed_campaign = *parsed, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  outreach::Campaign c = parsed_campaign;
+                  RETAIN_ASSIGN_OR_RETURN(auto existing, s.outreach().GetCampaign(c.key));
+                  auto now = Now();
+                  if (existing) {
+                    if (existing->status != "draft") {
+                      return MakeError(ErrorCode::kConflict,
+                                       fmt::format("campaign '{}' is {}; only a draft can change", c.key, existing->status), "status");
+                    }
+                    c.seed = existing->seed;
+                    c.created_by = existing->created_by;
+                    c.created_at = existing->created_at;
+                  } else {
+                    RETAIN_ASSIGN_OR_RETURN(c.seed, RandomHex(16));
+                    c.created_by = actor;
+                    c.created_at = now;
+                  }
+                  c.status = "draft";
+                  c.updated_at = now;
+                  RETAIN_RETURN_IF_ERROR(CheckTemplates(s, c));
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutCampaign(c).map([](int64_t) {}));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
+                      {now, actor, "campaign.saved", "campaigns", c.key, "null", outreach::CampaignDocument(c).dump()}));
+                  RETAIN_ASSIGN_OR_RETURN(auto j, CampaignJson(s, c));
+                  return Json(existing ? 200 : 201, j);
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/campaigns/{key}/schedule",
+              {"Schedule a draft campaign: {\"send_at\"} (default: now); the audience is drawn at that moment, the "
+               "held-out share recorded and never sent", "outreach", {}, "ScheduleInput", "Campaign", false, manage},
+              [workers, zone, sender](Request req, Reply reply) {
+                auto body = req.body.empty() ? Result<json>(json::object()) : ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                std::optional<Timestamp> at;
+                if (auto text = body->value("send_at", ""); !text.empty()) {
+                  auto parsed = ParseTimestamp(text, zone);
+                  if (!parsed) return reply(ErrorResponse({ErrorCode::kInvalidArgument, parsed.error().message, "send_at"}));
+                  at = *parsed;
+                }
+                workers->Write(Atomic([key = req.params["key"], at, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                  if (c.status != "draft") {
+                    return MakeError(ErrorCode::kConflict, fmt::format("campaign '{}' is already {}", key, c.status), "status");
+                  }
+                  RETAIN_RETURN_IF_ERROR(CheckTemplates(s, c));
+                  auto now = Now();
+                  c.send_at = at ? at : (c.send_at ? c.send_at : std::optional<Timestamp>(now));
+                  c.status = "scheduled";
+                  c.updated_at = now;
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutCampaign(c).map([](int64_t) {}));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({now, actor, "campaign.scheduled", "campaigns", key, "null",
+                                                                  fmt::format("\"{}\"", FormatTimestamp(*c.send_at))}));
+                  RETAIN_ASSIGN_OR_RETURN(auto j, CampaignJson(s, c));
+                  return Json(200, j);
+                }), [reply = std::move(reply), sender](Response r) {
+                  if (r.status < 300 && sender) sender->Wake();
+                  reply(std::move(r));
+                });
+              }});
+
+  router.Add({"POST", "/v1/campaigns/{key}/cancel",
+              {"Stop a campaign: nothing more is sent; what was sent stays in the log", "outreach", {}, "", "Campaign",
+               false, manage},
+              [workers](Request req, Reply reply) {
+                workers->Write(Atomic([key = req.params["key"], actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                  if (c.status == "sent" || c.status == "cancelled") {
+                    return MakeError(ErrorCode::kConflict, fmt::format("campaign '{}' is already {}", key, c.status), "status");
+                  }
+                  auto now = Now();
+                  RETAIN_ASSIGN_OR_RETURN(auto queued, s.outreach().SourceDeliveries("campaign:" + key, "queued"));
+                  for (auto& d : queued) {
+                    d.status = "skipped";
+                    d.reason = "the campaign was cancelled";
+                    RETAIN_RETURN_IF_ERROR(s.outreach().UpdateDelivery(d));
+                  }
+                  c.status = "cancelled";
+                  c.updated_at = now;
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutCampaign(c).map([](int64_t) {}));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({now, actor, "campaign.cancelled", "campaigns", key, "null", "null"}));
+                  RETAIN_ASSIGN_OR_RETURN(auto j, CampaignJson(s, c));
+                  return Json(200, j);
+                }), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/campaigns/{key}/results",
+              {"What the campaign changed: per variant and for the held-out group, the customers, how many bought and "
+               "cancelled and the revenue per customer in the outcome window after the audience was drawn, and each "
+               "variant's lift over held out with a 95 % interval", "outreach", {}, "", "CampaignResults", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([key = req.params["key"]](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                    if (!c.audience_at) {
+                      return MakeError(ErrorCode::kFailedPrecondition, "the campaign's audience has not been drawn yet", "status");
+                    }
+                    Timestamp from = *c.audience_at;
+                    Timestamp to = std::min(Now() + std::chrono::seconds(1), from + date::days(c.outcome_days));
+                    RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().Outcomes("campaign:" + key, from, to));
+                    std::vector<outreach::CustomerOutcome> outcomes;
+                    for (const auto& r : rows) {
+                      outcomes.push_back({r.variant, r.status == "sent", r.purchases > 0, r.revenue_minor, r.cancelled});
+                    }
+                    auto results = outreach::CompareGroups(outcomes, c.variants);
+                    json groups = json::array();
+                    for (const auto& g : results.groups) {
+                      groups.push_back({{"group", g.group}, {"customers", g.customers}, {"sent", g.sent},
+                                        {"purchase_rate", RateJson(g.purchase_rate)}, {"revenue_per_customer_minor", MeanJson(g.revenue)},
+                                        {"cancel_rate", RateJson(g.cancel_rate)}});
+                    }
+                    json lifts = json::array();
+                    for (const auto& l : results.lifts) {
+                      lifts.push_back({{"group", l.group}, {"purchase_rate", DiffJson(l.purchase_rate)},
+                                       {"revenue_per_customer_minor", DiffJson(l.revenue)}, {"cancel_rate", DiffJson(l.cancel_rate)}});
+                    }
+                    bool complete = Now() >= from + date::days(c.outcome_days);
+                    return Json(200, {{"campaign", key}, {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
+                                      {"outcome_days", c.outcome_days}, {"complete", complete}, {"groups", groups},
+                                      {"lifts", lifts}});
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/campaigns/{key}/letters.pdf",
+              {"Every letter of a print campaign written so far, one PDF for the mailing house (each letter from a new "
+               "page, the address where the window envelope shows it)", "outreach", {}, "", "", false, read},
+              [workers, zone](Request req, Reply reply) {
+                workers->Read([key = req.params["key"], zone](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                    if (c.channel != "print") {
+                      return MakeError(ErrorCode::kFailedPrecondition, fmt::format("campaign '{}' is sent by {}, not print", key, c.channel),
+                                       "channel");
+                    }
+                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                    RETAIN_ASSIGN_OR_RETURN(auto sent, s.outreach().SourceDeliveries("campaign:" + key, "sent"));
+                    if (sent.empty()) return MakeError(ErrorCode::kFailedPrecondition, "no letter has been written yet", "status");
+                    std::vector<outreach::Letter> letters;
+                    for (const auto& d : sent) {
+                      RETAIN_ASSIGN_OR_RETURN(auto customer, s.records().GetCustomer(d.customer_id));
+                      if (!customer) continue;
+                      outreach::RenderedMessage m{customer->locale, d.subject, d.content, ""};
+                      letters.push_back(outreach::LetterFor(*customer, m, settings.sender, d.sent_at.value_or(Now()), zone));
+                    }
+                    RETAIN_ASSIGN_OR_RETURN(auto pdf, outreach::RenderLetters(letters, settings.sender.paper));
+                    Response r;
+                    r.content_type = "application/pdf";
+                    r.body = std::move(pdf);
+                    r.headers.push_back({"Content-Disposition", fmt::format("attachment; filename=\"{}-letters.pdf\"", key)});
+                    return r;
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/customers/{id}/deliveries",
+              {"Every message sent, held back or skipped for a customer, newest first, with the reason", "outreach",
+               {{"limit", "1..500 (default 50)"}}, "", "Deliveries", false, read},
+              [workers](Request req, Reply reply) {
+                auto limit = req.Limit();
+                if (!limit) return reply(ErrorResponse(limit.error()));
+                if (*limit < 1 || *limit > 500) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be between 1 and 500", "limit"}));
+                }
+                workers->Read([id = req.params["id"], n = *limit](Stores& s) {
+                  auto c = s.records().GetCustomer(id);
+                  if (!c) return ErrorResponse(c.error());
+                  if (!*c) return ErrorResponse({ErrorCode::kNotFound, fmt::format("no customer '{}'", id), "id"});
+                  auto rows = s.outreach().CustomerDeliveries(id, n);
+                  if (!rows) return ErrorResponse(rows.error());
+                  json data = json::array();
+                  for (const auto& d : *rows) data.push_back(DeliveryJson(d));
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/suppressions",
+              {"Never write to an address again on a channel: {\"channel\", \"address\", \"reason\"}", "outreach", {},
+               "SuppressionInput", "Suppression", false, manage},
+              [workers](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                std::string channel = body->value("channel", "");
+                std::string address = body->value("address", "");
+                std::string reason = body->value("reason", "");
+                if (channel != "email" && channel != "print" && channel != "webhook") {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be email, print or webhook", "channel"}));
+                }
+                if (address.empty()) return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required", "address"}));
+                workers->Write(Atomic([channel, address, reason, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  RETAIN_RETURN_IF_ERROR(s.outreach().Suppress(channel, address, reason.empty() ? "by " + actor : reason, Now()));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({Now(), actor, "suppression.added", "suppressions",
+                                                                  channel + ":" + address, "null", json(reason).dump()}));
+                  return Json(201, {{"channel", channel}, {"address", address}, {"suppressed", true}});
+                }), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/unsubscribe/{token}",
+              {"For the unsubscribe page (no sign-in; the link in the message is the key): who, which channel, in "
+               "which language, and whether they already left", "self-serve", {}, "", "Unsubscribe", false, pub},
+              [workers](Request req, Reply reply) {
+                workers->Read([token = req.params["token"]](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting("outreach_secret"));
+                    RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
+                    RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
+                    if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                    RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(d->customer_id));
+                    if (!c) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                    auto space = c->name.find(' ');
+                    return Json(200, {{"first_name", c->name.substr(0, space)}, {"locale", c->locale}, {"channel", d->channel},
+                                      {"business_name", settings.sender.business_name},
+                                      {"subscribed", outreach::HasConsent(*c, d->channel)}});
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/unsubscribe/{token}",
+              {"Unsubscribe from the channel the message came by, at once (RFC 8058 one-click: mail clients POST "
+               "\"List-Unsubscribe=One-Click\"; the page posts nothing); answering twice is harmless", "self-serve", {}, "",
+               "Unsubscribe", false, pub},
+              [workers](Request req, Reply reply) {
+                workers->Write(Atomic([token = req.params["token"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting("outreach_secret"));
+                  RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
+                  RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
+                  if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                  RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(d->customer_id));
+                  if (!c) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                  bool was = outreach::HasConsent(*c, d->channel);
+                  if (was) {
+                    core::Customer changed = *c;
+                    if (d->channel == "email") changed.consent.email = false;
+                    else if (d->channel == "print") changed.consent.post = false;
+                    else changed.consent.sms = false;
+                    RETAIN_RETURN_IF_ERROR(s.records().PutCustomer(changed).map([](auto) {}));
+                    RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({Now(), "customer:" + c->external_id, "consent.withdrawn",
+                                                                    "customers", c->external_id,
+                                                                    json(d->channel).dump(), json(d->source).dump()}));
+                  }
+                  return Json(200, {{"channel", d->channel}, {"subscribed", false}, {"changed", was}});
+                }), std::move(reply));
               }});
 }
 

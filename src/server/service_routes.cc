@@ -396,6 +396,58 @@ json Schemas() {
   s["SegmentCount"] = Object({{"count", Int()}, {"customers", Int()}, {"sample", {{"type", "array"}, {"items", Str()}}},
                               {"canonical", Str()}, {"fields", {{"type", "array"}, {"items", Str()}}}},
                              {"count", "customers"});
+  s["OutreachSettings"] = Object(
+      {{"sender", Object({{"business_name", Str()}, {"from_email", Str()}, {"reply_to", Str()},
+                          {"postal_address", {{"type", "array"}, {"items", Str()}}}, {"country", Str()}, {"city", Str()},
+                          {"currency", Str()}, {"paper", {{"type", "string"}, {"enum", {"a4", "letter"}}}}})},
+       {"policy", Object({{"caps", {{"type", "object"}, {"description", "by channel: {\"max\": messages, \"days\": period}"}}},
+                          {"quiet_start_hour", Int()}, {"quiet_end_hour", Int()}})}});
+  s["TemplateDocument"] = Object({{"name", Str()}, {"purpose", {{"type", "string"}, {"enum", {"marketing", "transactional"}}}},
+                                  {"subject", local_text}, {"text", local_text}, {"html", local_text}},
+                                 {"subject", "text"});
+  s["Template"] = Object({{"key", Str()}, {"name", Str()}, {"purpose", Str()}, {"subject", local_text}, {"text", local_text},
+                          {"html", local_text}, {"updated_by", Str()}, {"updated_at", Time()},
+                          {"missing_translations", {{"type", "array"}, {"items", Str()}}},
+                          {"unknown_variables", {{"type", "array"}, {"items", Str()}}}});
+  s["Templates"] = Object({{"data", {{"type", "array"}, {"items", Ref("Template")}}},
+                           {"variables", {{"type", "array"}, {"items", Object({{"name", Str()}, {"help", Str()}})}}},
+                           {"example", Ref("TemplateDocument")}});
+  s["TemplatePreviewInput"] = Object({{"customer", Str()}, {"locale", Str()}, {"template", Ref("TemplateDocument")},
+                                      {"values", {{"type", "object"}}}},
+                                     {"customer"});
+  s["TemplatePreview"] = Object({{"locale", Str()}, {"subject", Str()}, {"text", Str()}, {"html", Str()},
+                                 {"values", {{"type", "object"}}}, {"missing_translations", {{"type", "array"}, {"items", Str()}}},
+                                 {"unknown_variables", {{"type", "array"}, {"items", Str()}}}});
+  const json variants = {{"type", "array"}, {"items", Object({{"name", Str()}, {"template", Str()}, {"share", Int()}})}};
+  s["CampaignDocument"] = Object({{"name", Str()}, {"segment", Str()},
+                                  {"channel", {{"type", "string"}, {"enum", {"email", "print", "webhook"}}}},
+                                  {"variants", variants}, {"holdout_percent", Int()}, {"outcome_days", Int()},
+                                  {"send_at", Str()}},
+                                 {"segment", "variants"});
+  s["Campaign"] = Object({{"key", Str()}, {"name", Str()}, {"segment", Str()}, {"channel", Str()}, {"variants", variants},
+                          {"holdout_percent", Int()}, {"outcome_days", Int()},
+                          {"status", {{"type", "string"}, {"enum", {"draft", "scheduled", "sending", "sent", "cancelled"}}}},
+                          {"seed", Str()}, {"audience", Int()}, {"send_at", NullableTime()}, {"audience_at", NullableTime()},
+                          {"created_by", Str()}, {"created_at", Time()}, {"updated_at", Time()},
+                          {"deliveries", {{"type", "object"}, {"description", "how many deliveries are in each status"}}}},
+                         {"key", "status"});
+  s["Campaigns"] = Object({{"data", {{"type", "array"}, {"items", Ref("Campaign")}}}});
+  s["ScheduleInput"] = Object({{"send_at", Str()}});
+  s["CampaignResults"] = {{"type", "object"},
+                          {"description", "campaign, from, to, outcome_days, complete; groups: [{group, customers, sent, "
+                                          "purchase_rate, cancel_rate ({n, k, rate, low, high}), revenue_per_customer_minor "
+                                          "({n, mean, low, high})}]; lifts: [{group, purchase_rate, cancel_rate, "
+                                          "revenue_per_customer_minor ({estimate, low, high} against held out, or null)}]"}};
+  s["Delivery"] = Object({{"id", Int()}, {"source", Str()}, {"customer", Str()}, {"channel", Str()}, {"template", Str()},
+                          {"variant", Str()}, {"purpose", Str()},
+                          {"status", {{"type", "string"}, {"enum", {"queued", "sending", "sent", "held_out", "skipped", "failed", "bounced"}}}},
+                          {"reason", Str()}, {"due_at", Time()}, {"sent_at", NullableTime()}, {"attempts", Int()},
+                          {"address", Str()}, {"subject", Str()}});
+  s["Deliveries"] = Object({{"data", {{"type", "array"}, {"items", Ref("Delivery")}}}});
+  s["SuppressionInput"] = Object({{"channel", Str()}, {"address", Str()}, {"reason", Str()}}, {"channel", "address"});
+  s["Suppression"] = Object({{"channel", Str()}, {"address", Str()}, {"suppressed", Bool()}});
+  s["Unsubscribe"] = Object({{"first_name", Str()}, {"locale", Str()}, {"channel", Str()}, {"business_name", Str()},
+                             {"subscribed", Bool()}, {"changed", Bool()}});
   s["CompensationInput"] = Object(
       {{"kind", {{"type", "string"}, {"enum", {"coupon", "refund", "credit", "free_months", "apology"}}}},
        {"amount_minor", Int()}, {"currency", Str()}, {"product", Str()}, {"months", Int()}, {"subscription", Str()},

@@ -22,6 +22,7 @@
 #include "care/care_store.h"
 #include "feedback/feedback_store.h"
 #include "outreach/facts_store.h"
+#include "outreach/outreach_store.h"
 #include "retention/retention_store.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -43,6 +44,7 @@ class Stores {
   virtual care::CareStore& care() = 0;
   virtual feedback::FeedbackStore& feedback() = 0;
   virtual outreach::FactsStore& facts() = 0;
+  virtual outreach::OutreachStore& outreach() = 0;
 };
 
 // Opens a new store session (one connection). Called once per connection the workers keep.

@@ -8,7 +8,8 @@ namespace {
 constexpr std::array<std::string_view, 2> kAgentPermissions = {kRecordsRead, kRecordsWrite};
 constexpr std::array<std::string_view, 6> kSupervisorPermissions = {kRecordsRead,      kRecordsWrite,    kLoyaltyAdjust,
                                                                     kRetentionApprove, kRetentionManage, kFeedbackManage};
-constexpr std::array<std::string_view, 3> kMarketingPermissions = {kRecordsRead, kLoyaltyManage, kFeedbackManage};
+constexpr std::array<std::string_view, 4> kMarketingPermissions = {kRecordsRead, kLoyaltyManage, kFeedbackManage,
+                                                                   kOutreachManage};
 constexpr std::array<std::string_view, 2> kAnalystPermissions = {kRecordsRead, kAnalyticsRefresh};
 
 }  // namespace

@@ -34,9 +34,10 @@ inline constexpr std::string_view kAnalyticsRefresh = "analytics:refresh";  // r
 inline constexpr std::string_view kRetentionApprove = "retention:approve";  // decide offers beyond an agent's authority
 inline constexpr std::string_view kRetentionManage = "retention:manage";    // change the desk's offers and policies
 inline constexpr std::string_view kFeedbackManage = "feedback:manage";      // define surveys
-inline constexpr std::array<std::string_view, 10> kAllPermissions = {
+inline constexpr std::string_view kOutreachManage = "outreach:manage";      // templates, campaigns, sending rules
+inline constexpr std::array<std::string_view, 11> kAllPermissions = {
     kRecordsRead,   kRecordsWrite,     kStaffAdmin,       kAuditRead,       kLoyaltyManage,
-    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage, kFeedbackManage};
+    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage, kFeedbackManage, kOutreachManage};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

@@ -2,6 +2,9 @@
 
 #include <unordered_map>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "storage/query.h"
 
 namespace retain::storage {
@@ -16,7 +19,21 @@ class SqlFactsStore : public outreach::FactsStore {
   explicit SqlFactsStore(Connection& db) : db_(db) {}
 
   // Six grouped reads, each one pass over its table, joined in memory by the customer's row id.
-  Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) override {
+  Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) override { return Collect(now, std::nullopt); }
+
+  // The same six reads narrowed to one customer (each through its table's customer index).
+  Result<std::optional<CustomerFacts>> FactsOf(std::string_view customer_id, Timestamp now) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t row, ScalarInt(db_, "SELECT id FROM customers WHERE external_id = ?", customer_id));
+    if (row == 0) return std::optional<CustomerFacts>();
+    RETAIN_ASSIGN_OR_RETURN(auto facts, Collect(now, row));
+    if (facts.empty()) return std::optional<CustomerFacts>();
+    return std::optional<CustomerFacts>(std::move(facts.front()));
+  }
+
+ private:
+  // Every customer's facts, or only those of the customer with row id `only`. Each query's text
+  // has a {} where the one-customer filter goes.
+  Result<std::vector<CustomerFacts>> Collect(Timestamp now, std::optional<int64_t> only) {
     const int64_t t = ToUnixSeconds(now);
     std::vector<CustomerFacts> out;
     std::unordered_map<int64_t, size_t> at;
@@ -24,12 +41,14 @@ class SqlFactsStore : public outreach::FactsStore {
       auto it = at.find(customer);
       if (it != at.end()) out[it->second].facts.values[*FieldIndex(field)] = std::move(v);
     };
-    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(
+    // Runs `sql` with its filter placeholder filled by `column = ?` for one customer.
+    auto each = [&](std::string_view sql, std::string_view column, auto on_row, const auto&... args) -> Status {
+      if (!only) return Each(fmt::format(fmt::runtime(sql), ""), on_row, args...);
+      return Each(fmt::format(fmt::runtime(sql), fmt::format(" AND {} = ?", column)), on_row, args..., *only);
+    };
+    RETAIN_RETURN_IF_ERROR(each(
         "SELECT id, external_id, name, email, locale, country, city, consent_email, consent_post, consent_sms,"
-        " first_contact_at FROM customers ORDER BY external_id"));
-    while (true) {
-      RETAIN_ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) break;
+        " first_contact_at FROM customers WHERE 1 = 1{} ORDER BY external_id", "id", [&](Statement* s) {
       CustomerFacts c;
       c.id = std::string(s->Text(1));
       auto& v = c.facts.values;
@@ -50,9 +69,9 @@ class SqlFactsStore : public outreach::FactsStore {
       v[*FieldIndex("active_subscriber")] = false;
       at[s->Int(0)] = out.size();
       out.push_back(std::move(c));
-    }
-    s->Reset();
-    RETAIN_RETURN_IF_ERROR(Each("SELECT customer_id, clv_minor, risk_ppm, segment FROM customer_scores", [&](Statement* r) {
+    }));
+    RETAIN_RETURN_IF_ERROR(each("SELECT customer_id, clv_minor, risk_ppm, segment FROM customer_scores WHERE 1 = 1{}", "customer_id",
+                                [&](Statement* r) {
       set(r->Int(0), "clv", static_cast<double>(r->Int(1)) / 100.0);
       set(r->Int(0), "churn_risk", static_cast<double>(r->Int(2)) / 1e6);
       if (!r->Text(3).empty()) set(r->Int(0), "rfm_segment", std::string(r->Text(3)));
@@ -61,37 +80,36 @@ class SqlFactsStore : public outreach::FactsStore {
     // not comparable across programs, so the first program's (by id) with a tier counts.
     std::unordered_map<int64_t, double> points;
     std::unordered_map<int64_t, std::string> tier;
-    RETAIN_RETURN_IF_ERROR(Each(
+    RETAIN_RETURN_IF_ERROR(each(
         "SELECT customer_id, balance, CASE WHEN manual_tier <> '' THEN manual_tier ELSE tier END FROM loyalty_accounts"
-        " ORDER BY program_id",
+        " WHERE 1 = 1{} ORDER BY program_id", "customer_id",
         [&](Statement* r) {
           points[r->Int(0)] += static_cast<double>(r->Int(1));
           if (!r->Text(2).empty() && !tier.contains(r->Int(0))) tier[r->Int(0)] = std::string(r->Text(2));
         }));
     for (const auto& [c, p] : points) set(c, "points", p);
     for (const auto& [c, name] : tier) set(c, "tier", name);
-    RETAIN_RETURN_IF_ERROR(Each(
+    RETAIN_RETURN_IF_ERROR(each(
         "SELECT s.customer_id, MIN(p.external_id) FROM subscriptions s JOIN products p ON p.id = s.plan_id"
-        " WHERE s.status <> 'cancelled' GROUP BY s.customer_id",
+        " WHERE s.status <> 'cancelled'{} GROUP BY s.customer_id", "s.customer_id",
         [&](Statement* r) {
           set(r->Int(0), "plan", std::string(r->Text(1)));
           set(r->Int(0), "active_subscriber", true);
         }));
-    RETAIN_RETURN_IF_ERROR(Each(
+    RETAIN_RETURN_IF_ERROR(each(
         "SELECT customer_id, MAX(occurred_at), SUM(CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END) FROM purchases"
-        " WHERE kind = 'sale' AND occurred_at <= ? GROUP BY customer_id",
+        " WHERE kind = 'sale' AND occurred_at <= ?{} GROUP BY customer_id", "customer_id",
         [&](Statement* r) {
           set(r->Int(0), "days_since_last_purchase", static_cast<double>((t - r->Int(1)) / 86400));
           set(r->Int(0), "purchases_90", static_cast<double>(r->Int(2)));
         },
         t - 90 * 86400, t));
-    RETAIN_RETURN_IF_ERROR(Each(
-        "SELECT customer_id, COUNT(*) FROM care_cases WHERE opened_at >= ? AND opened_at <= ? GROUP BY customer_id",
-        [&](Statement* r) { set(r->Int(0), "complaints_365", static_cast<double>(r->Int(1))); }, t - 365 * 86400, t));
+    RETAIN_RETURN_IF_ERROR(each(
+        "SELECT customer_id, COUNT(*) FROM care_cases WHERE opened_at >= ? AND opened_at <= ?{} GROUP BY customer_id",
+        "customer_id", [&](Statement* r) { set(r->Int(0), "complaints_365", static_cast<double>(r->Int(1))); }, t - 365 * 86400, t));
     return out;
   }
 
- private:
   template <typename F, typename... Args>
   Status Each(std::string_view sql, F on_row, const Args&... args) {
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(sql));
@@ -112,7 +130,235 @@ class SqlFactsStore : public outreach::FactsStore {
   Connection& db_;
 };
 
+using outreach::Campaign;
+using outreach::Delivery;
+using outreach::StoredTemplate;
+
+constexpr std::string_view kCampaignSelect =
+    "SELECT id, campaign_key, document, status, send_at, seed, audience_at, audience, created_by, created_at, updated_at"
+    " FROM campaigns";
+
+Campaign DecodeCampaign(Statement* s) {
+  Campaign c;
+  auto doc = nlohmann::json::parse(s->Text(2), nullptr, false);
+  // The document was checked when it was saved; read it back field by field.
+  c.id = s->Int(0);
+  c.key = std::string(s->Text(1));
+  if (doc.is_object()) {
+    c.name = doc.value("name", c.key);
+    c.segment = doc.value("segment", "");
+    c.channel = doc.value("channel", "email");
+    c.holdout_percent = doc.value("holdout_percent", 10);
+    c.outcome_days = doc.value("outcome_days", 30);
+    for (const auto& v : doc.value("variants", nlohmann::json::array())) {
+      c.variants.push_back({v.value("name", "A"), v.value("template", ""), v.value("share", 100)});
+    }
+  }
+  c.status = std::string(s->Text(3));
+  c.send_at = OptionalTime(s, 4);
+  c.seed = std::string(s->Text(5));
+  c.audience_at = OptionalTime(s, 6);
+  c.audience = s->Int(7);
+  c.created_by = std::string(s->Text(8));
+  c.created_at = FromUnixSeconds(s->Int(9));
+  c.updated_at = FromUnixSeconds(s->Int(10));
+  return c;
+}
+
+constexpr std::string_view kDeliverySelect =
+    "SELECT d.id, d.source, c.external_id, d.channel, d.template_key, d.variant, d.purpose, d.status, d.reason, d.due_at,"
+    " d.sent_at, d.attempts, d.address, d.subject, d.content FROM deliveries d JOIN customers c ON c.id = d.customer_id";
+
+Delivery DecodeDelivery(Statement* s) {
+  Delivery d;
+  d.id = s->Int(0);
+  d.source = std::string(s->Text(1));
+  d.customer_id = std::string(s->Text(2));
+  d.channel = std::string(s->Text(3));
+  d.template_key = std::string(s->Text(4));
+  d.variant = std::string(s->Text(5));
+  d.purpose = std::string(s->Text(6));
+  d.status = std::string(s->Text(7));
+  d.reason = std::string(s->Text(8));
+  d.due_at = FromUnixSeconds(s->Int(9));
+  d.sent_at = OptionalTime(s, 10);
+  d.attempts = static_cast<int>(s->Int(11));
+  d.address = std::string(s->Text(12));
+  d.subject = std::string(s->Text(13));
+  d.content = std::string(s->Text(14));
+  return d;
+}
+
+class SqlOutreachStore : public outreach::OutreachStore {
+ public:
+  explicit SqlOutreachStore(Connection& db) : db_(db) {}
+
+  Status PutTemplate(const StoredTemplate& t) override {
+    return Execute(db_,
+        "INSERT INTO message_templates (template_key, document, updated_by, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (template_key) DO UPDATE SET document = excluded.document, updated_by = excluded.updated_by,"
+        " updated_at = excluded.updated_at",
+        t.message.key, outreach::TemplateDocument(t.message).dump(), t.updated_by, ToUnixSeconds(t.updated_at));
+  }
+
+  Result<std::optional<StoredTemplate>> GetTemplate(std::string_view key) override {
+    return FirstRow<StoredTemplate>(db_, "SELECT template_key, document, updated_by, updated_at FROM message_templates WHERE template_key = ?",
+                                    DecodeTemplate, key);
+  }
+
+  Result<std::vector<StoredTemplate>> ListTemplates() override {
+    return Rows<StoredTemplate>(db_, "SELECT template_key, document, updated_by, updated_at FROM message_templates ORDER BY template_key",
+                                DecodeTemplate);
+  }
+
+  Result<int64_t> PutCampaign(const Campaign& c) override {
+    std::string document = outreach::CampaignDocument(c).dump();
+    RETAIN_ASSIGN_OR_RETURN(int64_t id, ScalarInt(db_, "SELECT id FROM campaigns WHERE campaign_key = ?", c.key));
+    if (id != 0) {
+      RETAIN_RETURN_IF_ERROR(Execute(db_,
+          "UPDATE campaigns SET document = ?, status = ?, send_at = ?, seed = ?, audience_at = ?, audience = ?, updated_at = ?"
+          " WHERE id = ?",
+          document, c.status, Seconds(c.send_at), c.seed, Seconds(c.audience_at), c.audience, ToUnixSeconds(c.updated_at), id));
+      return id;
+    }
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO campaigns (campaign_key, document, status, send_at, seed, audience_at, audience, created_by, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, c.key, document, c.status, Seconds(c.send_at), c.seed, Seconds(c.audience_at), c.audience, c.created_by,
+         ToUnixSeconds(c.created_at), ToUnixSeconds(c.updated_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<Campaign>> GetCampaign(std::string_view key) override {
+    return FirstRow<Campaign>(db_, std::string(kCampaignSelect) + " WHERE campaign_key = ?", DecodeCampaign, key);
+  }
+
+  Result<std::vector<Campaign>> ListCampaigns() override {
+    return Rows<Campaign>(db_, std::string(kCampaignSelect) + " ORDER BY id DESC", DecodeCampaign);
+  }
+
+  Result<std::vector<Campaign>> DueCampaigns(Timestamp now) override {
+    return Rows<Campaign>(db_, std::string(kCampaignSelect) + " WHERE status = 'scheduled' AND send_at <= ? ORDER BY send_at",
+                          DecodeCampaign, ToUnixSeconds(now));
+  }
+
+  Result<int64_t> AddDeliveries(const std::vector<Delivery>& deliveries) override {
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO deliveries (source, customer_id, channel, template_key, variant, purpose, status, reason, due_at,"
+        " sent_at, attempts, address, subject, content)"
+        " SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM customers WHERE external_id = ?"
+        " ON CONFLICT (source, customer_id) DO NOTHING") + std::string(db_.ReturningId())));
+    int64_t added = 0;
+    for (const auto& d : deliveries) {
+      Bind(s, d.source, d.channel, d.template_key, d.variant, d.purpose, d.status, d.reason, ToUnixSeconds(d.due_at),
+           Seconds(d.sent_at), int64_t{d.attempts}, d.address, d.subject, d.content, d.customer_id);
+      RETAIN_ASSIGN_OR_RETURN(auto id, db_.ExecuteInsertIfAbsent(s));
+      added += id ? 1 : 0;
+    }
+    return added;
+  }
+
+  Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) override {
+    return Rows<Delivery>(db_, std::string(kDeliverySelect) + " WHERE d.status = 'queued' AND d.due_at <= ? ORDER BY d.due_at, d.id LIMIT ?",
+                          DecodeDelivery, ToUnixSeconds(now), int64_t{limit});
+  }
+
+  Status UpdateDelivery(const Delivery& d) override {
+    return Execute(db_,
+        "UPDATE deliveries SET status = ?, reason = ?, due_at = ?, sent_at = ?, attempts = ?, address = ?, subject = ?,"
+        " content = ? WHERE id = ?",
+        d.status, d.reason, ToUnixSeconds(d.due_at), Seconds(d.sent_at), int64_t{d.attempts}, d.address, d.subject, d.content,
+        d.id);
+  }
+
+  Result<std::optional<Delivery>> GetDelivery(int64_t id) override {
+    return FirstRow<Delivery>(db_, std::string(kDeliverySelect) + " WHERE d.id = ?", DecodeDelivery, id);
+  }
+
+  Result<std::vector<Delivery>> SourceDeliveries(std::string_view source, std::string_view status) override {
+    return Rows<Delivery>(db_, std::string(kDeliverySelect) + " WHERE d.source = ? AND (? = '' OR d.status = ?) ORDER BY d.id",
+                          DecodeDelivery, source, status, status);
+  }
+
+  Result<std::vector<std::pair<std::string, int64_t>>> CountByStatus(std::string_view source) override {
+    using Row = std::pair<std::string, int64_t>;
+    return Rows<Row>(db_, "SELECT status, COUNT(*) FROM deliveries WHERE source = ? GROUP BY status ORDER BY status",
+                     [](Statement* s) { return Row{std::string(s->Text(0)), s->Int(1)}; }, source);
+  }
+
+  Result<std::vector<Delivery>> CustomerDeliveries(std::string_view customer_id, int limit) override {
+    return Rows<Delivery>(db_, std::string(kDeliverySelect) + " WHERE c.external_id = ? ORDER BY d.due_at DESC, d.id DESC LIMIT ?",
+                          DecodeDelivery, customer_id, int64_t{limit});
+  }
+
+  Result<int> SentSince(std::string_view customer_id, std::string_view channel, Timestamp since) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ScalarInt(db_,
+        "SELECT COUNT(*) FROM deliveries d JOIN customers c ON c.id = d.customer_id WHERE c.external_id = ?"
+        " AND d.channel = ? AND d.purpose = 'marketing' AND d.status = 'sent' AND d.sent_at >= ?",
+        customer_id, channel, ToUnixSeconds(since)));
+    return static_cast<int>(n);
+  }
+
+  Result<int64_t> AbandonSending(std::string_view reason) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ScalarInt(db_, "SELECT COUNT(*) FROM deliveries WHERE status = 'sending'"));
+    if (n > 0) RETAIN_RETURN_IF_ERROR(Execute(db_, "UPDATE deliveries SET status = 'failed', reason = ? WHERE status = 'sending'", reason));
+    return n;
+  }
+
+  Status Suppress(std::string_view channel, std::string_view address, std::string_view reason, Timestamp at) override {
+    return Execute(db_,
+        "INSERT INTO suppressions (channel, address, reason, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (channel, address) DO NOTHING",
+        channel, Lower(address), reason, ToUnixSeconds(at));
+  }
+
+  Result<bool> IsSuppressed(std::string_view channel, std::string_view address) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ScalarInt(db_, "SELECT COUNT(*) FROM suppressions WHERE channel = ? AND address = ?",
+                                                 channel, Lower(address)));
+    return n > 0;
+  }
+
+  Result<std::vector<outreach::CampaignOutcomeRow>> Outcomes(std::string_view source, Timestamp from, Timestamp to) override {
+    using Row = outreach::CampaignOutcomeRow;
+    int64_t f = ToUnixSeconds(from);
+    int64_t t = ToUnixSeconds(to);
+    return Rows<Row>(db_,
+        "SELECT d.variant, d.status,"
+        " (SELECT COUNT(*) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale' AND p.occurred_at >= ?"
+        "   AND p.occurred_at < ?),"
+        " (SELECT COALESCE(SUM(p.total_minor), 0) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale'"
+        "   AND p.occurred_at >= ? AND p.occurred_at < ?),"
+        " (SELECT COUNT(*) FROM subscriptions s WHERE s.customer_id = d.customer_id AND s.cancelled_at >= ? AND s.cancelled_at < ?)"
+        " FROM deliveries d WHERE d.source = ? ORDER BY d.id",
+        [](Statement* s) {
+          return Row{std::string(s->Text(0)), std::string(s->Text(1)), s->Int(2), s->Int(3), s->Int(4) > 0};
+        },
+        f, t, f, t, f, t, source);
+  }
+
+ private:
+  static std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+
+  static StoredTemplate DecodeTemplate(Statement* s) {
+    StoredTemplate t;
+    auto doc = nlohmann::json::parse(s->Text(1), nullptr, false);
+    auto parsed = outreach::ParseTemplate(s->Text(0), doc);
+    if (parsed) t.message = std::move(*parsed);
+    t.message.key = std::string(s->Text(0));
+    t.updated_by = std::string(s->Text(2));
+    t.updated_at = FromUnixSeconds(s->Int(3));
+    return t;
+  }
+
+  Connection& db_;
+};
+
 }  // namespace
+
+std::unique_ptr<outreach::OutreachStore> MakeSqlOutreachStore(Connection& db) { return std::make_unique<SqlOutreachStore>(db); }
 
 std::unique_ptr<outreach::FactsStore> MakeSqlFactsStore(Connection& db) { return std::make_unique<SqlFactsStore>(db); }
 

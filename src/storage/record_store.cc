@@ -55,7 +55,8 @@ class SqlRecordStore : public SqlStore {
   explicit SqlRecordStore(std::unique_ptr<Connection> db)
       : db_(std::move(db)), loyalty_(MakeSqlLoyaltyStore(*db_)), analytics_(MakeSqlAnalyticsStore(*db_)),
         retention_(MakeSqlRetentionStore(*db_)), care_(MakeSqlCareStore(*db_)),
-        feedback_(MakeSqlFeedbackStore(*db_)), facts_(MakeSqlFactsStore(*db_)) {}
+        feedback_(MakeSqlFeedbackStore(*db_)), facts_(MakeSqlFactsStore(*db_)),
+        outreach_(MakeSqlOutreachStore(*db_)) {}
 
   loyalty::LoyaltyStore& loyalty() override { return *loyalty_; }
   analytics::AnalyticsStore& analytics() override { return *analytics_; }
@@ -63,6 +64,7 @@ class SqlRecordStore : public SqlStore {
   care::CareStore& care() override { return *care_; }
   feedback::FeedbackStore& feedback() override { return *feedback_; }
   outreach::FactsStore& facts() override { return *facts_; }
+  outreach::OutreachStore& outreach() override { return *outreach_; }
 
   // Loyalty learns of a transaction once it has begun (on SQLite, once the write lock is held),
   // so what it checks then no other writer can change.
@@ -1220,6 +1222,7 @@ class SqlRecordStore : public SqlStore {
   std::unique_ptr<care::CareStore> care_;  // on db_
   std::unique_ptr<feedback::FeedbackStore> feedback_;  // on db_
   std::unique_ptr<outreach::FactsStore> facts_;  // on db_
+  std::unique_ptr<outreach::OutreachStore> outreach_;  // on db_
 };
 
 }  // namespace

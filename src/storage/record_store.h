@@ -9,6 +9,7 @@
 #include "care/care_store.h"
 #include "feedback/feedback_store.h"
 #include "outreach/facts_store.h"
+#include "outreach/outreach_store.h"
 #include "common/status.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
@@ -35,6 +36,8 @@ class SqlStore : public core::RecordStore, public staff::StaffStore, public core
   virtual feedback::FeedbackStore& feedback() = 0;
   // Segments' facts, read on the same connection.
   virtual outreach::FactsStore& facts() = 0;
+  // Templates, campaigns, deliveries and suppressions, on the same connection.
+  virtual outreach::OutreachStore& outreach() = 0;
 };
 
 struct StoreOptions {

@@ -1,0 +1,71 @@
+// Sending outreach: on its own thread and database connection, draws the audience of each
+// campaign whose moment has come (held-out members recorded, never sent), then works through the
+// queued deliveries: each is checked at the moment it would go (consent, suppression, frequency
+// cap, quiet hours), written in the customer's language and handed to its channel (e-mail over
+// SMTP, a letter kept for the campaign's PDF, a signed webhook through the outbox). A delivery is
+// marked "sending" before it is handed over, so a server stopped mid-send leaves it failed rather
+// than sending it twice.
+#ifndef RETAIN_SERVER_OUTREACH_SENDER_H_
+#define RETAIN_SERVER_OUTREACH_SENDER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "outreach/message.h"
+#include "server/mailer.h"
+#include "server/store_workers.h"
+
+namespace retain::server {
+
+struct OutreachOptions {
+  SmtpOptions smtp;
+  std::string public_url;  // where links in messages point (unsubscribe); e.g. https://retain.example
+  std::chrono::milliseconds poll{1000};
+  int batch = 200;         // deliveries per round
+};
+
+// The business's outreach settings (the "outreach" setting), defaults when unset.
+Result<outreach::OutreachSettings> LoadOutreachSettings(core::RecordStore& records);
+// The secret that signs unsubscribe links, made on first use.
+Result<std::string> OutreachSecret(core::RecordStore& records);
+
+class OutreachSender {
+ public:
+  // Starts the thread with its own store from `factory`; marks deliveries a previous run left
+  // mid-send as failed.
+  static Result<std::unique_ptr<OutreachSender>> Start(const StoreFactory& factory, OutreachOptions options,
+                                                       BusinessZone zone);
+  ~OutreachSender();
+  // Asks for a round now (a campaign was scheduled). Thread-safe.
+  void Wake();
+  // Stops after the message in progress. Idempotent.
+  void Stop();
+
+ private:
+  OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone);
+  void Loop();
+  Status DrawAudiences(Timestamp now);
+  Status SendDue(Timestamp now);
+  Status SendOne(outreach::Delivery d, const outreach::OutreachSettings& settings, const std::string& secret, Timestamp now);
+  Status FinishCampaigns();
+
+  std::unique_ptr<Stores> store_;
+  OutreachOptions options_;
+  BusinessZone zone_;
+  SmtpMailer mailer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace retain::server
+
+#endif  // RETAIN_SERVER_OUTREACH_SENDER_H_
