@@ -8,7 +8,13 @@ src=${2:?source directory}
 shots=${3:-}
 work=$(mktemp -d)
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+smtp=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null
+  [ -n "$smtp" ] && kill "$smtp" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 [ -f "$src/web/dist/index.html" ] || { echo "web_test: web/dist is not built (make build builds it)" >&2; exit 1; }
@@ -18,7 +24,14 @@ trap cleanup EXIT
 "$retain" analytics refresh --db "sqlite:$work/web.db" >/dev/null
 printf 'web test password\n' | "$retain" user add tester --role agent --password-stdin --db "sqlite:$work/web.db" >/dev/null
 printf 'supervisor password\n' | "$retain" user add boss --role supervisor --password-stdin --db "sqlite:$work/web.db" >/dev/null
-"$retain" serve --db "sqlite:$work/web.db" --port 0 --web-root "$src/web/dist" >"$work/serve.out" 2>&1 &
+printf 'marketing password\n' | "$retain" user add mia --role marketing --password-stdin --db "sqlite:$work/web.db" >/dev/null
+# A real SMTP server on loopback takes the campaigns' e-mail; the tests read it from $work/mail.
+/usr/bin/python3 "$src/tests/smtp_sink.py" "$work/mail" &
+smtp=$!
+for _ in $(seq 100); do [ -f "$work/mail/port" ] && break; sleep 0.1; done
+[ -f "$work/mail/port" ] || { echo "web_test: the SMTP server did not start (python3-aiosmtpd)" >&2; exit 1; }
+"$retain" serve --db "sqlite:$work/web.db" --port 0 --web-root "$src/web/dist" --smtp-url "smtp://127.0.0.1:$(cat "$work/mail/port")" \
+  --smtp-rate 0 --outreach-poll-ms 200 >"$work/serve.out" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q "http://" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.out" | head -n 1)
@@ -27,4 +40,5 @@ url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.out" | head -n 1)
 cd "$src/web"
 RETAIN_URL=$url RETAIN_USER=tester RETAIN_PASSWORD='web test password' RETAIN_SCREENSHOTS=$shots \
   RETAIN_SUPERVISOR=boss RETAIN_SUPERVISOR_PASSWORD='supervisor password' \
+  RETAIN_MARKETER=mia RETAIN_MARKETER_PASSWORD='marketing password' RETAIN_MAILDIR="$work/mail" \
   node --test --test-reporter=spec tests/

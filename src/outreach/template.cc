@@ -337,15 +337,15 @@ json ExampleTemplateDocument() {
        {{"en",
          "Dear {{first_name}},\n\n{{#icu}}You have {points, plural, one {# point} other {# points}} to spend."
          "{{/icu}}{{#tier}} As a {{tier}} member you also get free delivery.{{/tier}}\n\n"
-         "See you soon,\n{{business_name}}"},
+         "See you soon,\n{{business_name}}\n\nTo stop these messages: {{unsubscribe_url}}"},
         {"pt",
          "Caro(a) {{first_name}},\n\n{{#icu}}Tem {points, plural, one {# ponto} other {# pontos}} para gastar."
          "{{/icu}}{{#tier}} Como membro {{tier}} tem também entrega grátis.{{/tier}}\n\n"
-         "Até breve,\n{{business_name}}"},
+         "Até breve,\n{{business_name}}\n\nPara deixar de receber estas mensagens: {{unsubscribe_url}}"},
         {"da",
          "Kære {{first_name}},\n\n{{#icu}}Du har {points, plural, one {# point} other {# point}} at bruge."
          "{{/icu}}{{#tier}} Som {{tier}}-medlem får du også gratis levering.{{/tier}}\n\n"
-         "Vi ses,\n{{business_name}}"}}},
+         "Vi ses,\n{{business_name}}\n\nFor at stoppe disse beskeder: {{unsubscribe_url}}"}}},
   };
 }
 

@@ -414,7 +414,9 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                                        {"revenue_per_customer_minor", DiffJson(l.revenue)}, {"cancel_rate", DiffJson(l.cancel_rate)}});
                     }
                     bool complete = Now() >= from + date::days(c.outcome_days);
+                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
                     return Json(200, {{"campaign", key}, {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
+                                      {"currency", settings.sender.currency},
                                       {"outcome_days", c.outcome_days}, {"complete", complete}, {"groups", groups},
                                       {"lifts", lifts}});
                   };

@@ -434,7 +434,7 @@ json Schemas() {
   s["Campaigns"] = Object({{"data", {{"type", "array"}, {"items", Ref("Campaign")}}}});
   s["ScheduleInput"] = Object({{"send_at", Str()}});
   s["CampaignResults"] = {{"type", "object"},
-                          {"description", "campaign, from, to, outcome_days, complete; groups: [{group, customers, sent, "
+                          {"description", "campaign, from, to, outcome_days, complete, currency; groups: [{group, customers, sent, "
                                           "purchase_rate, cancel_rate ({n, k, rate, low, high}), revenue_per_customer_minor "
                                           "({n, mean, low, high})}]; lifts: [{group, purchase_rate, cancel_rate, "
                                           "revenue_per_customer_minor ({estimate, low, high} against held out, or null)}]"}};

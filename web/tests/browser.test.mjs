@@ -2,6 +2,7 @@
 // switch language. Needs RETAIN_URL, RETAIN_USER and RETAIN_PASSWORD (tests/web_test.sh sets them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const url = process.env.RETAIN_URL;
@@ -547,6 +548,95 @@ test('the segment builder counts while typing and names a mistake by line and co
   if (shots) await page.screenshot({ path: `${shots}/segment.png`, fullPage: true });
   await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
   await page.locator('[data-testid=timeline] li').first().waitFor();
+});
+
+test('outreach: a template previewed in Danish for a real customer, a campaign scheduled, its e-mail unsubscribed from', async () => {
+  const ctx = await browser.newContext({ locale: 'en-GB' });
+  const mia = await ctx.newPage();
+  const signin = await mia.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_MARKETER, password: process.env.RETAIN_MARKETER_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  const { csrf_token: csrf } = await signin.json();
+  const headers = { 'X-CSRF-Token': csrf };
+  // The business's sender, and no quiet hours, so the campaign goes out whatever the hour of the test.
+  const settings = await mia.request.put(`${url}/v1/outreach/settings`, { headers, data: {
+    sender: { business_name: 'Sandes & Café', from_email: 'news@sandes.example', country: 'DK', city: 'København' },
+    policy: { quiet_start_hour: 0, quiet_end_hour: 0 } } });
+  assert.equal(settings.status(), 200, await settings.text());
+
+  // A Danish customer who may be e-mailed, to preview for.
+  const count = await (await mia.request.post(`${url}/v1/segments/count`, { headers,
+    data: { segment: 'locale = "da" and email_consent = true' } })).json();
+  const customer = count.sample[0];
+  const api = await (await mia.request.post(`${url}/v1/templates/web-points/preview`, { headers,
+    data: { customer, template: (await (await mia.request.get(`${url}/v1/templates`)).json()).example } })).json();
+
+  await mia.goto(`${url}/#/outreach`);
+  await mia.click('[data-testid=or-tab-templates]');
+  await mia.click('[data-testid=tpl-new]');
+  await mia.fill('[data-testid=tpl-key]', 'web-points');
+  await mia.fill('[data-testid=tpl-customer]', customer);
+  await mia.waitForFunction((s) => document.querySelector('[data-testid=tpl-preview-subject]')?.textContent === s, api.subject);
+  assert.match(api.subject, /, dine point venter$/);
+  assert.equal(await mia.locator('[data-testid=tpl-preview-text]').textContent(), api.text);
+  // In English for the same customer, then a mistake named by its text, line and column.
+  await mia.selectOption('[data-testid=tpl-preview-lang]', 'en');
+  await mia.waitForFunction(() => /your points are waiting$/.test(document.querySelector('[data-testid=tpl-preview-subject]')?.textContent ?? ''));
+  await mia.fill('[data-testid=tpl-text]', 'Dear {{first_name}},\n{{#tier}}no end');
+  await mia.locator('[data-testid=tpl-error]').waitFor();
+  assert.match(await mia.locator('[data-testid=tpl-error]').textContent(), /^template\.text\.en: unclosed section "tier" at line 2, column 1/);
+  await mia.fill('[data-testid=tpl-text]', 'Dear {{first_name}},\n\n{{#icu}}You have {points, plural, one {# point} other {# points}}.{{/icu}}\n\nTo stop these messages: {{unsubscribe_url}}');
+  await mia.locator('[data-testid=tpl-error]').waitFor({ state: 'detached' });
+  if (shots) await mia.screenshot({ path: `${shots}/template-editor.png`, fullPage: true });
+  await mia.click('[data-testid=tpl-save]');
+  await mia.locator('[data-testid=tpl-saved]').waitFor();
+
+  // A campaign to the Danish customers who may be e-mailed, a fifth held out, sent now.
+  await mia.click('[data-testid=or-tab-campaigns]');
+  await mia.click('[data-testid=cmp-new]');
+  await mia.fill('[data-testid=cmp-key]', 'web-winter');
+  await mia.fill('[data-testid=cmp-name]', 'Winter points');
+  await mia.fill('[data-testid=cmp-editor] [data-testid=segment-text]', 'locale = "da" and email_consent = true');
+  await mia.waitForFunction((n) => document.querySelector('[data-testid=cmp-editor] [data-testid=segment-count]')?.textContent?.startsWith(`${n} of`),
+                           count.count.toLocaleString('en'));
+  await mia.selectOption('[data-testid=cmp-template-a]', 'web-points');
+  await mia.fill('[data-testid=cmp-holdout]', '20');
+  await mia.click('[data-testid=cmp-schedule]');
+  await mia.waitForFunction(() => document.querySelector('[data-testid=cmp-status-web-winter]')?.textContent === 'sent', null, { timeout: 60000 });
+  const campaign = await (await mia.request.get(`${url}/v1/campaigns/web-winter`)).json();
+  assert.equal(campaign.audience, count.count);
+  assert.equal((campaign.deliveries.sent ?? 0) + (campaign.deliveries.held_out ?? 0) + (campaign.deliveries.skipped ?? 0), count.count);
+  assert.ok(campaign.deliveries.held_out > 0, JSON.stringify(campaign));
+  // The results show the same groups as the API.
+  await mia.click('[data-testid=cmp-row-web-winter] button');
+  await mia.locator('[data-testid=cmp-group-held_out]').waitFor();
+  const results = await (await mia.request.get(`${url}/v1/campaigns/web-winter/results`)).json();
+  const held = results.groups.find((g) => g.group === 'held_out');
+  assert.equal(await mia.locator('[data-testid=cmp-group-held_out] td').first().textContent(), held.customers.toLocaleString('en'));
+  await mia.locator('[data-testid=cmp-lift-chart]').waitFor();
+  if (shots) await mia.screenshot({ path: `${shots}/campaign.png`, fullPage: true });
+  await ctx.close();
+
+  // One of the e-mails that arrived: the customer follows its link and leaves, in Danish, no sign-in.
+  const dir = process.env.RETAIN_MAILDIR;
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  assert.equal(files.length, campaign.deliveries.sent, 'one e-mail per sent delivery');
+  const raw = fs.readFileSync(`${dir}/${files[0]}`, 'utf8');
+  const token = raw.match(/List-Unsubscribe: <http[^>]*\/v1\/unsubscribe\/([0-9]+_[0-9a-f]+)>/)[1];
+  const to = JSON.parse(fs.readFileSync(`${dir}/${files[0].replace('.eml', '.json')}`, 'utf8')).to[0];
+  const stranger = await browser.newContext({ locale: 'da-DK' });
+  const them = await stranger.newPage();
+  await them.goto(`${url}/u/${token}`);
+  await them.locator('[data-testid=un-confirm]').waitFor();
+  assert.equal(await them.locator('[data-testid=un-confirm]').textContent(), 'Afmeld');
+  await them.click('[data-testid=un-confirm]');
+  await them.locator('[data-testid=un-done]').waitFor();
+  assert.equal(await them.locator('[data-testid=un-done]').textContent(), 'Færdig: du får ikke flere e-mails fra os.');
+  await them.goto(`${url}/u/${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`);
+  await them.locator('[data-testid=un-invalid]').waitFor();
+  await stranger.close();
+  const who = (await (await page.request.get(`${url}/v1/customers?q=${encodeURIComponent(to)}`)).json()).data[0];
+  assert.equal(who.consent.email, false, `${to} no longer consents to e-mail`);
 });
 
 test('switching language changes every label and money format, and is remembered', async () => {
