@@ -130,17 +130,32 @@ ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::s
   port_ = std::stoi(m[1]);
 }
 
-SmtpSink::SmtpSink() {
+SmtpSink::SmtpSink(bool starttls) {
   char dir[] = "/tmp/retain-smtp-XXXXXX";
   if (mkdtemp(dir) == nullptr) {
     ADD_FAILURE() << "mkdtemp failed";
     return;
   }
   dir_ = dir;
+  std::string cert = dir_ + "/cert.pem";
+  std::string key = dir_ + "/key.pem";
+  if (starttls) {
+    std::string make = fmt::format("openssl req -x509 -newkey rsa:2048 -nodes -keyout {} -out {} -days 2 -subj /CN=127.0.0.1 "
+                                   "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", key, cert);
+    if (std::system(make.c_str()) != 0) {
+      ADD_FAILURE() << "openssl could not make a certificate (scripts/bootstrap installs openssl)";
+      return;
+    }
+  }
   pid_ = fork();
   if (pid_ == 0) {
     std::string script = std::string(RETAIN_TESTS_DIR) + "/smtp_sink.py";
-    execl("/usr/bin/python3", "python3", script.c_str(), dir_.c_str(), static_cast<char*>(nullptr));
+    if (starttls) {
+      execl("/usr/bin/python3", "python3", script.c_str(), dir_.c_str(), "--tls", cert.c_str(), key.c_str(),
+            static_cast<char*>(nullptr));
+    } else {
+      execl("/usr/bin/python3", "python3", script.c_str(), dir_.c_str(), static_cast<char*>(nullptr));
+    }
     _exit(127);
   }
   for (int i = 0; i < 200 && port_ == 0; ++i) {

@@ -56,10 +56,13 @@ class ServerProcess {
 // recipients starting with "bounce" get 550 and "later" 451.
 class SmtpSink {
  public:
-  SmtpSink();
+  // With `starttls`, the server has a fresh self-signed certificate for 127.0.0.1 (cert_file())
+  // and takes no mail until the client has said STARTTLS.
+  explicit SmtpSink(bool starttls = false);
   ~SmtpSink();
   int port() const { return port_; }
   const std::string& directory() const { return dir_; }
+  std::string cert_file() const { return dir_ + "/cert.pem"; }
   // The messages received so far, in order of arrival: the raw message and the envelope's JSON.
   struct Message {
     std::string raw;

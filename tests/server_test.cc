@@ -2034,6 +2034,73 @@ TEST_P(ServerTest, CampaignsSendEmailAndLettersAndMeasureAgainstHeldOut) {
   }
 }
 
+TEST_P(ServerTest, EmailGoesOverStartTlsAndWebhooksCarryTextMessages) {
+  SmtpSink smtp(/*starttls=*/true);
+  ASSERT_GT(smtp.port(), 0);
+  Receiver receiver({200});
+  auto start = [&](std::vector<std::string> extra) {
+    server_->Stop();
+    std::vector<std::string> args = {"--smtp-url", fmt::format("smtp://127.0.0.1:{}", smtp.port()), "--smtp-require-tls",
+                                     "--outreach-poll-ms", "100"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ServerProcess>(db_->url(), args);
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  };
+  auto put = [&](const std::string& target, const json& body) { return client_->Request("PUT", target, body.dump()); };
+  auto wait_for = [&](const std::string& customer, const std::string& status) {
+    json d;
+    for (int i = 0; i < 200; ++i) {
+      d = Body(client_->Request("GET", "/v1/customers/" + customer + "/deliveries"))["data"];
+      if (!d.empty() && d[0]["status"] == status && !d[0]["reason"].get<std::string>().empty() == (status != "sent")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return d.empty() ? json() : d[0];
+  };
+  // The relay's certificate is not trusted: with TLS required nothing goes out in the clear; the
+  // delivery waits to retry and says why.
+  start({});
+  ASSERT_EQ(put("/v1/outreach/settings", {{"policy", {{"quiet_start_hour", 0}, {"quiet_end_hour", 0}}}}).status, 200);
+  ASSERT_EQ(Post("/v1/customers", {{"id", "T1"}, {"name", "Tove"}, {"email", "tove@example.com"}, {"consent_email", "yes"},
+                                   {"phone", "+4512345678"}, {"consent_sms", "yes"}}).status, 201);
+  json doc = {{"purpose", "transactional"}, {"subject", {{"en", "Receipt"}}}, {"text", {{"en", "Thanks, {{first_name}}."}}}};
+  ASSERT_EQ(put("/v1/templates/receipt", doc).status, 200);
+  auto campaign = [&](const std::string& key, const std::string& channel) {
+    ASSERT_EQ(put("/v1/campaigns/" + key, {{"segment", "id = \"T1\""}, {"channel", channel}, {"variants", {{{"template", "receipt"}}}},
+                                           {"holdout_percent", 0}}).status, 201);
+    ASSERT_EQ(Post("/v1/campaigns/" + key + "/schedule", json::object()).status, 200);
+  };
+  campaign("untrusted", "email");
+  json waiting = wait_for("T1", "queued");
+  EXPECT_NE(waiting["reason"].get<std::string>().find("will retry"), std::string::npos) << waiting.dump();
+  EXPECT_TRUE(smtp.Messages().empty());
+
+  // Trusting the relay's certificate, the message goes, and the relay saw it over TLS.
+  start({"--smtp-ca-file", smtp.cert_file()});
+  campaign("trusted", "email");
+  std::vector<SmtpSink::Message> mail;
+  for (int i = 0; i < 100 && mail.empty(); ++i) {
+    mail = smtp.Messages();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_TRUE(json::parse(mail[0].envelope)["tls"].get<bool>()) << mail[0].envelope;
+
+  // The webhook channel: the message goes into the outbox, signed to a subscriber (an SMS gateway).
+  auto hook = Post("/v1/webhooks", {{"url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/sms"},
+                                    {"events", {"outreach.message"}}});
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  campaign("sms", "webhook");
+  for (int i = 0; i < 100 && receiver.received().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto got = receiver.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, "outreach.message");
+  EXPECT_FALSE(got[0].signature.empty());
+  auto payload = json::parse(got[0].body)["data"];
+  EXPECT_EQ(payload["phone"], "+4512345678");
+  EXPECT_EQ(payload["text"], "Thanks, Tove.");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& param_info) { return BackendName(param_info.param); });

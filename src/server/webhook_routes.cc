@@ -10,10 +10,20 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 15> kEventTypes = {
+// Every event type the outbox carries (a subscription names some, or "*" for all).
+constexpr std::array<std::string_view, 59> kEventTypes = {
     "*", "customer.created", "customer.updated", "plan.created", "plan.updated", "subscription.created",
-    "subscription.updated", "subscription.cancelled", "payment.recorded", "payment.failed",
-    "purchase.recorded", "purchase.returned", "event.recorded", "purchase.updated", "program.changed"};
+    "subscription.updated", "subscription.cancelled", "subscription.resumed", "subscription.suspended",
+    "payment.recorded", "payment.failed", "payment.recovered", "payment.recovery_started", "payment.reminder",
+    "payment.retry_due", "payment.retry_requested", "payment_method.expiring", "purchase.recorded",
+    "purchase.returned", "purchase.updated", "event.recorded", "program.changed", "points.expiring", "tier.changed",
+    "referral.qualified", "member.birthday", "member.anniversary", "cancel_request.opened", "cancel_request.decided",
+    "cancel_request.saved", "cancel_request.cancelled", "cancel_request.withdrawn", "retention.desk_changed",
+    "recovery.opened", "recovery.attempt_failed", "recovery.rescheduled", "recovery.retry_requested",
+    "recovery.manual_retry", "recovery.recovered", "recovery.final_action", "recovery.closed", "winback.offered",
+    "winback.reactivated", "case.opened", "case.assigned", "case.reply", "case.text", "case.new", "case.open",
+    "case.waiting", "case.resolved", "case.closed", "compensation.granted", "compensation.coupon_used",
+    "survey.invited", "survey.reminder", "survey.answered", "outreach.message"};
 
 json WebhookJson(const core::Webhook& w) {
   return {{"id", w.id}, {"url", w.url}, {"events", w.event_types}, {"active", w.active},
