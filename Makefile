@@ -7,6 +7,7 @@
 #   make bench-loyalty purchases through three loyalty programs beside the plain import
 #   make bench-analytics  lifetime-model fits, Kaplan-Meier and cohorts beside R and SQLite
 #   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite
+#   make bench-outreach  writing messages beside fmt::format, and e-mail to a real SMTP server on loopback
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -14,7 +15,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics bench-segment asan bootstrap clean
+.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics bench-segment bench-outreach asan bootstrap clean
 
 all: build
 
@@ -58,6 +59,10 @@ bench-analytics: build
 bench-segment: build
 	@cmake --build --preset $(PRESET) --target bench_segment
 	@$(BUILD_DIR)/bench/bench_segment --customers $${CUSTOMERS:-1000000}
+
+bench-outreach: build
+	@cmake --build --preset $(PRESET) --target bench_outreach
+	@$(BUILD_DIR)/bench/bench_outreach --messages $${MESSAGES:-200000} --emails $${EMAILS:-2000} --sink tests/smtp_sink.py
 
 asan:
 	@$(MAKE) test PRESET=asan

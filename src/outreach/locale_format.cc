@@ -1,5 +1,7 @@
 #include "outreach/locale_format.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -42,13 +44,32 @@ UDate DayToUDate(date::year_month_day day) {
   return static_cast<UDate>(std::chrono::duration_cast<std::chrono::milliseconds>(seconds).count());
 }
 
+// ICU's formatters cost far more to build than to use and may not be shared between threads, so
+// each thread keeps the ones it built, by language (and currency or pattern); a cache that grows
+// past a few hundred entries starts again.
+template <typename T>
+T* Cached(std::string_view key, auto make) {
+  thread_local std::map<std::string, std::unique_ptr<T>, std::less<>> cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second.get();
+  if (cache.size() > 256) cache.clear();
+  std::unique_ptr<T> made = make();
+  T* out = made.get();
+  if (made) cache.emplace(std::string(key), std::move(made));
+  return out;
+}
+
 }  // namespace
 
 std::string FormatNumber(double value, std::string_view locale) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::NumberFormat> nf(icu::NumberFormat::createInstance(LocaleOf(locale), status));
-  if (U_FAILURE(status) || !nf) return fmt::format("{}", value);
-  nf->setMaximumFractionDigits(2);
+  icu::NumberFormat* nf = Cached<icu::NumberFormat>(locale, [&] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::NumberFormat> made(icu::NumberFormat::createInstance(LocaleOf(locale), status));
+    if (U_FAILURE(status)) made.reset();
+    if (made) made->setMaximumFractionDigits(2);
+    return made;
+  });
+  if (!nf) return fmt::format("{}", value);
   icu::UnicodeString out;
   nf->format(value, out);
   return Utf8(out);
@@ -58,12 +79,17 @@ Result<std::string> FormatMoney(int64_t minor, std::string_view currency, std::s
   auto exponent = CurrencyExponent(currency);
   if (!exponent) return tl::unexpected(exponent.error());
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::NumberFormat> nf(icu::NumberFormat::createCurrencyInstance(LocaleOf(locale), status));
-  if (U_FAILURE(status) || !nf) return MakeError(ErrorCode::kInternal, "ICU has no currency format for " + std::string(locale));
-  std::u16string code(currency.begin(), currency.end());
-  nf->setCurrency(code.c_str(), status);
-  nf->setMinimumFractionDigits(*exponent);
-  nf->setMaximumFractionDigits(*exponent);
+  icu::NumberFormat* nf = Cached<icu::NumberFormat>(fmt::format("{}:{}", locale, currency), [&] {
+    UErrorCode made_status = U_ZERO_ERROR;
+    std::unique_ptr<icu::NumberFormat> made(icu::NumberFormat::createCurrencyInstance(LocaleOf(locale), made_status));
+    if (U_FAILURE(made_status) || !made) return std::unique_ptr<icu::NumberFormat>();
+    std::u16string code(currency.begin(), currency.end());
+    made->setCurrency(code.c_str(), made_status);
+    made->setMinimumFractionDigits(*exponent);
+    made->setMaximumFractionDigits(*exponent);
+    return made;
+  });
+  if (!nf) return MakeError(ErrorCode::kInternal, "ICU has no currency format for " + std::string(locale));
   // The amount from its digits, so no binary fraction creeps in before ICU rounds.
   auto text = FormatAmount(minor, *exponent);
   icu::Formattable amount(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), status);
@@ -76,9 +102,12 @@ Result<std::string> FormatMoney(int64_t minor, std::string_view currency, std::s
 }
 
 std::string FormatDate(date::year_month_day day, std::string_view locale) {
-  std::unique_ptr<icu::DateFormat> df(icu::DateFormat::createDateInstance(icu::DateFormat::kLong, LocaleOf(locale)));
+  icu::DateFormat* df = Cached<icu::DateFormat>(locale, [&] {
+    std::unique_ptr<icu::DateFormat> made(icu::DateFormat::createDateInstance(icu::DateFormat::kLong, LocaleOf(locale)));
+    if (made) made->adoptTimeZone(icu::TimeZone::createTimeZone("UTC"));
+    return made;
+  });
   if (!df) return date::format("%F", day);
-  df->adoptTimeZone(icu::TimeZone::createTimeZone("UTC"));
   icu::UnicodeString out;
   df->format(DayToUDate(day), out);
   return Utf8(out);
@@ -86,24 +115,37 @@ std::string FormatDate(date::year_month_day day, std::string_view locale) {
 
 Result<std::string> FormatPattern(std::string_view pattern, const std::map<std::string, PatternArg, std::less<>>& args,
                                   std::string_view locale) {
-  icu::UnicodeString text = Unicode(pattern);
-  UErrorCode status = U_ZERO_ERROR;
-  UParseError parse_error{};
-  icu::MessagePattern parts(text, &parse_error, status);
-  if (U_FAILURE(status)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("the format pattern does not parse at character {} ({})", parse_error.offset + 1,
-                                 u_errorName(status)));
-  }
+  // The pattern parsed once per thread and language: its argument names, and the formatter.
+  struct Parsed {
+    std::vector<std::string> names;
+    std::unique_ptr<icu::MessageFormat> format;
+    std::string error;
+  };
+  Parsed* parsed = Cached<Parsed>(fmt::format("{}\n{}", locale, pattern), [&] {
+    auto out = std::make_unique<Parsed>();
+    icu::UnicodeString text = Unicode(pattern);
+    UErrorCode status = U_ZERO_ERROR;
+    UParseError parse_error{};
+    icu::MessagePattern parts(text, &parse_error, status);
+    if (U_FAILURE(status)) {
+      out->error = fmt::format("the format pattern does not parse at character {} ({})", parse_error.offset + 1,
+                               u_errorName(status));
+      return out;
+    }
+    for (int32_t i = 0; i < parts.countParts(); ++i) {
+      const auto& part = parts.getPart(i);
+      if (part.getType() != UMSGPAT_PART_TYPE_ARG_NAME) continue;
+      std::string name = Utf8(parts.getSubstring(part));
+      if (std::find(out->names.begin(), out->names.end(), name) == out->names.end()) out->names.push_back(name);
+    }
+    out->format = std::make_unique<icu::MessageFormat>(text, LocaleOf(locale), parse_error, status);
+    if (U_FAILURE(status)) out->error = fmt::format("the format pattern does not parse ({})", u_errorName(status));
+    return out;
+  });
+  if (!parsed->error.empty()) return MakeError(ErrorCode::kInvalidArgument, parsed->error);
   std::vector<icu::UnicodeString> names;
   std::vector<icu::Formattable> values;
-  for (int32_t i = 0; i < parts.countParts(); ++i) {
-    const auto& part = parts.getPart(i);
-    if (part.getType() != UMSGPAT_PART_TYPE_ARG_NAME) continue;
-    std::string name = Utf8(parts.getSubstring(part));
-    bool seen = false;
-    for (const auto& n : names) seen = seen || Utf8(n) == name;
-    if (seen) continue;
+  for (const auto& name : parsed->names) {
     auto it = args.find(name);
     if (it == args.end()) {
       return MakeError(ErrorCode::kInvalidArgument, fmt::format("the format pattern names '{}', which has no number or date here", name));
@@ -115,13 +157,9 @@ Result<std::string> FormatPattern(std::string_view pattern, const std::map<std::
       values.emplace_back(DayToUDate(std::get<date::year_month_day>(it->second)), icu::Formattable::kIsDate);
     }
   }
-  icu::MessageFormat format(text, LocaleOf(locale), parse_error, status);
-  if (U_FAILURE(status)) {
-    return MakeError(ErrorCode::kInvalidArgument, fmt::format("the format pattern does not parse ({})", u_errorName(status)));
-  }
-  // Dates in the pattern show the calendar day given, whatever ICU's default zone.
+  UErrorCode status = U_ZERO_ERROR;
   icu::UnicodeString out;
-  format.format(names.data(), values.data(), static_cast<int32_t>(names.size()), out, status);
+  parsed->format->format(names.data(), values.data(), static_cast<int32_t>(names.size()), out, status);
   if (U_FAILURE(status)) {
     return MakeError(ErrorCode::kInvalidArgument, fmt::format("the format pattern could not be applied ({})", u_errorName(status)));
   }

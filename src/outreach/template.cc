@@ -1,6 +1,8 @@
 #include "outreach/template.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 #include <cstdio>
 
@@ -178,14 +180,28 @@ std::string EscapeHtml(const std::string& s) {
   return out;
 }
 
+// A text parsed once per thread (campaigns write one template for many readers); a cache that
+// grows past a few hundred texts starts again.
+mustache::mustache& Compiled(const std::string& body) {
+  thread_local std::map<std::string, std::unique_ptr<mustache::mustache>, std::less<>> cache;
+  auto it = cache.find(body);
+  if (it != cache.end()) return *it->second;
+  if (cache.size() > 256) cache.clear();
+  return *cache.emplace(body, std::make_unique<mustache::mustache>(body)).first->second;
+}
+
 Result<std::string> RenderOne(const std::string& body, std::string_view field, std::string_view locale, const json& values,
                               bool html) {
   if (body.empty()) return std::string();
-  mustache::mustache tmpl(body);
+  mustache::mustache& tmpl = Compiled(body);
   if (!tmpl.is_valid()) {
     return MakeError(ErrorCode::kInvalidArgument, MustacheError(body, tmpl.error_message()), std::string(field));
   }
-  if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
+  if (html) {
+    tmpl.set_custom_escape(EscapeHtml);
+  } else {
+    tmpl.set_custom_escape([](const std::string& s) { return s; });
+  }
   mustache::data data = ToData(values, locale);
   if (!data.is_object()) data = mustache::data(mustache::object{});
   std::map<std::string, PatternArg, std::less<>> args;
@@ -202,7 +218,10 @@ Result<std::string> RenderOne(const std::string& body, std::string_view field, s
   std::string out = tmpl.render(data);
   if (!icu_error.empty()) return MakeError(ErrorCode::kInvalidArgument, icu_error, std::string(field));
   if (!tmpl.is_valid()) {
-    return MakeError(ErrorCode::kInvalidArgument, MustacheError(body, tmpl.error_message()), std::string(field));
+    // A failed render leaves its mark on the parsed text; the next reader starts from a fresh parse.
+    Error e{ErrorCode::kInvalidArgument, MustacheError(body, tmpl.error_message()), std::string(field)};
+    tmpl = mustache::mustache(body);
+    return tl::unexpected(e);
   }
   return out;
 }
