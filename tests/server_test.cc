@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
+#include "outreach/journey.h"
 #include "outreach/segment.h"
 #include "retention/desk.h"
 #include "server_process.h"
@@ -523,7 +524,8 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/campaigns/{key}/cancel", "outreach:manage"}, {"GET /v1/campaigns/{key}/results", "records:read"},
       {"GET /v1/campaigns/{key}/letters.pdf", "records:read"}, {"GET /v1/customers/{id}/deliveries", "records:read"},
       {"POST /v1/suppressions", "outreach:manage"}, {"GET /v1/unsubscribe/{token}", ""},
-      {"POST /v1/unsubscribe/{token}", ""},
+      {"POST /v1/unsubscribe/{token}", ""}, {"GET /v1/journeys", "records:read"},
+      {"PUT /v1/journeys/{key}", "outreach:manage"}, {"GET /v1/journeys/{key}/results", "records:read"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -2099,6 +2101,82 @@ TEST_P(ServerTest, EmailGoesOverStartTlsAndWebhooksCarryTextMessages) {
   auto payload = json::parse(got[0].body)["data"];
   EXPECT_EQ(payload["phone"], "+4512345678");
   EXPECT_EQ(payload["text"], "Thanks, Tove.");
+}
+
+TEST_P(ServerTest, JourneysStartFromEventsOnceAndWaitBetweenSteps) {
+  SmtpSink smtp;
+  ASSERT_GT(smtp.port(), 0);
+  SeedCustomer("OLD");  // before the journey: not welcomed
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(
+      db_->url(), std::vector<std::string>{"--smtp-url", fmt::format("smtp://127.0.0.1:{}", smtp.port()), "--outreach-poll-ms", "100"});
+  ASSERT_GT(server_->port(), 0);
+  client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  auto put = [&](const std::string& target, const json& body) { return client_->Request("PUT", target, body.dump()); };
+  ASSERT_EQ(put("/v1/outreach/settings", {{"policy", {{"quiet_start_hour", 0}, {"quiet_end_hour", 0}}}}).status, 200);
+  ASSERT_EQ(put("/v1/templates/welcome", {{"subject", {{"en", "Welcome"}, {"pt", "Bem-vindo, {{first_name}}"}}},
+                                          {"text", {{"en", "Hello"}, {"pt", "Olá {{first_name}}"}}}}).status, 200);
+  ASSERT_EQ(put("/v1/templates/failed", {{"purpose", "transactional"}, {"subject", {{"en", "Your payment of {{amount}} failed"}}},
+                                         {"text", {{"en", "Please update your card."}}}}).status, 200);
+  auto bad = put("/v1/journeys/welcome", {{"trigger", "customer.born"}, {"steps", {{{"template", "welcome"}}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "trigger");
+  EXPECT_EQ(put("/v1/journeys/welcome", {{"trigger", "customer.created"}, {"steps", {{{"template", "nope"}}}}}).status, 400);
+  // Welcome Portuguese customers at once and again three days later.
+  auto welcome = put("/v1/journeys/welcome", {{"trigger", "customer.created"}, {"condition", "locale = \"pt\""}, {"holdout_percent", 0},
+                                              {"steps", {{{"wait_days", 0}, {"template", "welcome"}}, {{"wait_days", 3}, {"template", "welcome"}}}}});
+  ASSERT_EQ(welcome.status, 201) << welcome.body;
+  ASSERT_EQ(put("/v1/journeys/dunning", {{"trigger", "payment.failed"}, {"holdout_percent", 0},
+                                         {"steps", {{{"template", "failed"}}}}}).status, 201);
+  auto customer = [&](const std::string& id, const std::string& locale) {
+    auto r = Post("/v1/customers", {{"id", id}, {"name", "Inês " + id}, {"email", id + "@example.com"}, {"locale", locale},
+                                    {"consent_email", "yes"}});
+    ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
+  };
+  customer("J1", "pt");
+  customer("J2", "da");
+  std::vector<SmtpSink::Message> mail;
+  for (int i = 0; i < 100 && mail.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    mail = smtp.Messages();
+  }
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_NE(mail[0].envelope.find("J1@example.com"), std::string::npos);
+  auto deliveries = Body(client_->Request("GET", "/v1/customers/J1/deliveries"))["data"];
+  ASSERT_EQ(deliveries.size(), 2u) << deliveries.dump();
+  // Newest due first: the second step waits three days after the first.
+  EXPECT_EQ(deliveries[0]["status"], "queued");
+  EXPECT_EQ(deliveries[1]["status"], "sent");
+  EXPECT_EQ(deliveries[1]["subject"], "Bem-vindo, Inês");
+  auto due = [](const json& d) { return *ParseTimestamp(d["due_at"].get<std::string>(), BusinessZone()); };
+  EXPECT_EQ(due(deliveries[0]) - due(deliveries[1]), std::chrono::hours(72));
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/customers/J2/deliveries"))["data"].empty()) << "the condition leaves J2 out";
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/customers/OLD/deliveries"))["data"].empty()) << "history does not start a journey";
+
+  // A failed payment starts the dunning journey; a transactional message says the amount.
+  auto pay = Post("/v1/payments", {{"id", "PF1"}, {"customer", "J2"}, {"amount", "12.50"}, {"currency", "EUR"},
+                                   {"status", "failed"}, {"occurred_at", "2026-05-01T10:00:00Z"}});
+  ASSERT_EQ(pay.status, 201) << pay.body;
+  // Recording J1 again changes it but creates nothing: no second welcome.
+  customer("J1", "pt");
+  for (int i = 0; i < 100 && mail.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    mail = smtp.Messages();
+  }
+  ASSERT_EQ(mail.size(), 2u);
+  EXPECT_NE(mail[1].envelope.find("J2@example.com"), std::string::npos);
+  auto dunning = Body(client_->Request("GET", "/v1/customers/J2/deliveries"))["data"];
+  ASSERT_EQ(dunning.size(), 1u);
+  // The template has only English; the Danish reader still sees the amount written the Danish way.
+  EXPECT_EQ(dunning[0]["subject"], "Your payment of 12,50\u00a0€ failed") << dunning.dump();
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/customers/J1/deliveries"))["data"].size(), 2u);
+
+  auto results = Body(client_->Request("GET", "/v1/journeys/welcome/results"));
+  ASSERT_EQ(results["groups"].size(), 2u) << results.dump();
+  EXPECT_EQ(results["groups"][0]["customers"], 1) << "one welcome, counted once for its two steps";
+  auto journeys = Body(client_->Request("GET", "/v1/journeys"));
+  EXPECT_EQ(journeys["data"].size(), 2u);
+  EXPECT_EQ(journeys["triggers"].size(), outreach::kJourneyTriggers.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "outreach/campaign.h"
+#include "outreach/journey.h"
 #include "outreach/template.h"
 
 namespace retain::outreach {
@@ -32,8 +33,11 @@ struct StoredTemplate {
 
 struct Delivery {
   int64_t id = 0;
-  std::string source;          // "campaign:<key>"
+  std::string source;          // "campaign:<key>" or "journey:<key>"
   std::string customer_id;     // external id
+  std::string occurrence;      // a journey's event ("e<outbox id>"); "" for a campaign
+  int step = 0;                // a journey's step
+  Timestamp created_at{};      // when the audience was drawn or the event happened
   std::string channel;
   std::string template_key;
   std::string variant;         // a variant's name or kHeldOut
@@ -72,8 +76,15 @@ class OutreachStore {
   // Scheduled campaigns whose send_at has come.
   virtual Result<std::vector<Campaign>> DueCampaigns(Timestamp now) = 0;
 
-  // Adds deliveries; one that exists for (source, customer) is left as it is. Returns how many
-  // were new.
+  // Inserts or replaces the journey with j.key.
+  virtual Status PutJourney(const Journey& j) = 0;
+  virtual Result<std::optional<Journey>> GetJourney(std::string_view key) = 0;
+  virtual Result<std::vector<Journey>> ListJourneys() = 0;
+  // The newest outbox event's id (0 for none).
+  virtual Result<int64_t> LatestOutboxId() = 0;
+
+  // Adds deliveries; one that exists for (source, customer, occurrence, step) is left as it is.
+  // Returns how many were new.
   virtual Result<int64_t> AddDeliveries(const std::vector<Delivery>& deliveries) = 0;
   // Queued deliveries due at `now`, oldest first.
   virtual Result<std::vector<Delivery>> DueDeliveries(Timestamp now, int limit) = 0;
@@ -94,9 +105,10 @@ class OutreachStore {
   virtual Status Suppress(std::string_view channel, std::string_view address, std::string_view reason, Timestamp at) = 0;
   virtual Result<bool> IsSuppressed(std::string_view channel, std::string_view address) = 0;
 
-  // Each audience member of a source with what they did in [from, to): purchases (sales) and
-  // their total, and whether a subscription of theirs was cancelled.
-  virtual Result<std::vector<CampaignOutcomeRow>> Outcomes(std::string_view source, Timestamp from, Timestamp to) = 0;
+  // Each audience member of a source (a journey's first step of each occurrence) with what they
+  // did in the `days` after the delivery was created, or until `now` when sooner: purchases
+  // (sales) and their total, and whether a subscription of theirs was cancelled.
+  virtual Result<std::vector<CampaignOutcomeRow>> Outcomes(std::string_view source, int days, Timestamp now) = 0;
 };
 
 }  // namespace retain::outreach

@@ -73,6 +73,28 @@ Result<outreach::Campaign> FindCampaign(Stores& s, const std::string& key) {
   return std::move(*c);
 }
 
+// What the members of a source did after it reached them (or was held back), by group, with each
+// group's lift over held out.
+Result<json> OutcomesJson(Stores& s, const std::string& source, const std::vector<outreach::Variant>& variants, int days) {
+  RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().Outcomes(source, days, Now()));
+  std::vector<outreach::CustomerOutcome> outcomes;
+  for (const auto& r : rows) outcomes.push_back({r.variant, r.status == "sent", r.purchases > 0, r.revenue_minor, r.cancelled});
+  auto results = outreach::CompareGroups(outcomes, variants);
+  json groups = json::array();
+  for (const auto& g : results.groups) {
+    groups.push_back({{"group", g.group}, {"customers", g.customers}, {"sent", g.sent},
+                      {"purchase_rate", RateJson(g.purchase_rate)}, {"revenue_per_customer_minor", MeanJson(g.revenue)},
+                      {"cancel_rate", RateJson(g.cancel_rate)}});
+  }
+  json lifts = json::array();
+  for (const auto& l : results.lifts) {
+    lifts.push_back({{"group", l.group}, {"purchase_rate", DiffJson(l.purchase_rate)},
+                     {"revenue_per_customer_minor", DiffJson(l.revenue)}, {"cancel_rate", DiffJson(l.cancel_rate)}});
+  }
+  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+  return json{{"currency", settings.sender.currency}, {"outcome_days", days}, {"groups", groups}, {"lifts", lifts}};
+}
+
 // Every variant's template exists.
 Status CheckTemplates(Stores& s, const outreach::Campaign& c) {
   for (size_t i = 0; i < c.variants.size(); ++i) {
@@ -395,30 +417,13 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                       return MakeError(ErrorCode::kFailedPrecondition, "the campaign's audience has not been drawn yet", "status");
                     }
                     Timestamp from = *c.audience_at;
-                    Timestamp to = std::min(Now() + std::chrono::seconds(1), from + date::days(c.outcome_days));
-                    RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().Outcomes("campaign:" + key, from, to));
-                    std::vector<outreach::CustomerOutcome> outcomes;
-                    for (const auto& r : rows) {
-                      outcomes.push_back({r.variant, r.status == "sent", r.purchases > 0, r.revenue_minor, r.cancelled});
-                    }
-                    auto results = outreach::CompareGroups(outcomes, c.variants);
-                    json groups = json::array();
-                    for (const auto& g : results.groups) {
-                      groups.push_back({{"group", g.group}, {"customers", g.customers}, {"sent", g.sent},
-                                        {"purchase_rate", RateJson(g.purchase_rate)}, {"revenue_per_customer_minor", MeanJson(g.revenue)},
-                                        {"cancel_rate", RateJson(g.cancel_rate)}});
-                    }
-                    json lifts = json::array();
-                    for (const auto& l : results.lifts) {
-                      lifts.push_back({{"group", l.group}, {"purchase_rate", DiffJson(l.purchase_rate)},
-                                       {"revenue_per_customer_minor", DiffJson(l.revenue)}, {"cancel_rate", DiffJson(l.cancel_rate)}});
-                    }
-                    bool complete = Now() >= from + date::days(c.outcome_days);
-                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
-                    return Json(200, {{"campaign", key}, {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
-                                      {"currency", settings.sender.currency},
-                                      {"outcome_days", c.outcome_days}, {"complete", complete}, {"groups", groups},
-                                      {"lifts", lifts}});
+                    Timestamp to = std::min(Now(), from + date::days(c.outcome_days));
+                    RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "campaign:" + key, c.variants, c.outcome_days));
+                    out["campaign"] = key;
+                    out["from"] = FormatTimestamp(from);
+                    out["to"] = FormatTimestamp(to);
+                    out["complete"] = Now() >= from + date::days(c.outcome_days);
+                    return Json(200, out);
                   };
                   auto r = run();
                   return r ? std::move(*r) : ErrorResponse(r.error());
@@ -476,6 +481,87 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                   json data = json::array();
                   for (const auto& d : *rows) data.push_back(DeliveryJson(d));
                   return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/journeys",
+              {"Every journey with its deliveries by status, and the events a journey may start from", "outreach", {}, "",
+               "Journeys", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().ListJourneys());
+                    json data = json::array();
+                    for (const auto& j : rows) {
+                      json one = outreach::JourneyDocument(j);
+                      RETAIN_ASSIGN_OR_RETURN(auto counts, s.outreach().CountByStatus("journey:" + j.key));
+                      json by_status = json::object();
+                      for (const auto& [status, n] : counts) by_status[status] = n;
+                      one["deliveries"] = by_status;
+                      data.push_back(one);
+                    }
+                    json triggers = json::array();
+                    for (const auto& t : outreach::kJourneyTriggers) triggers.push_back({{"event", t.event}, {"help", t.help}});
+                    return Json(200, {{"data", data}, {"triggers", triggers}});
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/journeys/{key}",
+              {"Create or change a journey: {\"name\", \"trigger\": an event (see GET /v1/journeys), \"condition\": a "
+               "segment checked when the event happens, \"channel\", \"steps\": [{\"wait_days\", \"template\"}], "
+               "\"holdout_percent\", \"outcome_days\", \"active\"}; it starts with events from now on",
+               "outreach", {}, "JourneyDocument", "Journey", false, manage},
+              [workers](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                auto parsed = outreach::ParseJourney(req.params["key"], *body);
+                if (!parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([parsed_journey = *parsed, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  outreach::Journey j = parsed_journey;
+                  for (size_t i = 0; i < j.steps.size(); ++i) {
+                    RETAIN_ASSIGN_OR_RETURN(auto t, s.outreach().GetTemplate(j.steps[i].template_key));
+                    if (!t) {
+                      return MakeError(ErrorCode::kInvalidArgument, fmt::format("there is no template '{}'", j.steps[i].template_key),
+                                       fmt::format("steps[{}].template", i));
+                    }
+                  }
+                  RETAIN_ASSIGN_OR_RETURN(auto existing, s.outreach().GetJourney(j.key));
+                  if (existing) {
+                    j.seed = existing->seed;
+                    j.since_event = existing->since_event;
+                    j.created_by = existing->created_by;
+                  } else {
+                    RETAIN_ASSIGN_OR_RETURN(j.seed, RandomHex(16));
+                    RETAIN_ASSIGN_OR_RETURN(j.since_event, s.outreach().LatestOutboxId());
+                    j.created_by = actor;
+                  }
+                  j.updated_at = Now();
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutJourney(j));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
+                      {j.updated_at, actor, "journey.saved", "journeys", j.key, "null", outreach::JourneyDocument(j).dump()}));
+                  return Json(existing ? 200 : 201, outreach::JourneyDocument(j));
+                }), std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/journeys/{key}/results",
+              {"What the journey changed: for everyone it started for (the held out included), what they did in the "
+               "outcome window after the event, and the lift over held out with a 95 % interval",
+               "outreach", {}, "", "CampaignResults", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([key = req.params["key"]](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto j, s.outreach().GetJourney(key));
+                    if (!j) return MakeError(ErrorCode::kNotFound, fmt::format("no journey '{}'", key), "key");
+                    RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "journey:" + key, {{"A", "", 100}}, j->outcome_days));
+                    out["journey"] = key;
+                    out["complete"] = false;
+                    return Json(200, out);
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
                 }, std::move(reply));
               }});
 

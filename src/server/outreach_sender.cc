@@ -7,6 +7,7 @@
 #include "common/crypto.h"
 #include "outreach/campaign.h"
 #include "outreach/email.h"
+#include "outreach/journey.h"
 #include "outreach/segment.h"
 
 namespace retain::server {
@@ -17,6 +18,7 @@ using outreach::Delivery;
 
 constexpr std::string_view kSettings = "outreach";
 constexpr std::string_view kSecret = "outreach_secret";
+constexpr std::string_view kCursor = "outreach_cursor";  // the last outbox event journeys have seen
 constexpr int kMaxAttempts = 5;
 
 Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
@@ -93,6 +95,7 @@ void OutreachSender::Loop() {
     }
     // A failure here is the database's; the next round tries again.
     auto now = Now();
+    if (auto s = EnrollFromEvents(); !s) fmt::print(stderr, "retain serve: starting journeys failed: {}\n", s.error().message);
     if (auto s = DrawAudiences(now); !s) fmt::print(stderr, "retain serve: drawing a campaign's audience failed: {}\n", s.error().message);
     if (auto s = SendDue(now); !s) fmt::print(stderr, "retain serve: sending outreach failed: {}\n", s.error().message);
     if (auto s = FinishCampaigns(); !s) fmt::print(stderr, "retain serve: finishing campaigns failed: {}\n", s.error().message);
@@ -133,6 +136,7 @@ Status OutreachSender::DrawAudiences(Timestamp now) {
         d.purpose = purpose[d.template_key];
         d.status = d.variant == outreach::kHeldOut ? "held_out" : "queued";
         d.due_at = now;
+        d.created_at = now;
         deliveries.push_back(std::move(d));
       }
       RETAIN_RETURN_IF_ERROR(out.AddDeliveries(deliveries).map([](int64_t) {}));
@@ -145,6 +149,66 @@ Status OutreachSender::DrawAudiences(Timestamp now) {
     RETAIN_RETURN_IF_ERROR(InTransaction(store_->records(), draw));
   }
   return Ok();
+}
+
+// New outbox events start the journeys whose trigger they are: each step becomes a delivery due
+// its days after the event (held out ones recorded as such), all in one transaction with the
+// cursor, so an event starts a journey once.
+Status OutreachSender::EnrollFromEvents() {
+  auto& out = store_->outreach();
+  auto& records = store_->records();
+  RETAIN_ASSIGN_OR_RETURN(auto cursor_text, records.GetSetting(kCursor));
+  if (!cursor_text) {
+    // The first start: journeys begin with what happens from now on, not with the history.
+    RETAIN_ASSIGN_OR_RETURN(int64_t latest, out.LatestOutboxId());
+    return records.SetSetting(kCursor, std::to_string(latest));
+  }
+  int64_t cursor = std::stoll(*cursor_text);
+  RETAIN_ASSIGN_OR_RETURN(auto events, store_->webhooks().OutboxAfter(cursor, 500));
+  if (events.empty()) return Ok();
+  RETAIN_ASSIGN_OR_RETURN(auto journeys, out.ListJourneys());
+  std::map<std::string, std::string, std::less<>> purpose;
+  for (const auto& j : journeys) {
+    for (const auto& step : j.steps) {
+      if (purpose.contains(step.template_key)) continue;
+      RETAIN_ASSIGN_OR_RETURN(auto t, out.GetTemplate(step.template_key));
+      purpose[step.template_key] = t ? t->message.purpose : "marketing";
+    }
+  }
+  auto enroll = [&]() -> Status {
+    for (const auto& e : events) {
+      for (const auto& j : journeys) {
+        if (!j.active || j.trigger != e.type || e.id <= j.since_event) continue;
+        auto customer = outreach::EventCustomer(e.type, e.record_id, json::parse(e.payload_json, nullptr, false));
+        if (!customer) continue;
+        if (!j.condition.empty()) {
+          auto condition = outreach::ParseSegment(j.condition);
+          RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().FactsOf(*customer, e.created_at));
+          if (!condition || !facts || !outreach::Matches(*condition->root, facts->facts)) continue;
+        }
+        bool held = outreach::HeldOutOfJourney(j, *customer);
+        std::vector<Delivery> steps;
+        for (size_t i = 0; i < j.steps.size(); ++i) {
+          Delivery d;
+          d.source = "journey:" + j.key;
+          d.customer_id = *customer;
+          d.occurrence = fmt::format("e{}", e.id);
+          d.step = static_cast<int>(i);
+          d.created_at = e.created_at;
+          d.channel = j.channel;
+          d.template_key = j.steps[i].template_key;
+          d.variant = held ? std::string(outreach::kHeldOut) : "A";
+          d.purpose = purpose[d.template_key];
+          d.status = held ? "held_out" : "queued";
+          d.due_at = e.created_at + date::days(j.steps[i].wait_days);
+          steps.push_back(std::move(d));
+        }
+        RETAIN_RETURN_IF_ERROR(out.AddDeliveries(steps).map([](int64_t) {}));
+      }
+    }
+    return records.SetSetting(kCursor, std::to_string(events.back().id));
+  };
+  return InTransaction(records, enroll);
 }
 
 Status OutreachSender::SendDue(Timestamp now) {
@@ -203,7 +267,14 @@ Status OutreachSender::SendOne(Delivery d, const outreach::OutreachSettings& set
 
   std::string unsubscribe_url = fmt::format("{}/u/{}", options_.public_url, outreach::UnsubscribeToken(secret, d.id));
   RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().FactsOf(d.customer_id, now));
-  json values = outreach::CustomerValues(*customer, facts ? &facts->facts : nullptr, settings.sender, now, zone_, unsubscribe_url);
+  // A journey's message also speaks of the event that started it.
+  json event_values = json::object();
+  if (d.occurrence.starts_with("e")) {
+    RETAIN_ASSIGN_OR_RETURN(auto event, store_->webhooks().GetOutbox(std::stoll(d.occurrence.substr(1))));
+    if (event) event_values = outreach::EventValues(event->type, json::parse(event->payload_json, nullptr, false));
+  }
+  json values = outreach::CustomerValues(*customer, facts ? &facts->facts : nullptr, settings.sender, now, zone_, unsubscribe_url,
+                                         event_values);
   auto message = outreach::Render(stored->message, customer->locale, values);
   if (!message) return finish("failed", fmt::format("{}: {}", message.error().field, message.error().message));
   d.subject = message->subject;

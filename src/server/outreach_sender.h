@@ -1,5 +1,6 @@
-// Sending outreach: on its own thread and database connection, draws the audience of each
-// campaign whose moment has come (held-out members recorded, never sent), then works through the
+// Sending outreach: on its own thread and database connection, starts the journeys new outbox
+// events trigger, draws the audience of each campaign whose moment has come (held-out members
+// recorded, never sent), then works through the
 // queued deliveries: each is checked at the moment it would go (consent, suppression, frequency
 // cap, quiet hours), written in the customer's language and handed to its channel (e-mail over
 // SMTP, a letter kept for the campaign's PDF, a signed webhook through the outbox). A delivery is
@@ -50,6 +51,7 @@ class OutreachSender {
  private:
   OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone);
   void Loop();
+  Status EnrollFromEvents();
   Status DrawAudiences(Timestamp now);
   Status SendDue(Timestamp now);
   Status SendOne(outreach::Delivery d, const outreach::OutreachSettings& settings, const std::string& secret, Timestamp now);

@@ -433,6 +433,18 @@ json Schemas() {
                          {"key", "status"});
   s["Campaigns"] = Object({{"data", {{"type", "array"}, {"items", Ref("Campaign")}}}});
   s["ScheduleInput"] = Object({{"send_at", Str()}});
+  const json steps = {{"type", "array"}, {"items", Object({{"wait_days", Int()}, {"template", Str()}})}};
+  s["JourneyDocument"] = Object({{"name", Str()}, {"trigger", Str()}, {"condition", Str()},
+                                 {"channel", {{"type", "string"}, {"enum", {"email", "print", "webhook"}}}}, {"steps", steps},
+                                 {"holdout_percent", Int()}, {"outcome_days", Int()}, {"active", Bool()}},
+                                {"trigger", "steps"});
+  s["Journey"] = Object({{"key", Str()}, {"name", Str()}, {"trigger", Str()}, {"condition", Str()}, {"channel", Str()},
+                         {"steps", steps}, {"holdout_percent", Int()}, {"outcome_days", Int()}, {"active", Bool()},
+                         {"seed", Str()}, {"since_event", Int()}, {"created_by", Str()}, {"updated_at", Time()},
+                         {"deliveries", {{"type", "object"}}}},
+                        {"key", "trigger"});
+  s["Journeys"] = Object({{"data", {{"type", "array"}, {"items", Ref("Journey")}}},
+                          {"triggers", {{"type", "array"}, {"items", Object({{"event", Str()}, {"help", Str()}})}}}});
   s["CampaignResults"] = {{"type", "object"},
                           {"description", "campaign, from, to, outcome_days, complete, currency; groups: [{group, customers, sent, "
                                           "purchase_rate, cancel_rate ({n, k, rate, low, high}), revenue_per_customer_minor "

@@ -167,7 +167,8 @@ Campaign DecodeCampaign(Statement* s) {
 
 constexpr std::string_view kDeliverySelect =
     "SELECT d.id, d.source, c.external_id, d.channel, d.template_key, d.variant, d.purpose, d.status, d.reason, d.due_at,"
-    " d.sent_at, d.attempts, d.address, d.subject, d.content FROM deliveries d JOIN customers c ON c.id = d.customer_id";
+    " d.sent_at, d.attempts, d.address, d.subject, d.content, d.occurrence, d.step, d.created_at"
+    " FROM deliveries d JOIN customers c ON c.id = d.customer_id";
 
 Delivery DecodeDelivery(Statement* s) {
   Delivery d;
@@ -186,7 +187,26 @@ Delivery DecodeDelivery(Statement* s) {
   d.address = std::string(s->Text(12));
   d.subject = std::string(s->Text(13));
   d.content = std::string(s->Text(14));
+  d.occurrence = std::string(s->Text(15));
+  d.step = static_cast<int>(s->Int(16));
+  d.created_at = FromUnixSeconds(s->Int(17));
   return d;
+}
+
+constexpr std::string_view kJourneySelect =
+    "SELECT journey_key, document, active, seed, since_event, created_by, updated_at FROM journeys";
+
+outreach::Journey DecodeJourney(Statement* s) {
+  auto doc = nlohmann::json::parse(s->Text(1), nullptr, false);
+  auto parsed = outreach::ParseJourney(s->Text(0), doc);
+  outreach::Journey j = parsed ? std::move(*parsed) : outreach::Journey{};
+  j.key = std::string(s->Text(0));
+  j.active = s->Int(2) != 0;
+  j.seed = std::string(s->Text(3));
+  j.since_event = s->Int(4);
+  j.created_by = std::string(s->Text(5));
+  j.updated_at = FromUnixSeconds(s->Int(6));
+  return j;
 }
 
 class SqlOutreachStore : public outreach::OutreachStore {
@@ -244,14 +264,15 @@ class SqlOutreachStore : public outreach::OutreachStore {
 
   Result<int64_t> AddDeliveries(const std::vector<Delivery>& deliveries) override {
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
-        "INSERT INTO deliveries (source, customer_id, channel, template_key, variant, purpose, status, reason, due_at,"
-        " sent_at, attempts, address, subject, content)"
-        " SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM customers WHERE external_id = ?"
-        " ON CONFLICT (source, customer_id) DO NOTHING") + std::string(db_.ReturningId())));
+        "INSERT INTO deliveries (source, customer_id, occurrence, step, created_at, channel, template_key, variant, purpose,"
+        " status, reason, due_at, sent_at, attempts, address, subject, content)"
+        " SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM customers WHERE external_id = ?"
+        " ON CONFLICT (source, customer_id, occurrence, step) DO NOTHING") + std::string(db_.ReturningId())));
     int64_t added = 0;
     for (const auto& d : deliveries) {
-      Bind(s, d.source, d.channel, d.template_key, d.variant, d.purpose, d.status, d.reason, ToUnixSeconds(d.due_at),
-           Seconds(d.sent_at), int64_t{d.attempts}, d.address, d.subject, d.content, d.customer_id);
+      Bind(s, d.source, d.occurrence, int64_t{d.step}, ToUnixSeconds(d.created_at), d.channel, d.template_key, d.variant,
+           d.purpose, d.status, d.reason, ToUnixSeconds(d.due_at), Seconds(d.sent_at), int64_t{d.attempts}, d.address,
+           d.subject, d.content, d.customer_id);
       RETAIN_ASSIGN_OR_RETURN(auto id, db_.ExecuteInsertIfAbsent(s));
       added += id ? 1 : 0;
     }
@@ -317,23 +338,46 @@ class SqlOutreachStore : public outreach::OutreachStore {
     return n > 0;
   }
 
-  Result<std::vector<outreach::CampaignOutcomeRow>> Outcomes(std::string_view source, Timestamp from, Timestamp to) override {
+  Result<std::vector<outreach::CampaignOutcomeRow>> Outcomes(std::string_view source, int days, Timestamp now) override {
     using Row = outreach::CampaignOutcomeRow;
-    int64_t f = ToUnixSeconds(from);
-    int64_t t = ToUnixSeconds(to);
+    const int64_t window = int64_t{days} * 86400;
+    const int64_t n = ToUnixSeconds(now) + 1;
+    // Each row's window: from its creation for `days`, cut at now.
+    constexpr std::string_view kEnd = "CASE WHEN d.created_at + ? < ? THEN d.created_at + ? ELSE ? END";
     return Rows<Row>(db_,
-        "SELECT d.variant, d.status,"
-        " (SELECT COUNT(*) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale' AND p.occurred_at >= ?"
-        "   AND p.occurred_at < ?),"
-        " (SELECT COALESCE(SUM(p.total_minor), 0) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale'"
-        "   AND p.occurred_at >= ? AND p.occurred_at < ?),"
-        " (SELECT COUNT(*) FROM subscriptions s WHERE s.customer_id = d.customer_id AND s.cancelled_at >= ? AND s.cancelled_at < ?)"
-        " FROM deliveries d WHERE d.source = ? ORDER BY d.id",
+        fmt::format(
+            "SELECT d.variant, d.status,"
+            " (SELECT COUNT(*) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale'"
+            "   AND p.occurred_at >= d.created_at AND p.occurred_at < {0}),"
+            " (SELECT COALESCE(SUM(p.total_minor), 0) FROM purchases p WHERE p.customer_id = d.customer_id AND p.kind = 'sale'"
+            "   AND p.occurred_at >= d.created_at AND p.occurred_at < {0}),"
+            " (SELECT COUNT(*) FROM subscriptions s WHERE s.customer_id = d.customer_id AND s.cancelled_at >= d.created_at"
+            "   AND s.cancelled_at < {0})"
+            " FROM deliveries d WHERE d.source = ? AND d.step = 0 ORDER BY d.id",
+            kEnd),
         [](Statement* s) {
           return Row{std::string(s->Text(0)), std::string(s->Text(1)), s->Int(2), s->Int(3), s->Int(4) > 0};
         },
-        f, t, f, t, f, t, source);
+        window, n, window, n, window, n, window, n, window, n, window, n, source);
   }
+
+  Status PutJourney(const outreach::Journey& j) override {
+    return Execute(db_,
+        "INSERT INTO journeys (journey_key, document, active, seed, since_event, created_by, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (journey_key) DO UPDATE SET document = excluded.document,"
+        " active = excluded.active, updated_at = excluded.updated_at",
+        j.key, outreach::JourneyDocument(j).dump(), j.active, j.seed, j.since_event, j.created_by, ToUnixSeconds(j.updated_at));
+  }
+
+  Result<std::optional<outreach::Journey>> GetJourney(std::string_view key) override {
+    return FirstRow<outreach::Journey>(db_, std::string(kJourneySelect) + " WHERE journey_key = ?", DecodeJourney, key);
+  }
+
+  Result<std::vector<outreach::Journey>> ListJourneys() override {
+    return Rows<outreach::Journey>(db_, std::string(kJourneySelect) + " ORDER BY journey_key", DecodeJourney);
+  }
+
+  Result<int64_t> LatestOutboxId() override { return ScalarInt(db_, "SELECT MAX(id) FROM outbox"); }
 
  private:
   static std::string Lower(std::string_view s) {

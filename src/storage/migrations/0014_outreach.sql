@@ -1,5 +1,6 @@
--- Outreach: message templates, campaigns, one delivery per customer and source (drawing an
--- audience twice sends nothing twice), and the suppression list.
+-- Outreach: message templates, campaigns, journeys, one delivery per customer, source,
+-- occurrence and step (drawing an audience or reading an event twice sends nothing twice), and
+-- the suppression list.
 CREATE TABLE message_templates (
   template_key TEXT PRIMARY KEY,
   document TEXT NOT NULL,
@@ -22,10 +23,23 @@ CREATE TABLE campaigns (
 );
 CREATE INDEX campaigns_due ON campaigns (status, send_at);
 
+CREATE TABLE journeys (
+  journey_key TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  seed TEXT NOT NULL,
+  since_event BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
 CREATE TABLE deliveries (
   id {{id}},
   source TEXT NOT NULL,
   customer_id BIGINT NOT NULL REFERENCES customers (id),
+  occurrence TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
   channel TEXT NOT NULL CHECK (channel IN ('email', 'print', 'webhook')),
   template_key TEXT NOT NULL,
   variant TEXT NOT NULL,
@@ -38,7 +52,7 @@ CREATE TABLE deliveries (
   address TEXT NOT NULL,
   subject TEXT NOT NULL,
   content TEXT NOT NULL,
-  UNIQUE (source, customer_id)
+  UNIQUE (source, customer_id, occurrence, step)
 );
 CREATE INDEX deliveries_due ON deliveries (status, due_at);
 CREATE INDEX deliveries_customer ON deliveries (customer_id, sent_at);
