@@ -31,7 +31,7 @@ const errorText = (e: unknown) => e instanceof ApiError && e.field ? `${e.field}
 const pct = (locale: Locale, v: number) => `${(v * 100).toLocaleString(locale, { maximumFractionDigits: 1 })} %`;
 
 export function OutreachPage({ locale, canManage }: { locale: Locale; canManage: boolean }) {
-  const [tab, setTab] = useState<'segments' | 'templates' | 'campaigns'>('segments');
+  const [tab, setTab] = useState<'segments' | 'templates' | 'campaigns' | 'journeys'>('segments');
   return (
     <article data-testid="outreach">
       <h1>{t(locale, 'outreach')}</h1>
@@ -39,10 +39,12 @@ export function OutreachPage({ locale, canManage }: { locale: Locale; canManage:
         <button role="tab" aria-selected={tab === 'segments'} data-testid="or-tab-segments" onClick={() => setTab('segments')}>{t(locale, 'segBuilder')}</button>
         <button role="tab" aria-selected={tab === 'templates'} data-testid="or-tab-templates" onClick={() => setTab('templates')}>{t(locale, 'orTemplates')}</button>
         <button role="tab" aria-selected={tab === 'campaigns'} data-testid="or-tab-campaigns" onClick={() => setTab('campaigns')}>{t(locale, 'orCampaigns')}</button>
+        <button role="tab" aria-selected={tab === 'journeys'} data-testid="or-tab-journeys" onClick={() => setTab('journeys')}>{t(locale, 'orJourneys')}</button>
       </div>
       {tab === 'segments' && <SegmentBuilder locale={locale} initial={'tier = "gold" and churn_risk > 0.6'} />}
       {tab === 'templates' && <Templates locale={locale} canManage={canManage} />}
       {tab === 'campaigns' && <Campaigns locale={locale} canManage={canManage} />}
+      {tab === 'journeys' && <Journeys locale={locale} canManage={canManage} />}
     </article>
   );
 }
@@ -246,7 +248,9 @@ function Campaigns({ locale, canManage }: { locale: Locale; canManage: boolean }
       {editing && canManage && (
         <CampaignEditor key={selected || 'new'} locale={locale} start={current} templates={templates}
                         onDone={(k) => { setSelected(k); setEditing(false); load(); }} onSaved={(k) => { setSelected(k); load(); }} />)}
-      {!editing && current && current.audience_at && <CampaignResults locale={locale} campaign={current} />}
+      {!editing && current && current.audience_at && (
+        <OutcomeResults locale={locale} path={`/v1/campaigns/${encodeURIComponent(current.key)}/results`}
+                        version={`${current.status}:${current.deliveries.sent ?? 0}`} />)}
       {!editing && current && current.channel === 'print' && (current.deliveries.sent ?? 0) > 0 && (
         <p><a href={`/v1/campaigns/${encodeURIComponent(current.key)}/letters.pdf`} data-testid="cmp-letters">{t(locale, 'orLetters')}</a></p>)}
     </section>
@@ -318,14 +322,123 @@ function CampaignEditor({ locale, start, templates, onDone, onSaved }: {
   );
 }
 
+interface JourneyRow {
+  key: string; name: string; trigger: string; condition: string; channel: string; steps: { wait_days: number; template: string }[];
+  holdout_percent: number; outcome_days: number; active: boolean; deliveries: Record<string, number>;
+}
+
+// Journeys: the event that starts each, its steps, how many messages went and were held back;
+// a journey's results against its held-out customers; an editor for a new one or a change.
+function Journeys({ locale, canManage }: { locale: Locale; canManage: boolean }) {
+  const [rows, setRows] = useState<JourneyRow[]>([]);
+  const [triggers, setTriggers] = useState<{ event: string; help: string }[]>([]);
+  const [templates, setTemplates] = useState<TemplateRow[]>([]);
+  const [selected, setSelected] = useState('');
+  const [editing, setEditing] = useState(false);
+  const load = () => api<{ data: JourneyRow[]; triggers: { event: string; help: string }[] }>('GET', '/v1/journeys')
+    .then((r) => { setRows(r.data); setTriggers(r.triggers); }).catch(() => undefined);
+  useEffect(() => {
+    load();
+    api<{ data: TemplateRow[] }>('GET', '/v1/templates').then((r) => setTemplates(r.data)).catch(() => undefined);
+  }, []);
+  const current = rows.find((j) => j.key === selected);
+  return (
+    <section class="journeys" data-testid="or-journeys">
+      {canManage && <button type="button" data-testid="jr-new" onClick={() => { setSelected(''); setEditing(true); }}>{t(locale, 'orNewJourney')}</button>}
+      <table class="data" data-testid="jr-list">
+        <thead><tr><th>{t(locale, 'name')}</th><th>{t(locale, 'orTrigger')}</th><th>{t(locale, 'orSteps')}</th><th>{t(locale, 'status')}</th>
+          <th>{t(locale, 'orSent')}</th><th>{t(locale, 'orWaiting')}</th><th>{t(locale, 'orHeldOut')}</th></tr></thead>
+        <tbody>{rows.map((j) => (
+          <tr data-testid={`jr-row-${j.key}`} class={j.key === selected ? 'selected' : ''}>
+            <td><button type="button" class="link" onClick={() => { setSelected(j.key); setEditing(false); }}>{j.name}</button></td>
+            <td><code>{j.trigger}</code>{j.condition ? <small> · {j.condition}</small> : null}</td>
+            <td>{j.steps.map((s) => t(locale, 'orAfterDays').replace('{days}', String(s.wait_days)) + ` (${s.template})`).join(', ')}</td>
+            <td>{j.active ? t(locale, 'orActive') : t(locale, 'orPaused')}</td>
+            <td data-testid={`jr-sent-${j.key}`}>{(j.deliveries.sent ?? 0).toLocaleString(locale)}</td>
+            <td>{(j.deliveries.queued ?? 0).toLocaleString(locale)}</td>
+            <td>{(j.deliveries.held_out ?? 0).toLocaleString(locale)}</td>
+          </tr>))}</tbody>
+      </table>
+      {current && !editing && canManage && <button type="button" data-testid="jr-edit" onClick={() => setEditing(true)}>{t(locale, 'orEdit')}</button>}
+      {editing && canManage && (
+        <JourneyEditor key={selected || 'new'} locale={locale} start={current} triggers={triggers} templates={templates}
+                       onSaved={(k) => { setSelected(k); setEditing(false); load(); }} />)}
+      {!editing && current && <OutcomeResults locale={locale} path={`/v1/journeys/${encodeURIComponent(current.key)}/results`}
+                                              version={String(current.deliveries.sent ?? 0)} />}
+    </section>
+  );
+}
+
+function JourneyEditor({ locale, start, triggers, templates, onSaved }: {
+  locale: Locale; start?: JourneyRow; triggers: { event: string; help: string }[]; templates: TemplateRow[]; onSaved: (key: string) => void;
+}) {
+  const [key, setKey] = useState(start?.key ?? '');
+  const [name, setName] = useState(start?.name ?? '');
+  const [trigger, setTrigger] = useState(start?.trigger ?? triggers[0]?.event ?? 'customer.created');
+  const [condition, setCondition] = useState(start?.condition ?? '');
+  const [channel, setChannel] = useState(start?.channel ?? 'email');
+  const [steps, setSteps] = useState(start?.steps ?? [{ wait_days: 0, template: templates[0]?.key ?? '' }]);
+  const [holdout, setHoldout] = useState(start?.holdout_percent ?? 10);
+  const [active, setActive] = useState(start?.active ?? true);
+  const [problem, setProblem] = useState('');
+  const setStep = (i: number, change: Partial<{ wait_days: number; template: string }>) =>
+    setSteps(steps.map((s, j) => (j === i ? { ...s, ...change } : s)));
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setProblem('');
+    try {
+      await api('PUT', `/v1/journeys/${encodeURIComponent(key)}`, { name, trigger, condition, channel, steps, holdout_percent: holdout, active });
+      onSaved(key);
+    } catch (err) { setProblem(errorText(err)); }
+  };
+  return (
+    <form class="campaign-editor" data-testid="jr-editor" onSubmit={save}>
+      <h2>{start ? start.name : t(locale, 'orNewJourney')}</h2>
+      {!start && <label>{t(locale, 'orKey')}<input data-testid="jr-key" value={key} required pattern="[a-z0-9_-]+"
+                                                   onInput={(e) => setKey((e.target as HTMLInputElement).value)} /></label>}
+      <label>{t(locale, 'name')}<input data-testid="jr-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} /></label>
+      <label>{t(locale, 'orTrigger')}{' '}
+        <select data-testid="jr-trigger" value={trigger} onChange={(e) => setTrigger((e.target as HTMLSelectElement).value)}>
+          {triggers.map((tr) => <option value={tr.event}>{tr.event}: {tr.help}</option>)}
+        </select></label>
+      <label>{t(locale, 'orCondition')}<input data-testid="jr-condition" value={condition} spellcheck={false}
+                                            placeholder='locale = "pt"' onInput={(e) => setCondition((e.target as HTMLInputElement).value)} /></label>
+      <label>{t(locale, 'orChannel')}{' '}
+        <select value={channel} onChange={(e) => setChannel((e.target as HTMLSelectElement).value)}>
+          {['email', 'print', 'webhook'].map((c) => <option value={c}>{t(locale, `ch_${c}` as Key)}</option>)}
+        </select></label>
+      <fieldset>
+        <legend>{t(locale, 'orSteps')}</legend>
+        {steps.map((s, i) => (
+          <div class="row" data-testid={`jr-step-${i}`}>
+            <label>{t(locale, 'orWaitDays')}<input type="number" min={0} max={365} value={s.wait_days}
+                                                 onInput={(e) => setStep(i, { wait_days: Number((e.target as HTMLInputElement).value) })} /></label>
+            <label>{t(locale, 'orTemplate')}{' '}
+              <select value={s.template} onChange={(e) => setStep(i, { template: (e.target as HTMLSelectElement).value })}>
+                {templates.map((tp) => <option value={tp.key}>{tp.name} ({tp.key})</option>)}
+              </select></label>
+            {steps.length > 1 && <button type="button" onClick={() => setSteps(steps.filter((_, j) => j !== i))}>×</button>}
+          </div>))}
+        <button type="button" data-testid="jr-add-step" onClick={() => setSteps([...steps, { wait_days: (steps[steps.length - 1]?.wait_days ?? 0) + 7, template: steps[0]?.template ?? '' }])}>
+          {t(locale, 'orAddStep')}</button>
+      </fieldset>
+      <label>{t(locale, 'orHoldout')}<input type="number" min={0} max={50} value={holdout}
+                                          onInput={(e) => setHoldout(Number((e.target as HTMLInputElement).value))} /></label>
+      <label><input type="checkbox" checked={active} onChange={(e) => setActive((e.target as HTMLInputElement).checked)} /> {t(locale, 'orActive')}</label>
+      {problem && <p class="error" role="alert" data-testid="jr-error">{problem}</p>}
+      <button type="submit" class="primary" data-testid="jr-save" disabled={!key}>{t(locale, 'orSave')}</button>
+    </form>
+  );
+}
+
 // Each group's purchase rate with its interval, and each variant's lift over held out as a bar
 // with its 95 % interval drawn across it (a lift whose interval crosses zero is not proven).
-function CampaignResults({ locale, campaign }: { locale: Locale; campaign: Campaign }) {
+function OutcomeResults({ locale, path, version }: { locale: Locale; path: string; version: string }) {
   const [r, setR] = useState<Results | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    api<Results>('GET', `/v1/campaigns/${encodeURIComponent(campaign.key)}/results`).then(setR).catch((e) => setError(errorText(e)));
-  }, [campaign.key, campaign.status, campaign.deliveries.sent]);
+    api<Results>('GET', path).then(setR).catch((e) => setError(errorText(e)));
+  }, [path, version]);
   if (error) return <p class="error">{error}</p>;
   if (!r) return <p class="loading">{t(locale, 'loading')}</p>;
   const groupName = (g: string) => g === 'held_out' ? t(locale, 'orHeldOut') : g === 'sent' ? t(locale, 'orAllSent') : `${t(locale, 'orVariant')} ${g}`;

@@ -615,12 +615,39 @@ test('outreach: a template previewed in Danish for a real customer, a campaign s
   assert.equal(await mia.locator('[data-testid=cmp-group-held_out] td').first().textContent(), held.customers.toLocaleString('en'));
   await mia.locator('[data-testid=cmp-lift-chart]').waitFor();
   if (shots) await mia.screenshot({ path: `${shots}/campaign.png`, fullPage: true });
+
+  // A journey: every new customer is welcomed with the template at once.
+  await mia.click('[data-testid=or-tab-journeys]');
+  await mia.click('[data-testid=jr-new]');
+  await mia.fill('[data-testid=jr-key]', 'web-welcome');
+  await mia.fill('[data-testid=jr-name]', 'Welcome');
+  await mia.selectOption('[data-testid=jr-trigger]', 'customer.created');
+  await mia.fill('[data-testid=jr-condition]', 'locale = "da"');
+  await mia.click('[data-testid=jr-save]');
+  await mia.locator('[data-testid=jr-row-web-welcome]').waitFor();
+  // An agent records a new Danish customer; the welcome goes out and the journey counts it.
+  const { csrf_token: agentCsrf } = await (await page.request.get(`${url}/v1/session`)).json();
+  const created = await page.request.post(`${url}/v1/customers`, { headers: { 'X-CSRF-Token': agentCsrf },
+    data: { id: 'WEB-NEW-1', name: 'Karen Ny', email: 'karen.ny@example.com', locale: 'da', consent_email: 'yes' } });
+  assert.equal(created.status(), 201, await created.text());
+  let welcomed = [];
+  for (let i = 0; i < 100 && !welcomed.some((d) => d.status === 'sent'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    welcomed = (await (await mia.request.get(`${url}/v1/customers/WEB-NEW-1/deliveries`)).json()).data;
+  }
+  assert.equal(welcomed.length, 1, JSON.stringify(welcomed));
+  assert.equal(welcomed[0].source, 'journey:web-welcome');
+  assert.match(welcomed[0].subject, /^Karen, dine point venter$/);
+  await mia.click('[data-testid=or-tab-campaigns]');
+  await mia.click('[data-testid=or-tab-journeys]');
+  await mia.waitForFunction(() => document.querySelector('[data-testid=jr-sent-web-welcome]')?.textContent === '1');
+  if (shots) await mia.screenshot({ path: `${shots}/journeys.png`, fullPage: true });
   await ctx.close();
 
   // One of the e-mails that arrived: the customer follows its link and leaves, in Danish, no sign-in.
   const dir = process.env.RETAIN_MAILDIR;
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
-  assert.equal(files.length, campaign.deliveries.sent, 'one e-mail per sent delivery');
+  assert.equal(files.length, campaign.deliveries.sent + 1, 'one e-mail per sent delivery, and the welcome');
   const raw = fs.readFileSync(`${dir}/${files[0]}`, 'utf8');
   const token = raw.match(/List-Unsubscribe: <http[^>]*\/v1\/unsubscribe\/([0-9]+_[0-9a-f]+)>/)[1];
   const to = JSON.parse(fs.readFileSync(`${dir}/${files[0].replace('.eml', '.json')}`, 'utf8')).to[0];
