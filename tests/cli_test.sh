@@ -100,10 +100,15 @@ answers=$(sqlite3 a.db "$answers_sql")
 check "demo has complaint cases" test "${care%%|*}" -gt 0
 check "demo has survey answers" test "${answers%%|*}" -gt 0
 check "demo cases and answers are deterministic" test "$care $answers" = "$(sqlite3 b.db "$care_sql") $(sqlite3 b.db "$answers_sql")"
+outreach_sql="SELECT SUM(status = 'sent'), SUM(status = 'held_out') FROM deliveries WHERE source = 'campaign:spring-points'"
+outreach=$(sqlite3 a.db "$outreach_sql")
+check "demo has a campaign with a held-out group" test "${outreach%%|*}" -gt 0 -a "${outreach##*|}" -gt 0
+check "demo campaign is deterministic" test "$outreach" = "$(sqlite3 b.db "$outreach_sql")"
 out=$("$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:a.db)
 check "demo re-run changes nothing" test "$a" = "$("$retain" stats --format json --db sqlite:a.db)"
 check "demo re-run makes no more calls" test "$desk" = "$(sqlite3 a.db "SELECT COUNT(*), SUM(status = 'saved') FROM cancel_requests")"
 check "demo re-run opens no more cases nor surveys" test "$care $answers" = "$(sqlite3 a.db "$care_sql") $(sqlite3 a.db "$answers_sql")"
+check "demo re-run sends no second campaign" test "$outreach" = "$(sqlite3 a.db "$outreach_sql")"
 check "timelines match" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:b.db)"
 
 # Staff accounts and API keys from the command line.

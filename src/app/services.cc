@@ -25,6 +25,8 @@ class SqlSession : public cli::StoreSession {
   retention::RetentionStore& retention() override { return store_->retention(); }
   care::CareStore& care() override { return store_->care(); }
   feedback::FeedbackStore& feedback() override { return store_->feedback(); }
+  outreach::OutreachStore& outreach() override { return store_->outreach(); }
+  outreach::FactsStore& facts() override { return store_->facts(); }
 
  private:
   std::unique_ptr<storage::SqlStore> store_;

@@ -16,6 +16,8 @@
 #include "core/webhook_store.h"
 #include "feedback/feedback_store.h"
 #include "loyalty/loyalty_store.h"
+#include "outreach/facts_store.h"
+#include "outreach/outreach_store.h"
 #include "retention/retention_store.h"
 #include "staff/staff_store.h"
 
@@ -62,6 +64,8 @@ class StoreSession {
   virtual retention::RetentionStore& retention() = 0;
   virtual care::CareStore& care() = 0;
   virtual feedback::FeedbackStore& feedback() = 0;
+  virtual outreach::OutreachStore& outreach() = 0;
+  virtual outreach::FactsStore& facts() = 0;
 };
 
 // What the commands need from the layers beside the command line (storage, the server). The

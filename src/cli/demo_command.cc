@@ -17,6 +17,10 @@
 #include "demo/world.h"
 #include "feedback/invitations.h"
 #include "loyalty/engine.h"
+#include "outreach/campaign.h"
+#include "outreach/message.h"
+#include "outreach/segment.h"
+#include "outreach/template.h"
 #include "retention/recovery.h"
 #include "retention/requests.h"
 #include "retention/winback.h"
@@ -135,6 +139,113 @@ nlohmann::json AfterCaseSurvey() {
 // comes from an invitation to the pulse survey (where the customer can be e-mailed and was not
 // asked lately), with area ratings that move with the score, billing the most. Once per world; the
 // same seed gives the same cases and scores.
+// Outreach in the demo world: the sender, three templates, a welcome journey from now on, and
+// one e-mail campaign sixty days before the world ends to members with points, a fifth held out.
+// The campaign's history is simulated like the rest of the world (no e-mail leaves the machine):
+// the sent are recorded as sent, and some of them come back to buy within the month more often
+// than the held out, so the results screen has a lift to measure. The same seed gives the same
+// campaign; a second run adds nothing.
+Status SeedOutreach(StoreSession& s, Timestamp world_end, uint64_t seed) {
+  core::RecordStore& records = s.records();
+  auto& out = s.outreach();
+  RETAIN_ASSIGN_OR_RETURN(auto existing, out.ListTemplates());
+  if (!existing.empty()) return Ok();
+  outreach::OutreachSettings settings;
+  settings.sender.business_name = "Retain Demo";
+  settings.sender.from_email = "news@demo.retain.invalid";
+  settings.sender.postal_address = {"Rua Augusta 10", "1100-053 Lisboa"};
+  settings.sender.city = "Lisboa";
+  const Timestamp drawn = world_end - std::chrono::days(60);
+  const nlohmann::json welcome = {
+      {"name", "Welcome"},
+      {"subject", {{"en", "Welcome, {{first_name}}"}, {"pt", "Bem-vindo(a), {{first_name}}"}, {"da", "Velkommen, {{first_name}}"}}},
+      {"text",
+       {{"en", "Dear {{first_name}},\n\nThank you for choosing {{business_name}}.\n\nTo stop these messages: {{unsubscribe_url}}"},
+        {"pt", "Caro(a) {{first_name}},\n\nObrigado por escolher a {{business_name}}.\n\nPara deixar de receber estas mensagens: "
+               "{{unsubscribe_url}}"},
+        {"da", "Kære {{first_name}},\n\nTak fordi du valgte {{business_name}}.\n\nFor at stoppe disse beskeder: {{unsubscribe_url}}"}}}};
+  auto define = [&]() -> Status {
+    RETAIN_RETURN_IF_ERROR(records.SetSetting("outreach", outreach::OutreachSettingsDocument(settings).dump()));
+    for (auto [key, doc] : {std::pair{"points", outreach::ExampleTemplateDocument()}, std::pair{"welcome", welcome}}) {
+      RETAIN_ASSIGN_OR_RETURN(auto t, outreach::ParseTemplate(key, doc));
+      RETAIN_RETURN_IF_ERROR(out.PutTemplate({t, "demo", drawn - std::chrono::days(7)}));
+    }
+    outreach::Journey j;
+    j.key = "welcome";
+    j.name = "Welcome series";
+    j.trigger = "customer.created";
+    j.steps = {{0, "welcome"}, {14, "points"}};
+    j.seed = fmt::format("demo-{}-welcome", seed);
+    RETAIN_ASSIGN_OR_RETURN(j.since_event, out.LatestOutboxId());
+    j.created_by = "demo";
+    j.updated_at = world_end;
+    return out.PutJourney(j);
+  };
+  RETAIN_RETURN_IF_ERROR(InTransaction(records, define));
+
+  outreach::Campaign c;
+  c.key = "spring-points";
+  c.name = "Spring: points waiting";
+  c.segment = "email_consent = true and points > 0";
+  c.variants = {{"A", "points", 100}};
+  c.holdout_percent = 20;
+  c.status = "sent";
+  c.seed = fmt::format("demo-{}-spring", seed);
+  c.send_at = c.audience_at = drawn;
+  c.created_by = "demo";
+  c.created_at = c.updated_at = drawn;
+  RETAIN_ASSIGN_OR_RETURN(auto segment, outreach::ParseSegment(c.segment));
+  RETAIN_ASSIGN_OR_RETURN(auto facts, s.facts().AllFacts(drawn));
+  RETAIN_ASSIGN_OR_RETURN(auto tmpl, outreach::ParseTemplate("points", outreach::ExampleTemplateDocument()));
+  std::mt19937_64 rng(seed * 7919 + 17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<outreach::Delivery> deliveries;
+  std::vector<core::Purchase> extra;
+  for (const auto& f : facts) {
+    if (!outreach::Matches(*segment.root, f.facts)) continue;
+    outreach::Delivery d;
+    d.source = "campaign:" + c.key;
+    d.customer_id = f.id;
+    d.channel = "email";
+    d.template_key = "points";
+    d.variant = outreach::Assign(c, f.id);
+    d.created_at = d.due_at = drawn;
+    bool sent = d.variant != outreach::kHeldOut;
+    d.status = sent ? "sent" : "held_out";
+    if (sent) {
+      d.sent_at = drawn;
+      d.attempts = 1;
+      d.address = std::get<std::string>(f.facts.values[*outreach::FieldIndex("email")]);
+      std::string locale = std::get<std::string>(f.facts.values[*outreach::FieldIndex("locale")]);
+      std::string name = std::get<std::string>(f.facts.values[*outreach::FieldIndex("name")]);
+      nlohmann::json values = {{"first_name", name.substr(0, name.find(' '))}, {"points", 0}};
+      auto written = outreach::Render(tmpl, locale, values);
+      if (written) d.subject = written->subject;
+    }
+    // The simulated effect: a visit within the month, more often for those who got the message.
+    if (u(rng) < (sent ? 0.14 : 0.08)) {
+      core::Purchase p;
+      p.external_id = fmt::format("{}-SPRING", f.id);
+      p.customer = f.id;
+      p.occurred_at = drawn + std::chrono::hours(24 + static_cast<int64_t>(u(rng) * 27 * 24));
+      p.store = "Baixa";
+      p.currency = "EUR";
+      p.total_minor = 650;
+      p.lines.push_back({"", "Spring offer sandwich", 1, 650, 650});
+      extra.push_back(std::move(p));
+    }
+    deliveries.push_back(std::move(d));
+  }
+  c.audience = static_cast<int64_t>(deliveries.size());
+  auto record = [&]() -> Status {
+    RETAIN_RETURN_IF_ERROR(out.PutCampaign(c).map([](int64_t) {}));
+    RETAIN_RETURN_IF_ERROR(out.AddDeliveries(deliveries).map([](int64_t) {}));
+    for (const auto& p : extra) RETAIN_RETURN_IF_ERROR(records.PutPurchase(p).map([](auto) {}));
+    return Ok();
+  };
+  return InTransaction(records, record);
+}
+
 Status SeedCareAndFeedback(StoreSession& s, const BusinessZone& zone, Timestamp world_end, uint64_t seed) {
   core::RecordStore& records = s.records();
   RETAIN_ASSIGN_OR_RETURN(auto defined, s.feedback().ListSurveys());
@@ -410,6 +521,7 @@ Result<int> RunDemo(Context& ctx) {
   RETAIN_RETURN_IF_ERROR(SeedCancelRequests(*store, session->retention(), session->outbox(), zone,
                                             zone.StartOfDay(options.end), options.seed));
   RETAIN_RETURN_IF_ERROR(SeedCareAndFeedback(*session, zone, zone.StartOfDay(options.end), options.seed));
+  RETAIN_RETURN_IF_ERROR(SeedOutreach(*session, zone.StartOfDay(options.end), options.seed));
   auto desk_upkeep = [&]() -> Status {
     Timestamp world_end = zone.StartOfDay(options.end);
     auto due = retention::ApplyDueChanges(*store, session->retention(), session->outbox(), world_end);
