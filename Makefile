@@ -7,7 +7,7 @@
 #   make bench-loyalty purchases through three loyalty programs beside the plain import
 #   make bench-analytics  lifetime-model fits, Kaplan-Meier and cohorts beside R and SQLite
 #   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite
-#   make bench-outreach  writing messages beside fmt::format, and e-mail to a real SMTP server on loopback
+#   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
 PRESET ?= release
@@ -63,6 +63,7 @@ bench-segment: build
 bench-outreach: build
 	@cmake --build --preset $(PRESET) --target bench_outreach
 	@$(BUILD_DIR)/bench/bench_outreach --messages $${MESSAGES:-200000} --emails $${EMAILS:-2000} --sink tests/smtp_sink.py
+	@bench/bench_campaign.sh $(BUILD_DIR) $${CUSTOMERS:-20000}
 
 asan:
 	@$(MAKE) test PRESET=asan

@@ -41,4 +41,9 @@ cd "$src/web"
 RETAIN_URL=$url RETAIN_USER=tester RETAIN_PASSWORD='web test password' RETAIN_SCREENSHOTS=$shots \
   RETAIN_SUPERVISOR=boss RETAIN_SUPERVISOR_PASSWORD='supervisor password' \
   RETAIN_MARKETER=mia RETAIN_MARKETER_PASSWORD='marketing password' RETAIN_MAILDIR="$work/mail" \
-  node --test --test-reporter=spec tests/
+  node --test --test-reporter=spec tests/ || {
+    status=$?
+    echo "web_test: the server's log (last 40 lines):" >&2
+    tail -n 40 "$work/serve.out" >&2
+    exit $status
+  }
