@@ -211,32 +211,117 @@ Status OutreachSender::EnrollFromEvents() {
   return InTransaction(records, enroll);
 }
 
+// Due deliveries in chunks: each is checked and written (reads only), then one transaction
+// records the chunk's outcomes and marks its e-mails "sending", the e-mails go to the relay, and a
+// second transaction records what the relay said. A server stopped between the two leaves at most
+// a chunk of e-mails failed (never sent twice).
 Status OutreachSender::SendDue(Timestamp now) {
   auto& out = store_->outreach();
+  auto& records = store_->records();
   RETAIN_ASSIGN_OR_RETURN(auto due, out.DueDeliveries(now, options_.batch));
   if (due.empty()) return Ok();
-  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(store_->records()));
-  RETAIN_ASSIGN_OR_RETURN(auto secret, OutreachSecret(store_->records()));
-  for (auto& d : due) {
+  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(records));
+  RETAIN_ASSIGN_OR_RETURN(auto secret, OutreachSecret(records));
+  constexpr size_t kChunk = 25;
+  for (size_t first = 0; first < due.size(); first += kChunk) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) return Ok();
     }
-    RETAIN_RETURN_IF_ERROR(SendOne(std::move(d), settings, secret, Now()));
+    Timestamp at = Now();
+    std::vector<Prepared> chunk;
+    std::map<std::string, int, std::less<>> sending;  // marketing messages this chunk, by customer and channel
+    for (size_t i = first; i < std::min(due.size(), first + kChunk); ++i) {
+      auto prepared = Prepare(due[i], settings, secret, at, sending);
+      if (!prepared) {
+        // The database's trouble ends the round; a problem of this one delivery fails it alone.
+        if (prepared.error().code == ErrorCode::kInternal || prepared.error().code == ErrorCode::kUnavailable) {
+          return tl::unexpected(prepared.error());
+        }
+        Prepared failed;
+        failed.d = due[i];
+        failed.d.status = "failed";
+        failed.d.reason = prepared.error().field.empty() ? prepared.error().message
+                                                         : prepared.error().field + ": " + prepared.error().message;
+        chunk.push_back(std::move(failed));
+        continue;
+      }
+      chunk.push_back(std::move(*prepared));
+    }
+    auto record = [&]() -> Status {
+      for (auto& p : chunk) {
+        if (p.event) RETAIN_RETURN_IF_ERROR(store_->webhooks().AppendOutbox(*p.event));
+        RETAIN_RETURN_IF_ERROR(out.UpdateDelivery(p.d));
+      }
+      return Ok();
+    };
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, record));
+    bool stopped = false;
+    for (auto& p : chunk) {
+      if (p.d.status != "sending") continue;
+      {
+        std::lock_guard lock(mu_);
+        stopped = stopped || stopping_;
+      }
+      if (stopped) {  // not handed over: it waits for the next start
+        p.d.status = "queued";
+        --p.d.attempts;
+        continue;
+      }
+      auto answer = mailer_.Send(settings.sender.from_email, p.to, p.message);
+      Timestamp done = Now();
+      switch (answer.kind) {
+        case SmtpAnswer::Kind::kSent:
+          p.d.status = "sent";
+          p.d.reason.clear();
+          p.d.sent_at = done;
+          break;
+        case SmtpAnswer::Kind::kBounced:
+          p.d.status = "bounced";
+          p.d.reason = fmt::format("refused by the mail server: {}", answer.message);
+          p.suppress = true;
+          break;
+        case SmtpAnswer::Kind::kFailed:
+          if (p.d.attempts < kMaxAttempts) {
+            p.d.status = "queued";
+            p.d.due_at = done + std::chrono::minutes(5 << (p.d.attempts - 1));
+            p.d.reason = fmt::format("will retry: {}", answer.message);
+          } else {
+            p.d.status = "failed";
+            p.d.reason = answer.message;
+          }
+          break;
+      }
+    }
+    auto answers = [&]() -> Status {
+      for (auto& p : chunk) {
+        if (p.to.empty()) continue;  // not an e-mail
+        if (p.suppress) RETAIN_RETURN_IF_ERROR(out.Suppress("email", p.to, p.d.reason, Now()));
+        RETAIN_RETURN_IF_ERROR(out.UpdateDelivery(p.d));
+      }
+      return Ok();
+    };
+    RETAIN_RETURN_IF_ERROR(InTransaction(records, answers));
+    if (stopped) return Ok();
   }
   return Ok();
 }
 
-Status OutreachSender::SendOne(Delivery d, const outreach::OutreachSettings& settings, const std::string& secret, Timestamp now) {
+// What to do with one delivery now, and the message when it goes; reads only. A skip, a wait, a
+// letter and a webhook come back finished; an e-mail comes back "sending" with its bytes.
+Result<OutreachSender::Prepared> OutreachSender::Prepare(Delivery d, const outreach::OutreachSettings& settings,
+                                                         const std::string& secret, Timestamp now,
+                                                         std::map<std::string, int, std::less<>>& sending) {
   auto& out = store_->outreach();
-  auto& records = store_->records();
+  Prepared p;
   auto finish = [&](std::string status, std::string reason) {
     d.status = std::move(status);
     d.reason = std::move(reason);
     if (d.status == "sent") d.sent_at = now;
-    return out.UpdateDelivery(d);
+    p.d = std::move(d);
+    return p;
   };
-  RETAIN_ASSIGN_OR_RETURN(auto customer, records.GetCustomer(d.customer_id));
+  RETAIN_ASSIGN_OR_RETURN(auto customer, store_->records().GetCustomer(d.customer_id));
   if (!customer) return finish("failed", "the customer no longer exists");
   RETAIN_ASSIGN_OR_RETURN(auto stored, out.GetTemplate(d.template_key));
   if (!stored) return finish("failed", fmt::format("there is no template '{}'", d.template_key));
@@ -248,21 +333,21 @@ Status OutreachSender::SendOne(Delivery d, const outreach::OutreachSettings& set
   ctx.consent = outreach::HasConsent(*customer, d.channel);
   ctx.address_problem = outreach::AddressProblem(*customer, d.channel);
   RETAIN_ASSIGN_OR_RETURN(ctx.suppressed, out.IsSuppressed(d.channel, d.address));
+  std::string cap_key = d.customer_id + "\n" + d.channel;
   if (auto cap = settings.policy.caps.find(d.channel); cap != settings.policy.caps.end()) {
     RETAIN_ASSIGN_OR_RETURN(ctx.sent_in_cap_window, out.SentSince(d.customer_id, d.channel, now - date::days(cap->second.days)));
+    ctx.sent_in_cap_window += sending[cap_key];
   }
   ctx.time_zone = std::string(outreach::CountryTimeZone(customer->country));
   auto decision = outreach::DecideSend(ctx, settings.policy, now, zone_);
   if (decision.gate == outreach::Gate::kSkip) return finish("skipped", decision.reason);
   if (decision.gate == outreach::Gate::kWait) {
     d.due_at = decision.not_before;
-    d.reason = decision.reason;
-    return out.UpdateDelivery(d);
+    return finish("queued", decision.reason);
   }
   if (d.channel == "email" && !mailer_.configured()) {
     d.due_at = now + std::chrono::minutes(5);
-    d.reason = "waiting: no SMTP server is configured (retain serve --smtp-url)";
-    return out.UpdateDelivery(d);
+    return finish("queued", "waiting: no SMTP server is configured (retain serve --smtp-url)");
   }
 
   std::string unsubscribe_url = fmt::format("{}/u/{}", options_.public_url, outreach::UnsubscribeToken(secret, d.id));
@@ -279,6 +364,7 @@ Status OutreachSender::SendOne(Delivery d, const outreach::OutreachSettings& set
   if (!message) return finish("failed", fmt::format("{}: {}", message.error().field, message.error().message));
   d.subject = message->subject;
   ++d.attempts;
+  if (d.purpose == "marketing") ++sending[cap_key];
 
   if (d.channel == "print") {
     d.content = message->text;
@@ -299,35 +385,14 @@ Status OutreachSender::SendOne(Delivery d, const outreach::OutreachSettings& set
                             {"subject", message->subject},
                             {"text", message->text}}}}
                          .dump();
-    return InTransaction(records, [&]() -> Status {
-      RETAIN_RETURN_IF_ERROR(store_->webhooks().AppendOutbox(e));
-      return finish("sent", "");
-    });
+    p.event = std::move(e);
+    return finish("sent", "");
   }
-  // E-mail: marked as being sent first, so a crash between the server's answer and the update
-  // cannot send it again.
-  d.status = "sending";
-  RETAIN_RETURN_IF_ERROR(out.UpdateDelivery(d));
   // The one-click address takes a POST (RFC 8058); the page at /u/ is for people.
   std::string one_click = fmt::format("{}/v1/unsubscribe/{}", options_.public_url, outreach::UnsubscribeToken(secret, d.id));
-  auto email = outreach::EmailFor(*customer, *message, settings.sender, d.id, one_click, now);
-  auto answer = mailer_.Send(settings.sender.from_email, customer->email, outreach::ComposeEmail(email));
-  switch (answer.kind) {
-    case SmtpAnswer::Kind::kSent:
-      return finish("sent", "");
-    case SmtpAnswer::Kind::kBounced: {
-      std::string why = fmt::format("refused by the mail server: {}", answer.message);
-      RETAIN_RETURN_IF_ERROR(out.Suppress("email", customer->email, why, now));
-      return finish("bounced", why);
-    }
-    case SmtpAnswer::Kind::kFailed:
-      if (d.attempts < kMaxAttempts) {
-        d.due_at = now + std::chrono::minutes(5 << (d.attempts - 1));
-        return finish("queued", fmt::format("will retry: {}", answer.message));
-      }
-      return finish("failed", answer.message);
-  }
-  return Ok();
+  p.to = customer->email;
+  p.message = outreach::ComposeEmail(outreach::EmailFor(*customer, *message, settings.sender, d.id, one_click, now));
+  return finish("sending", "");
 }
 
 Status OutreachSender::FinishCampaigns() {

@@ -3,15 +3,17 @@
 // recorded, never sent), then works through the
 // queued deliveries: each is checked at the moment it would go (consent, suppression, frequency
 // cap, quiet hours), written in the customer's language and handed to its channel (e-mail over
-// SMTP, a letter kept for the campaign's PDF, a signed webhook through the outbox). A delivery is
-// marked "sending" before it is handed over, so a server stopped mid-send leaves it failed rather
-// than sending it twice.
+// SMTP, a letter kept for the campaign's PDF, a signed webhook through the outbox). E-mails are
+// marked "sending" before they are handed over, so a server stopped mid-send leaves them failed
+// rather than sending any twice.
 #ifndef RETAIN_SERVER_OUTREACH_SENDER_H_
 #define RETAIN_SERVER_OUTREACH_SENDER_H_
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,7 +56,17 @@ class OutreachSender {
   Status EnrollFromEvents();
   Status DrawAudiences(Timestamp now);
   Status SendDue(Timestamp now);
-  Status SendOne(outreach::Delivery d, const outreach::OutreachSettings& settings, const std::string& secret, Timestamp now);
+  // A delivery decided and, when it goes, written: `to` and `message` for an e-mail, `event` for
+  // the webhook channel; `suppress` when the relay bounced it.
+  struct Prepared {
+    outreach::Delivery d;
+    std::string to;
+    std::string message;
+    std::optional<core::OutboxEvent> event;
+    bool suppress = false;
+  };
+  Result<Prepared> Prepare(outreach::Delivery d, const outreach::OutreachSettings& settings, const std::string& secret,
+                           Timestamp now, std::map<std::string, int, std::less<>>& sending);
   Status FinishCampaigns();
 
   std::unique_ptr<Stores> store_;
