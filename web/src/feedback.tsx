@@ -216,7 +216,13 @@ function Builder({ locale, start, keyName, onSaved }: { locale: Locale; start: S
   const [answers, setAnswers] = useState<Answers>({});
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
-  useEffect(() => { setDoc(start); setKey(keyName); setSaved(''); setError(''); }, [start, keyName]);
+  // Another survey opened: start over. The one just saved coming back from the server keeps its
+  // confirmation on screen.
+  useEffect(() => {
+    setDoc(start);
+    setError('');
+    if (keyName !== key) { setKey(keyName); setSaved(''); }
+  }, [start, keyName]);
   useEffect(() => {
     const timer = setTimeout(() => {
       api<SurveyPageData>('POST', `/v1/surveys/${encodeURIComponent(key || 'new')}/preview`, { document: doc, locale: lang })

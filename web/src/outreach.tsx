@@ -422,7 +422,7 @@ function JourneyEditor({ locale, start, triggers, templates, onSaved }: {
         <button type="button" data-testid="jr-add-step" onClick={() => setSteps([...steps, { wait_days: (steps[steps.length - 1]?.wait_days ?? 0) + 7, template: steps[0]?.template ?? '' }])}>
           {t(locale, 'orAddStep')}</button>
       </fieldset>
-      <label>{t(locale, 'orHoldout')}<input type="number" min={0} max={50} value={holdout}
+      <label>{t(locale, 'orHoldout')}<input type="number" data-testid="jr-holdout" min={0} max={50} value={holdout}
                                           onInput={(e) => setHoldout(Number((e.target as HTMLInputElement).value))} /></label>
       <label><input type="checkbox" checked={active} onChange={(e) => setActive((e.target as HTMLInputElement).checked)} /> {t(locale, 'orActive')}</label>
       {problem && <p class="error" role="alert" data-testid="jr-error">{problem}</p>}

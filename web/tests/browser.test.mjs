@@ -455,7 +455,9 @@ test('a survey from the builder to a Danish answer by keyboard, its follow-up ca
   await bossPage.locator('[data-testid=fb-builder-error]').waitFor({ state: 'detached' });
   if (shots) await bossPage.screenshot({ path: `${shots}/survey-builder.png`, fullPage: true });
   await bossPage.click('[data-testid=fb-save]');
-  await bossPage.locator('[data-testid=fb-saved]').waitFor();
+  await bossPage.locator('[data-testid=fb-saved], [data-testid=fb-builder-error]').first().waitFor();
+  assert.equal(await bossPage.locator('[data-testid=fb-builder-error]').count(), 0,
+               await bossPage.locator('[data-testid=fb-builder-error]').first().textContent().catch(() => ''));
   await boss.close();
 
   // An agent invites a Danish customer who can be e-mailed and was not asked lately.
@@ -623,8 +625,10 @@ test('outreach: a template previewed in Danish for a real customer, a campaign s
   await mia.fill('[data-testid=jr-name]', 'Welcome');
   await mia.selectOption('[data-testid=jr-trigger]', 'customer.created');
   await mia.fill('[data-testid=jr-condition]', 'locale = "da"');
+  await mia.fill('[data-testid=jr-holdout]', '0');  // nobody held out, so the new customer is welcomed
   await mia.click('[data-testid=jr-save]');
-  await mia.locator('[data-testid=jr-row-web-welcome]').waitFor();
+  await mia.locator('[data-testid=jr-row-web-welcome], [data-testid=jr-error]').first().waitFor();
+  assert.equal(await mia.locator('[data-testid=jr-error]').count(), 0, await mia.locator('[data-testid=jr-error]').first().textContent().catch(() => ''));
   // An agent records a new Danish customer; the welcome goes out and the journey counts it.
   const { csrf_token: agentCsrf } = await (await page.request.get(`${url}/v1/session`)).json();
   const created = await page.request.post(`${url}/v1/customers`, { headers: { 'X-CSRF-Token': agentCsrf },
