@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "outreach/locale_format.h"
 
 namespace retain::outreach {
@@ -112,6 +114,39 @@ TEST(Template, MissingTranslationsAndMisspeltNamesAreFound) {
   EXPECT_EQ(MissingTranslations(t), std::vector<std::string>{"da"});
   EXPECT_EQ(UnknownVariables(t), (std::vector<std::string>{"frist_name", "order_total"}));
   EXPECT_EQ(UnknownVariables(t, {"order_total"}), std::vector<std::string>{"frist_name"});
+}
+
+}  // namespace
+}  // namespace retain::outreach
+
+namespace retain::outreach {
+namespace {
+
+// Random token soups never crash the template parser or the renderer: a text either parses and
+// renders, or is refused with its text and a line and column.
+TEST(Template, RandomSoupsAreRefusedWithAPositionOrRender) {
+  const std::vector<std::string> tokens = {"{{", "}}", "{{{", "}}}", "{{#", "{{/", "{{^", "{{&", "{{!", "{{=", "=}}", "tier",
+                                           "points", "icu", "first_name", "{", "}", " ", "\n", "æ", "ã", "plural,", "one",
+                                           "other", "#", "{points, plural, one {# p} other {# ps}}", "x", "."};
+  std::mt19937 rng(7);
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    int n = 1 + static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) text += tokens[rng() % tokens.size()];
+    json doc = {{"subject", {{"en", "s"}}}, {"text", {{"en", text}}}};
+    auto t = ParseTemplate("soup", doc);
+    if (!t) {
+      EXPECT_EQ(t.error().field, "text.en") << text;
+      continue;
+    }
+    ++parsed;
+    auto r = Render(*t, "pt", {{"first_name", "Ana"}, {"points", 3}, {"tier", "gold"}});
+    if (!r) {
+      EXPECT_EQ(r.error().field, "text.en") << text;
+    }
+  }
+  EXPECT_GT(parsed, 1000) << "the soup should hold texts that parse too";
 }
 
 }  // namespace
