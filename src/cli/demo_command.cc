@@ -165,7 +165,7 @@ Status SeedOutreach(StoreSession& s, Timestamp world_end, uint64_t seed) {
                "{{unsubscribe_url}}"},
         {"da", "Kære {{first_name}},\n\nTak fordi du valgte {{business_name}}.\n\nFor at stoppe disse beskeder: {{unsubscribe_url}}"}}}};
   auto define = [&]() -> Status {
-    RETAIN_RETURN_IF_ERROR(records.SetSetting("outreach", outreach::OutreachSettingsDocument(settings).dump()));
+    RETAIN_RETURN_IF_ERROR(records.SetSetting(outreach::kSettingsKey, outreach::OutreachSettingsDocument(settings).dump()));
     for (auto [key, doc] : {std::pair{"points", outreach::ExampleTemplateDocument()}, std::pair{"welcome", welcome}}) {
       RETAIN_ASSIGN_OR_RETURN(auto t, outreach::ParseTemplate(key, doc));
       RETAIN_RETURN_IF_ERROR(out.PutTemplate({t, "demo", drawn - std::chrono::days(7)}));

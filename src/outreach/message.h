@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,11 @@ struct Sender {
   std::string currency = "EUR";             // of money values such as clv
   Paper paper = Paper::kA4;
 };
+
+// Where the business's settings keep outreach's: the sender and rules (a JSON document), and the
+// secret that signs unsubscribe links.
+inline constexpr std::string_view kSettingsKey = "outreach";
+inline constexpr std::string_view kSecretKey = "outreach_secret";
 
 // The "outreach" settings: {"sender": {...}, "policy": {...}}. InvalidArgument naming the field.
 struct OutreachSettings {

@@ -5,7 +5,6 @@
 #ifndef RETAIN_OUTREACH_OUTREACH_STORE_H_
 #define RETAIN_OUTREACH_OUTREACH_STORE_H_
 
-#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,11 +18,6 @@
 
 namespace retain::outreach {
 
-// queued: waiting to go (due_at); sending: handed to the channel, outcome not yet written;
-// sent; held_out: drawn into the held-out group; skipped: a rule said no (reason); failed: the
-// channel refused or the server stopped mid-send (reason); bounced: the address was rejected.
-inline constexpr std::array<std::string_view, 7> kDeliveryStatuses = {"queued", "sending", "sent", "held_out",
-                                                                        "skipped", "failed", "bounced"};
 
 struct StoredTemplate {
   MessageTemplate message;
@@ -42,6 +36,9 @@ struct Delivery {
   std::string template_key;
   std::string variant;         // a variant's name or kHeldOut
   std::string purpose = "marketing";
+  // queued: waiting to go (due_at); sending: handed to the channel, outcome not yet written;
+  // sent; held_out: drawn into the held-out group; skipped: a rule said no (reason); failed: the
+  // channel refused or the server stopped mid-send (reason); bounced: the address was rejected.
   std::string status = "queued";
   std::string reason;
   Timestamp due_at{};

@@ -173,8 +173,8 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                 if (!parsed) return reply(ErrorResponse(parsed.error()));
                 workers->Write(Atomic([doc = outreach::OutreachSettingsDocument(*parsed), actor = req.principal->actor](
                                           Stores& s) -> Result<Response> {
-                  RETAIN_ASSIGN_OR_RETURN(auto before, s.records().GetSetting("outreach"));
-                  RETAIN_RETURN_IF_ERROR(s.records().SetSetting("outreach", doc.dump()));
+                  RETAIN_ASSIGN_OR_RETURN(auto before, s.records().GetSetting(outreach::kSettingsKey));
+                  RETAIN_RETURN_IF_ERROR(s.records().SetSetting(outreach::kSettingsKey, doc.dump()));
                   RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
                       {Now(), actor, "outreach.settings", "settings", "outreach", before.value_or("null"), doc.dump()}));
                   return Json(200, doc);
@@ -592,7 +592,7 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 workers->Read([token = req.params["token"]](Stores& s) {
                   auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting("outreach_secret"));
+                    RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting(outreach::kSecretKey));
                     RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
                     RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
                     if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
@@ -615,7 +615,7 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                "Unsubscribe", false, pub},
               [workers](Request req, Reply reply) {
                 workers->Write(Atomic([token = req.params["token"]](Stores& s) -> Result<Response> {
-                  RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting("outreach_secret"));
+                  RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting(outreach::kSecretKey));
                   RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
                   RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
                   if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");

@@ -16,8 +16,6 @@ namespace {
 using nlohmann::json;
 using outreach::Delivery;
 
-constexpr std::string_view kSettings = "outreach";
-constexpr std::string_view kSecret = "outreach_secret";
 constexpr std::string_view kCursor = "outreach_cursor";  // the last outbox event journeys have seen
 constexpr int kMaxAttempts = 5;
 
@@ -38,16 +36,16 @@ Status InTransaction(core::RecordStore& records, F body) {
 }  // namespace
 
 Result<outreach::OutreachSettings> LoadOutreachSettings(core::RecordStore& records) {
-  RETAIN_ASSIGN_OR_RETURN(auto text, records.GetSetting(kSettings));
+  RETAIN_ASSIGN_OR_RETURN(auto text, records.GetSetting(outreach::kSettingsKey));
   if (!text) return outreach::OutreachSettings{};
   return outreach::ParseOutreachSettings(json::parse(*text, nullptr, false));
 }
 
 Result<std::string> OutreachSecret(core::RecordStore& records) {
-  RETAIN_ASSIGN_OR_RETURN(auto secret, records.GetSetting(kSecret));
+  RETAIN_ASSIGN_OR_RETURN(auto secret, records.GetSetting(outreach::kSecretKey));
   if (secret) return *secret;
   RETAIN_ASSIGN_OR_RETURN(auto fresh, RandomHex(32));
-  RETAIN_RETURN_IF_ERROR(records.SetSetting(kSecret, fresh));
+  RETAIN_RETURN_IF_ERROR(records.SetSetting(outreach::kSecretKey, fresh));
   return fresh;
 }
 
@@ -168,7 +166,12 @@ Status OutreachSender::EnrollFromEvents() {
   if (events.empty()) return Ok();
   RETAIN_ASSIGN_OR_RETURN(auto journeys, out.ListJourneys());
   std::map<std::string, std::string, std::less<>> purpose;
+  // Each journey's condition parsed once for the round (checked when it was saved).
+  std::map<std::string, outreach::Segment, std::less<>> conditions;
   for (const auto& j : journeys) {
+    if (!j.condition.empty()) {
+      if (auto parsed = outreach::ParseSegment(j.condition)) conditions.emplace(j.key, std::move(*parsed));
+    }
     for (const auto& step : j.steps) {
       if (purpose.contains(step.template_key)) continue;
       RETAIN_ASSIGN_OR_RETURN(auto t, out.GetTemplate(step.template_key));
@@ -182,9 +185,9 @@ Status OutreachSender::EnrollFromEvents() {
         auto customer = outreach::EventCustomer(e.type, e.record_id, json::parse(e.payload_json, nullptr, false));
         if (!customer) continue;
         if (!j.condition.empty()) {
-          auto condition = outreach::ParseSegment(j.condition);
+          auto condition = conditions.find(j.key);
           RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().FactsOf(*customer, e.created_at));
-          if (!condition || !facts || !outreach::Matches(*condition->root, facts->facts)) continue;
+          if (condition == conditions.end() || !facts || !outreach::Matches(*condition->second.root, facts->facts)) continue;
         }
         bool held = outreach::HeldOutOfJourney(j, *customer);
         std::vector<Delivery> steps;

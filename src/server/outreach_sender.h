@@ -33,7 +33,7 @@ struct OutreachOptions {
   int batch = 200;         // deliveries per round
 };
 
-// The business's outreach settings (the "outreach" setting), defaults when unset.
+// The business's outreach settings (outreach::kSettingsKey), defaults when unset.
 Result<outreach::OutreachSettings> LoadOutreachSettings(core::RecordStore& records);
 // The secret that signs unsubscribe links, made on first use.
 Result<std::string> OutreachSecret(core::RecordStore& records);
