@@ -526,6 +526,12 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"POST /v1/suppressions", "outreach:manage"}, {"GET /v1/unsubscribe/{token}", ""},
       {"POST /v1/unsubscribe/{token}", ""}, {"GET /v1/journeys", "records:read"},
       {"PUT /v1/journeys/{key}", "outreach:manage"}, {"GET /v1/journeys/{key}/results", "records:read"},
+      {"GET /v1/contests", "records:read"}, {"GET /v1/contests/{key}", "records:read"},
+      {"PUT /v1/contests/{key}", "outreach:manage"}, {"POST /v1/contests/{key}/entries", "records:write"},
+      {"GET /v1/contests/{key}/entries", "records:read"}, {"POST /v1/contests/{key}/draw", "outreach:manage"},
+      {"POST /v1/contests/{key}/cancel", "outreach:manage"}, {"GET /v1/contests/{key}/audit", ""},
+      {"GET /v1/saved-segments", "records:read"}, {"GET /v1/saved-segments/{key}", "records:read"},
+      {"PUT /v1/saved-segments/{key}", "outreach:manage"}, {"DELETE /v1/saved-segments/{key}", "outreach:manage"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
       {"agent", {"records:read", "records:write"}},
@@ -1388,8 +1394,11 @@ TEST_P(ServerTest, LoyaltyOverHttpFromProgramToCoupon) {
   auto no_key = Post("/v1/loyalty/redemptions", redeem);
   EXPECT_EQ(no_key.status, 400);
   EXPECT_EQ(Body(no_key)["error"]["field"], "Idempotency-Key");
+  auto c1_has_80 = [&] { return Body(Post("/v1/segments/count", {{"segment", "id = \"C1\" and points >= 80"}}))["count"]; };
+  EXPECT_EQ(c1_has_80(), 1);
   auto first = Post("/v1/loyalty/redemptions", redeem, "till-7-0001");
   ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(c1_has_80(), 0) << "a redemption leaves no outbox event; segments still see it, through the ledger";
   auto retry = Post("/v1/loyalty/redemptions", redeem, "till-7-0001");
   EXPECT_EQ(Body(retry)["code"], Body(first)["code"]);
   auto second = Post("/v1/loyalty/redemptions", redeem, "till-7-0002");
@@ -1823,6 +1832,10 @@ TEST_P(ServerTest, SegmentsCountCustomersFromTheirFacts) {
     EXPECT_EQ(r["customers"], 3) << segment;
     EXPECT_EQ(r["sample"].get<std::vector<std::string>>(), sample) << segment;
   }
+  // A write shows in the next count: the facts the server keeps follow the outbox.
+  bought("GP4", "G3", 2);
+  EXPECT_EQ(count("purchases_90 >= 1")["count"], 3);
+  EXPECT_EQ(count("days_since_last_purchase is null")["count"], 0);
   auto wrong = Post("/v1/segments/count", {{"segment", "locale = \"pt\"\n  and teir = \"gold\""}});
   EXPECT_EQ(wrong.status, 400);
   EXPECT_EQ(Body(wrong)["error"]["field"], "line 2, column 7") << wrong.body;
@@ -2177,6 +2190,222 @@ TEST_P(ServerTest, JourneysStartFromEventsOnceAndWaitBetweenSteps) {
   auto journeys = Body(client_->Request("GET", "/v1/journeys"));
   EXPECT_EQ(journeys["data"].size(), 2u);
   EXPECT_EQ(journeys["triggers"].size(), outreach::kJourneyTriggers.size());
+}
+
+// A saved segment follows events: a customer who comes into it (here, a second purchase in 90
+// days) starts the journey that follows it; one who leaves it (consent withdrawn) is no longer a
+// member. Members when the segment is first counted start nothing.
+TEST_P(ServerTest, SavedSegmentsFollowEventsAndStartJourneys) {
+  SmtpSink smtp;
+  ASSERT_GT(smtp.port(), 0);
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(
+      db_->url(), std::vector<std::string>{"--smtp-url", fmt::format("smtp://127.0.0.1:{}", smtp.port()), "--outreach-poll-ms", "100"});
+  ASSERT_GT(server_->port(), 0);
+  client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  auto put = [&](const std::string& target, const json& body) { return client_->Request("PUT", target, body.dump()); };
+  ASSERT_EQ(put("/v1/outreach/settings", {{"policy", {{"quiet_start_hour", 0}, {"quiet_end_hour", 0}}}}).status, 200);
+  ASSERT_EQ(put("/v1/templates/regular", {{"subject", {{"en", "You are a regular, {{first_name}}"}}},
+                                          {"text", {{"en", "Thank you."}}}}).status, 200);
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  int n = 0;
+  auto bought = [&](const std::string& who) {
+    auto r = Post("/v1/purchases", {{"id", fmt::format("SP{}", ++n)}, {"customer", who}, {"currency", "EUR"},
+                                    {"occurred_at", FormatTimestamp(now - std::chrono::hours(n))}, {"total", "9.50"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  };
+  for (const char* id : {"S1", "S2", "S3"}) {
+    ASSERT_EQ(Post("/v1/customers", {{"id", id}, {"name", std::string("Sam ") + id}, {"email", std::string(id) + "@example.com"},
+                                     {"consent_email", "yes"}}).status, 201);
+  }
+  bought("S2");
+  bought("S2");
+  bought("S1");
+
+  auto refused = put("/v1/saved-segments/regulars", {{"segment", "purchases_90 >= 2 and\nemial_consent = true"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Body(refused)["error"]["field"], "line 2, column 1") << refused.body;
+  auto saved = put("/v1/saved-segments/regulars", {{"name", "Regulars"}, {"segment", "purchases_90 >= 2 and email_consent = true"}});
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  auto segment = [&] { return Body(client_->Request("GET", "/v1/saved-segments/regulars")); };
+  json g;
+  for (int i = 0; i < 100; ++i) {
+    g = segment();
+    if (!g["refreshed_at"].is_null()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(g["refreshed_at"].is_null()) << g.dump();
+  EXPECT_EQ(g["members"], 1);
+  EXPECT_EQ(g["sample"], json({"S2"}));
+
+  auto missing = put("/v1/journeys/regular", {{"trigger", "segment.entered"}, {"steps", {{{"template", "regular"}}}}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(Body(missing)["error"]["field"], "segment");
+  EXPECT_EQ(put("/v1/journeys/regular", {{"trigger", "segment.entered"}, {"segment", "nope"},
+                                         {"steps", {{{"template", "regular"}}}}}).status, 400);
+  ASSERT_EQ(put("/v1/journeys/regular", {{"trigger", "segment.entered"}, {"segment", "regulars"}, {"holdout_percent", 0},
+                                         {"steps", {{{"template", "regular"}}}}}).status, 201);
+  EXPECT_EQ(client_->Request("DELETE", "/v1/saved-segments/regulars").status, 409) << "a journey follows it";
+
+  // S1's second purchase brings them in: the journey welcomes them as a regular.
+  bought("S1");
+  std::vector<SmtpSink::Message> mail;
+  for (int i = 0; i < 100 && mail.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    mail = smtp.Messages();
+  }
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_NE(mail[0].envelope.find("S1@example.com"), std::string::npos);
+  g = segment();
+  EXPECT_EQ(g["members"], 2);
+  EXPECT_EQ(g["sample"], json({"S1", "S2"}));
+  EXPECT_TRUE(Body(client_->Request("GET", "/v1/customers/S2/deliveries"))["data"].empty())
+      << "being a member when the segment was first counted starts nothing";
+
+  // S2 withdraws consent: out of the segment at once.
+  ASSERT_EQ(Post("/v1/customers", {{"id", "S2"}, {"name", "Sam S2"}, {"email", "S2@example.com"}, {"consent_email", "no"}}).status, 200);
+  for (int i = 0; i < 100 && g["members"] != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    g = segment();
+  }
+  EXPECT_EQ(g["sample"], json({"S1"}));
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/saved-segments"))["data"].size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(smtp.Messages().size(), 1u) << "nothing more was sent";
+}
+
+// SHA-256 as sha256sum writes it: an independent check of the contest's published recipe.
+std::string Sha256sum(const std::string& text) {
+  char path[] = "/tmp/retain-sha-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  std::string out;
+  FILE* p = popen(fmt::format("sha256sum {}", path).c_str(), "r");
+  char buf[256];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  unlink(path);
+  return out.substr(0, 64);
+}
+
+TEST_P(ServerTest, ContestsTakeOneEntryEachAndDrawWinnersAnyoneCanCheck) {
+  SmtpSink smtp;
+  ASSERT_GT(smtp.port(), 0);
+  server_->Stop();
+  server_ = std::make_unique<ServerProcess>(
+      db_->url(), std::vector<std::string>{"--smtp-url", fmt::format("smtp://127.0.0.1:{}", smtp.port()), "--outreach-poll-ms", "100"});
+  ASSERT_GT(server_->port(), 0);
+  client_ = std::make_unique<HttpClient>(server_->port(), kAllAccess);
+  auto put = [&](const std::string& target, const json& body) { return client_->Request("PUT", target, body.dump()); };
+  ASSERT_EQ(put("/v1/outreach/settings", {{"policy", {{"quiet_start_hour", 0}, {"quiet_end_hour", 0}}}}).status, 200);
+  ASSERT_EQ(put("/v1/templates/won", {{"purpose", "transactional"}, {"subject", {{"en", "You won, {{first_name}}!"}}},
+                                      {"text", {{"en", "Congratulations."}}}}).status, 200);
+  for (int i = 0; i < 12; ++i) {
+    auto r = Post("/v1/customers", {{"id", fmt::format("K{:02d}", i)}, {"name", fmt::format("Kim {}", i)},
+                                    {"email", fmt::format("k{}@example.com", i)}, {"locale", i < 10 ? "da" : "en"},
+                                    {"consent_email", "no"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  json doc = {{"name", "Sommerlotteri"}, {"prize", "A year of coffee"}, {"rules", "One entry per person."}, {"winners", 3},
+              {"eligibility", "locale = \"da\""}, {"opens_at", FormatTimestamp(now - std::chrono::hours(1))},
+              {"closes_at", FormatTimestamp(now + std::chrono::seconds(6))}, {"template", "won"}};
+  auto with = [&](const json& patch) {
+    json out = doc;
+    out.merge_patch(patch);
+    return out;
+  };
+  auto bad = put("/v1/contests/summer", with({{"template", "nope"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"]["field"], "template");
+  auto created = put("/v1/contests/summer", doc);
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string commitment = Body(created)["commitment"];
+  EXPECT_EQ(commitment.size(), 64u);
+  EXPECT_TRUE(Body(created)["seed"].is_null()) << "the seed stays secret until the draw";
+
+  // Entries: one each, eligible customers only.
+  std::map<std::string, std::string> code_of;
+  for (int i = 0; i < 10; ++i) {
+    std::string id = fmt::format("K{:02d}", i);
+    auto e = Post("/v1/contests/summer/entries", {{"customer", id}});
+    ASSERT_EQ(e.status, 201) << e.body;
+    code_of[Body(e)["entry_code"]] = id;
+  }
+  auto again = Post("/v1/contests/summer/entries", {{"customer", "K03"}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(Body(again)["already_entered"].get<bool>());
+  EXPECT_EQ(code_of[Body(again)["entry_code"]], "K03") << "the same entry comes back";
+  auto ineligible = Post("/v1/contests/summer/entries", {{"customer", "K10"}});
+  EXPECT_EQ(ineligible.status, 422) << ineligible.body;
+  EXPECT_EQ(Post("/v1/contests/summer/entries", {{"customer", "nobody"}}).status, 404);
+  EXPECT_EQ(Post("/v1/contests/summer/draw", json::object()).status, 422) << "no draw before the close";
+  EXPECT_EQ(put("/v1/contests/summer", with({{"winners", 5}})).status, 409)
+      << "the rules are fixed once someone entered";
+  auto renamed = put("/v1/contests/summer", with({{"name", "Sommerlotteri 2026"}}));
+  EXPECT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(Body(renamed)["commitment"], commitment) << "the commitment never changes";
+
+  // Anyone can see the commitment, but nothing of the draw before it happens.
+  HttpClient anyone(server_->port());
+  auto before = Body(anyone.Request("GET", "/v1/contests/summer/audit"));
+  EXPECT_EQ(before["commitment"], commitment);
+  EXPECT_EQ(before["entries"], 10);
+  EXPECT_TRUE(before["seed"].is_null());
+  EXPECT_TRUE(before["entry_codes"].is_null());
+
+  // The server draws by itself after the close, and tells the winners (consent is not needed
+  // for a transactional message).
+  json drawn;
+  for (int i = 0; i < 200; ++i) {
+    drawn = Body(client_->Request("GET", "/v1/contests/summer"));
+    if (drawn["status"] == "drawn" && drawn["deliveries"].value("sent", 0) == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(drawn["status"], "drawn") << drawn.dump();
+  ASSERT_EQ(drawn["winners_drawn"].size(), 3u);
+  EXPECT_EQ(drawn["deliveries"]["sent"], 3) << drawn.dump();
+  auto mail = smtp.Messages();
+  ASSERT_EQ(mail.size(), 3u);
+  std::set<std::string> told;
+  for (const auto& m : mail) told.insert(m.envelope);
+  for (const auto& w : drawn["winners_drawn"]) {
+    std::string id = w["customer"];
+    bool found = false;
+    for (const auto& envelope : told) found = found || envelope.find(fmt::format("k{}@", std::stoi(id.substr(1)))) != std::string::npos;
+    EXPECT_TRUE(found) << id << " was told";
+  }
+  EXPECT_EQ(Post("/v1/contests/summer/entries", {{"customer", "K04"}}).status, 422) << "entries end with the close";
+  EXPECT_EQ(Post("/v1/contests/summer/draw", json::object()).status, 409) << "a contest is drawn once";
+
+  // The audit, checked with sha256sum alone: the seed matches the commitment published at the
+  // start, and the three lowest tickets among all entry codes are the winners, in order.
+  auto audit = Body(anyone.Request("GET", "/v1/contests/summer/audit"));
+  ASSERT_TRUE(audit["seed"].is_string()) << audit.dump();
+  std::string seed = audit["seed"];
+  EXPECT_EQ(Sha256sum(seed), commitment);
+  ASSERT_EQ(audit["entry_codes"].size(), 10u);
+  std::vector<std::pair<std::string, std::string>> tickets;
+  for (const auto& code : audit["entry_codes"]) tickets.push_back({Sha256sum(seed + ":" + code.get<std::string>()), code});
+  std::sort(tickets.begin(), tickets.end());
+  ASSERT_EQ(audit["drawn"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(audit["drawn"][i]["entry_code"], tickets[i].second);
+    EXPECT_EQ(audit["drawn"][i]["ticket"], tickets[i].first);
+    EXPECT_EQ(drawn["winners_drawn"][i]["customer"], code_of[tickets[i].second]);
+  }
+  EXPECT_EQ(audit.dump().find("K0"), std::string::npos) << "the public audit names entry codes, not customers";
+
+  // A contest called off publishes its seed too.
+  json later = doc;
+  later["closes_at"] = FormatTimestamp(now + std::chrono::hours(24));
+  ASSERT_EQ(put("/v1/contests/autumn", later).status, 201);
+  auto off = Post("/v1/contests/autumn/cancel", json::object());
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_EQ(Sha256sum(Body(off)["seed"].get<std::string>()), Body(off)["commitment"]);
+  EXPECT_EQ(Body(client_->Request("GET", "/v1/contests"))["data"].size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDatabases, ServerTest,

@@ -18,6 +18,7 @@
 #include "feedback/invitations.h"
 #include "loyalty/engine.h"
 #include "outreach/campaign.h"
+#include "outreach/contest.h"
 #include "outreach/message.h"
 #include "outreach/segment.h"
 #include "outreach/template.h"
@@ -242,6 +243,79 @@ Status SeedOutreach(StoreSession& s, Timestamp world_end, uint64_t seed) {
     RETAIN_RETURN_IF_ERROR(out.AddDeliveries(deliveries).map([](int64_t) {}));
     for (const auto& p : extra) RETAIN_RETURN_IF_ERROR(records.PutPurchase(p).map([](auto) {}));
     return Ok();
+  };
+  return InTransaction(records, record);
+}
+
+// A saved segment of customers at risk of leaving, followed by a journey that sends a letter to
+// whoever comes into it from now on (churn risk crossing 0.6), and a summer draw that closed a fortnight
+// before the world ends: members with points entered, three won, the seed revealed so the
+// public record at /c/summer-draw checks out. Once per world; the same seed gives the same draw.
+Status SeedSegmentsAndContest(StoreSession& s, Timestamp world_end, uint64_t seed) {
+  core::RecordStore& records = s.records();
+  auto& out = s.outreach();
+  RETAIN_ASSIGN_OR_RETURN(auto contests, out.ListContests());
+  if (!contests.empty()) return Ok();
+  auto define = [&]() -> Status {
+    outreach::SavedSegment at_risk{"at-risk", "At risk of leaving", "churn_risk > 0.6", 0, std::nullopt, "demo", world_end};
+    RETAIN_RETURN_IF_ERROR(out.PutSavedSegment(at_risk));
+    outreach::Journey j;
+    j.key = "at-risk-care";
+    j.name = "Churn risk crossed 0.6";
+    j.channel = "print";  // a letter from the owner
+    j.trigger = "segment.entered";
+    j.segment = "at-risk";
+    j.steps = {{0, "points"}};
+    j.holdout_percent = 20;
+    j.seed = fmt::format("demo-{}-at-risk", seed);
+    RETAIN_ASSIGN_OR_RETURN(j.since_event, out.LatestOutboxId());
+    j.created_by = "demo";
+    j.updated_at = world_end;
+    return out.PutJourney(j);
+  };
+  RETAIN_RETURN_IF_ERROR(InTransaction(records, define));
+
+  outreach::Contest c;
+  c.key = "summer-draw";
+  c.name = "Summer draw";
+  c.rules = "Members with points enter once at the counter.";
+  c.prize = "A year of free sandwiches";
+  c.eligibility = "points > 0";
+  c.opens_at = world_end - std::chrono::days(45);
+  c.closes_at = world_end - std::chrono::days(15);
+  c.winners = 3;
+  c.seed = Sha256Hex(fmt::format("demo-{}-summer-draw", seed));
+  c.commitment = outreach::Commitment(c.seed);
+  c.created_by = "demo";
+  c.created_at = c.opens_at - std::chrono::days(3);
+  c.updated_at = c.closes_at;
+  RETAIN_ASSIGN_OR_RETURN(auto segment, outreach::ParseSegment(c.eligibility));
+  RETAIN_ASSIGN_OR_RETURN(auto facts, s.facts().AllFacts(c.opens_at));
+  std::mt19937_64 rng(seed * 6007 + 3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<outreach::ContestEntry> entries;
+  for (const auto& f : facts) {
+    if (!outreach::Matches(*segment.root, f.facts) || u(rng) >= 0.15) continue;
+    outreach::ContestEntry e;
+    e.customer_id = f.id;
+    e.entry_code = fmt::format("{:012x}", rng() & 0xffffffffffffULL);
+    e.entered_at = c.opens_at + std::chrono::seconds(static_cast<int64_t>(u(rng) * 30 * 86400));
+    e.via = "user:ana";
+    entries.push_back(std::move(e));
+  }
+  auto record = [&]() -> Status {
+    RETAIN_ASSIGN_OR_RETURN(c.id, out.PutContest(c));
+    std::vector<std::string> codes;
+    for (const auto& e : entries) {
+      RETAIN_RETURN_IF_ERROR(out.AddEntry(c.id, e).map([](auto&&) {}));
+      codes.push_back(e.entry_code);
+    }
+    for (const auto& w : outreach::DrawWinners(c.seed, codes, c.winners)) {
+      RETAIN_RETURN_IF_ERROR(out.SetWinner(c.id, w.entry_code, w.rank));
+    }
+    c.status = "drawn";
+    c.drawn_at = c.closes_at + std::chrono::minutes(5);
+    return out.PutContest(c).map([](int64_t) {});
   };
   return InTransaction(records, record);
 }
@@ -522,6 +596,7 @@ Result<int> RunDemo(Context& ctx) {
                                             zone.StartOfDay(options.end), options.seed));
   RETAIN_RETURN_IF_ERROR(SeedCareAndFeedback(*session, zone, zone.StartOfDay(options.end), options.seed));
   RETAIN_RETURN_IF_ERROR(SeedOutreach(*session, zone.StartOfDay(options.end), options.seed));
+  RETAIN_RETURN_IF_ERROR(SeedSegmentsAndContest(*session, zone.StartOfDay(options.end), options.seed));
   auto desk_upkeep = [&]() -> Status {
     Timestamp world_end = zone.StartOfDay(options.end);
     auto due = retention::ApplyDueChanges(*store, session->retention(), session->outbox(), world_end);

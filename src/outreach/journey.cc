@@ -14,7 +14,7 @@ using nlohmann::json;
 
 Result<Journey> ParseJourney(std::string_view key, const json& d) {
   if (!d.is_object()) return MakeError(ErrorCode::kInvalidArgument, "must be a JSON object", "journey");
-  for (const char* field : {"name", "trigger", "condition", "channel"}) {
+  for (const char* field : {"name", "trigger", "segment", "condition", "channel"}) {
     if (d.contains(field) && !d[field].is_string()) return MakeError(ErrorCode::kInvalidArgument, "must be text", field);
   }
   Journey j;
@@ -29,6 +29,11 @@ Result<Journey> ParseJourney(std::string_view key, const json& d) {
     for (const auto& t : kJourneyTriggers) list += (list.empty() ? "" : ", ") + std::string(t.event);
     return MakeError(ErrorCode::kInvalidArgument, fmt::format("must be one of: {}", list), "trigger");
   }
+  j.segment = d.value("segment", "");
+  if (j.trigger.starts_with("segment.") && j.segment.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "is required: the saved segment whose members the journey follows", "segment");
+  }
+  if (!j.trigger.starts_with("segment.")) j.segment.clear();
   j.condition = d.value("condition", "");
   if (!j.condition.empty()) {
     if (auto parsed = ParseSegment(j.condition); !parsed) {
@@ -85,7 +90,7 @@ json JourneyDocument(const Journey& j) {
   json steps = json::array();
   for (const auto& s : j.steps) steps.push_back({{"wait_days", s.wait_days}, {"template", s.template_key}});
   return {{"key", j.key},          {"name", j.name},
-          {"trigger", j.trigger},  {"condition", j.condition},
+          {"trigger", j.trigger},  {"segment", j.segment},  {"condition", j.condition},
           {"channel", j.channel},  {"steps", steps},
           {"holdout_percent", j.holdout_percent}, {"outcome_days", j.outcome_days},
           {"active", j.active},    {"seed", j.seed},
@@ -126,6 +131,13 @@ json EventValues(std::string_view type, const json& payload) {
     if (out.contains("first_expiry")) out["expires_on"] = out["first_expiry"];
   }
   return out;
+}
+
+bool StartsJourney(const Journey& j, std::string_view type, const json& payload) {
+  if (j.trigger != type) return false;
+  if (j.segment.empty()) return true;
+  const json* data = payload.is_object() && payload.contains("data") ? &payload["data"] : nullptr;
+  return data && data->is_object() && data->value("segment", "") == j.segment;
 }
 
 bool HeldOutOfJourney(const Journey& j, std::string_view customer_id) {

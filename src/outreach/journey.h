@@ -25,7 +25,7 @@ struct TriggerInfo {
   std::string_view help;
 };
 // The events a journey may start from: each is about one customer.
-inline constexpr std::array<TriggerInfo, 12> kJourneyTriggers = {{
+inline constexpr std::array<TriggerInfo, 14> kJourneyTriggers = {{
     {"customer.created", "a new customer: a welcome series"},
     {"member.birthday", "a loyalty member's birthday"},
     {"member.anniversary", "a year more as a loyalty member"},
@@ -38,6 +38,9 @@ inline constexpr std::array<TriggerInfo, 12> kJourneyTriggers = {{
     {"case.resolved", "a complaint resolved"},
     {"case.closed", "a complaint closed"},
     {"survey.answered", "a survey answered"},
+    {"segment.entered", "a customer came into a saved segment (the journey names it): churn risk crossed a threshold, "
+                        "a lapse of 60 days, ..."},
+    {"segment.left", "a customer left a saved segment (the journey names it)"},
 }};
 
 struct JourneyStep {
@@ -50,6 +53,7 @@ struct Journey {
   std::string name;
   std::string trigger;    // one of kJourneyTriggers
   std::string condition;  // segment language; empty for everyone
+  std::string segment;    // the saved segment a segment.entered or segment.left journey follows
   std::string channel = "email";
   std::vector<JourneyStep> steps;
   int holdout_percent = 10;
@@ -61,7 +65,7 @@ struct Journey {
   Timestamp updated_at{};
 };
 
-// Parses a journey document (name, trigger, condition, channel, steps, holdout_percent,
+// Parses a journey document (name, trigger, segment, condition, channel, steps, holdout_percent,
 // outcome_days, active). InvalidArgument naming the field ("steps[1].wait_days").
 Result<Journey> ParseJourney(std::string_view key, const nlohmann::json& document);
 nlohmann::json JourneyDocument(const Journey& j);
@@ -75,6 +79,10 @@ std::optional<std::string> EventCustomer(std::string_view type, const std::strin
 // day as a day ({"date"}), so each is written for the reader. points.expiring also gives
 // expiring_points and expires_on.
 nlohmann::json EventValues(std::string_view type, const nlohmann::json& payload);
+
+// Whether an event of the journey's trigger starts it: for a segment journey, the event must be
+// about the journey's segment.
+bool StartsJourney(const Journey& j, std::string_view type, const nlohmann::json& payload);
 
 // Whether the customer is held out of the journey: the same answer for every event of theirs, so
 // the held-out group stays one group of people.

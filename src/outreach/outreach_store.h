@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "outreach/campaign.h"
+#include "outreach/contest.h"
 #include "outreach/journey.h"
 #include "outreach/template.h"
 
@@ -55,6 +56,26 @@ struct CampaignOutcomeRow {
   int64_t purchases = 0;
   int64_t revenue_minor = 0;
   bool cancelled = false;
+};
+
+struct ContestEntry {
+  std::string customer_id;  // external id
+  std::string entry_code;   // random, told to the entrant, published at the draw
+  Timestamp entered_at{};
+  std::string via;          // who or what entered it: a staff member, an API key, the customer
+  std::optional<int> winner_rank;
+};
+
+// A segment kept up to date: its members are recomputed for a customer when an event about them
+// arrives, and for everyone when the analytics are refreshed, the segment changes, or a day passes.
+struct SavedSegment {
+  std::string key;
+  std::string name;
+  std::string expression;  // segment language
+  int64_t members = 0;
+  std::optional<Timestamp> refreshed_at;  // the last full recount
+  std::string created_by;
+  Timestamp updated_at{};
 };
 
 class OutreachStore {
@@ -106,6 +127,34 @@ class OutreachStore {
   // did in the `days` after the delivery was created, or until `now` when sooner: purchases
   // (sales) and their total, and whether a subscription of theirs was cancelled.
   virtual Result<std::vector<CampaignOutcomeRow>> Outcomes(std::string_view source, int days, Timestamp now) = 0;
+
+  // Inserts or replaces the contest with c.key (its seed and commitment never change); returns
+  // its id.
+  virtual Result<int64_t> PutContest(const Contest& c) = 0;
+  virtual Result<std::optional<Contest>> GetContest(std::string_view key) = 0;
+  // Newest first.
+  virtual Result<std::vector<Contest>> ListContests() = 0;
+  // Open contests whose closing has come: due for their draw.
+  virtual Result<std::vector<Contest>> ContestsToDraw(Timestamp now) = 0;
+  // The customer's entry: the one they had, or `e` added now (second is true then).
+  virtual Result<std::pair<ContestEntry, bool>> AddEntry(int64_t contest_id, const ContestEntry& e) = 0;
+  // Every entry, by entry code.
+  virtual Result<std::vector<ContestEntry>> Entries(int64_t contest_id) = 0;
+  virtual Result<int64_t> CountEntries(int64_t contest_id) = 0;
+  virtual Status SetWinner(int64_t contest_id, std::string_view entry_code, int rank) = 0;
+
+  // Inserts or replaces the saved segment (members and the last recount are the store's).
+  virtual Status PutSavedSegment(const SavedSegment& s) = 0;
+  virtual Result<std::optional<SavedSegment>> GetSavedSegment(std::string_view key) = 0;
+  virtual Result<std::vector<SavedSegment>> ListSavedSegments() = 0;
+  // Removes the segment and its members; false when there was none.
+  virtual Result<bool> DeleteSavedSegment(std::string_view key) = 0;
+  // The members' customer ids, sorted.
+  virtual Result<std::vector<std::string>> SegmentMembers(std::string_view key) = 0;
+  // Makes the customer a member (since `at`) or not; true when that changed anything.
+  virtual Result<bool> SetMember(std::string_view key, std::string_view customer_id, bool member, Timestamp at) = 0;
+  // Recounts the members; `refreshed` marks a full recount.
+  virtual Status CountMembers(std::string_view key, std::optional<Timestamp> refreshed) = 0;
 };
 
 }  // namespace retain::outreach

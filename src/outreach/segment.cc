@@ -501,4 +501,16 @@ SegmentCount CountSegment(const Segment& segment, const std::vector<CustomerFact
   return out;
 }
 
+SegmentChanges DiffMembers(const Segment& segment, const std::vector<CustomerFacts>& customers,
+                           const std::vector<std::string>& members) {
+  SegmentChanges out;
+  for (const auto& c : customers) {
+    bool now = Matches(*segment.root, c.facts);
+    bool was = std::binary_search(members.begin(), members.end(), c.id);
+    if (now && !was) out.entered.push_back(c.id);
+    if (!now && was) out.left.push_back(c.id);
+  }
+  return out;
+}
+
 }  // namespace retain::outreach

@@ -1,5 +1,7 @@
 #include "outreach/segment.h"
 
+#include "outreach/facts_store.h"
+
 #include <random>
 
 #include <gtest/gtest.h>
@@ -31,6 +33,20 @@ TEST(Segment, TheIssuesExampleParsesAndMatches) {
   EXPECT_FALSE(Matches(*s->root, Customer("gold", 0.9, 91, "pt")));
   EXPECT_FALSE(Matches(*s->root, Customer("gold", 0.9, std::nullopt, "pt")));  // no purchase: null
   EXPECT_FALSE(Matches(*s->root, Customer("gold", 0.9, 45, "en")));
+}
+
+// Only the customers checked can change: one who entered, one who left, and the members not in
+// this batch stay as they were.
+TEST(Segment, DiffMembersNamesWhoEnteredAndWhoLeft) {
+  auto s = ParseSegment("churn_risk > 0.6");
+  ASSERT_TRUE(s);
+  std::vector<CustomerFacts> checked = {{"A", Customer("", 0.9, 1, "en")},
+                                        {"B", Customer("", 0.1, 1, "en")},
+                                        {"C", Customer("", 0.7, 1, "en")}};
+  auto changes = DiffMembers(*s, checked, {"B", "C", "Z"});
+  EXPECT_EQ(changes.entered, std::vector<std::string>{"A"});
+  EXPECT_EQ(changes.left, std::vector<std::string>{"B"});
+  EXPECT_TRUE(DiffMembers(*s, {}, {"B"}).left.empty());
 }
 
 TEST(Segment, PrecedenceNotAndOrParentheses) {

@@ -24,9 +24,16 @@ SlowJob AnalyticsRefresh(BusinessZone zone) {
     auto saved = [&]() -> Result<int64_t> {
       RETAIN_RETURN_IF_ERROR(s.records().Begin());
       auto id = s.analytics().SaveRun(run, result.scores);
-      if (!id) {
+      // Subscribers (and saved segments, whose churn risks and values just changed) hear of it.
+      Status told = id ? s.webhooks().AppendOutbox({0, "analytics.refreshed", std::to_string(*id),
+                                                    json{{"type", "analytics.refreshed"}, {"created_at", FormatTimestamp(now)},
+                                                         {"data", {{"run", *id}, {"customers_scored", result.scores.size()}}}}
+                                                        .dump(),
+                                                    now})
+                       : Status(tl::unexpected(id.error()));
+      if (!told) {
         s.records().Rollback();
-        return id;
+        return tl::unexpected(told.error());
       }
       RETAIN_RETURN_IF_ERROR(s.records().Commit());
       return id;

@@ -15,10 +15,12 @@ namespace retain::server {
 
 // What handlers share. Pointers are not owned and outlive the router.
 class OutreachSender;
+class FactsCache;
 
 struct ApiContext {
   StoreWorkers* workers = nullptr;
   OutreachSender* outreach = nullptr;  // woken when a campaign is scheduled; may be null
+  FactsCache* facts = nullptr;         // segment counts read it when set
   BusinessZone zone;
   Metrics* metrics = nullptr;
   Authenticator* auth = nullptr;
@@ -58,6 +60,9 @@ void AddStaffRoutes(Router& router, const ApiContext& ctx);
 
 // Webhook subscriptions (/v1/webhooks) and their deliveries.
 void AddWebhookRoutes(Router& router, const ApiContext& ctx);
+
+// Contests (/v1/contests): define, enter, draw, call off, and the public audit of a draw.
+void AddContestRoutes(Router& router, const ApiContext& ctx);
 
 // Loyalty: programs (/v1/loyalty/programs), a customer's membership (/v1/customers/{id}/loyalty),
 // redemptions, adjustments, coupons and expiry.

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/crypto.h"
+#include "server/facts_cache.h"
 #include "server/outreach_sender.h"
 #include "server/api.h"
 #include "server/auth.h"
@@ -283,6 +284,9 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   if (zone_name) {
     RETAIN_ASSIGN_OR_RETURN(ctx.zone, BusinessZone::Load(*zone_name));
   }
+  // Declared before the workers and the sender, so it outlives the jobs that read it.
+  FactsCache facts_cache;
+  ctx.facts = &facts_cache;
   RETAIN_ASSIGN_OR_RETURN(auto workers, StoreWorkers::Start(factory, options.readers, &shared.metrics));
   WebhookOptions webhook_options;
   webhook_options.retry_base = options.webhook_retry_base;
@@ -309,7 +313,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   OutreachOptions outreach_options = options.outreach;
   if (outreach_options.public_url.empty()) outreach_options.public_url = fmt::format("http://{}:{}", options.host, port);
   while (!outreach_options.public_url.empty() && outreach_options.public_url.back() == '/') outreach_options.public_url.pop_back();
-  RETAIN_ASSIGN_OR_RETURN(auto outreach_sender, OutreachSender::Start(factory, outreach_options, ctx.zone));
+  RETAIN_ASSIGN_OR_RETURN(auto outreach_sender, OutreachSender::Start(factory, outreach_options, ctx.zone, &facts_cache));
   ctx.outreach = outreach_sender.get();
   ctx.workers = workers.get();
   ctx.metrics = &shared.metrics;
@@ -328,6 +332,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
   AddCareRoutes(shared.router, ctx);
   AddFeedbackRoutes(shared.router, ctx);
   AddOutreachRoutes(shared.router, ctx);
+  AddContestRoutes(shared.router, ctx);
 
   auto listener = std::make_shared<Listener>(io, std::move(acceptor), &shared);
   listener->Accept();

@@ -12,6 +12,7 @@
 #include "outreach/message.h"
 #include "outreach/segment.h"
 #include "server/api.h"
+#include "server/facts_cache.h"
 #include "server/outreach_sender.h"
 #include "staff/roles.h"
 
@@ -55,6 +56,13 @@ json MeanJson(const Mean& m) { return {{"n", m.n}, {"mean", m.mean}, {"low", m.l
 json DiffJson(const std::optional<Difference>& d) {
   if (!d) return nullptr;
   return {{"estimate", d->estimate}, {"low", d->low}, {"high", d->high}};
+}
+
+json SavedSegmentJson(const outreach::SavedSegment& g) {
+  json out = {{"key", g.key}, {"name", g.name}, {"segment", g.expression}, {"members", g.members},
+              {"created_by", g.created_by}, {"updated_at", FormatTimestamp(g.updated_at)}};
+  out["refreshed_at"] = g.refreshed_at ? json(FormatTimestamp(*g.refreshed_at)) : json(nullptr);
+  return out;
 }
 
 // A campaign with its deliveries counted by status.
@@ -127,9 +135,11 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
 
   router.Add({"POST", "/v1/segments/count",
               {"How many customers a segment holds now: {\"segment\": \"tier = \\\"gold\\\" and churn_risk > 0.6\"}; "
-               "a mistake answers 400 with the line and column in the error's field",
+               "a mistake answers 400 with the line and column in the error's field. Counted over the facts the server "
+               "keeps in memory: every write so far is in them; facts that move with the clock alone (days since the "
+               "last purchase) are as of facts_as_of, at most an hour ago",
                "outreach", {}, "SegmentInput", "SegmentCount", false, read},
-              [workers](Request req, Reply reply) {
+              [workers, cache = ctx.facts](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
                 if (!body->contains("segment") || !(*body)["segment"].is_string()) {
@@ -138,16 +148,113 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                 auto parsed = outreach::ParseSegment((*body)["segment"].get<std::string>());
                 if (!parsed) return reply(ErrorResponse(parsed.error()));
                 auto segment = std::make_shared<outreach::Segment>(std::move(*parsed));
-                workers->Read([segment](Stores& s) {
-                  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-                  auto facts = s.facts().AllFacts(now);
-                  if (!facts) return ErrorResponse(facts.error());
-                  auto count = outreach::CountSegment(*segment, *facts, 10);
+                workers->Read([segment, cache](Stores& s) {
+                  auto now = Now();
+                  outreach::SegmentCount count;
+                  Timestamp as_of = now;
+                  if (cache) {
+                    // The writes so far are applied first; while the sender reads everyone again,
+                    // the table as it was answers.
+                    if (auto updated = cache->Update(s, now, /*wait=*/false); !updated) return ErrorResponse(updated.error());
+                    count = cache->Count(*segment, 10);
+                    as_of = cache->as_of();
+                  } else {
+                    auto facts = s.facts().AllFacts(now);
+                    if (!facts) return ErrorResponse(facts.error());
+                    count = outreach::CountSegment(*segment, *facts, 10);
+                  }
                   json fields = json::array();
                   for (size_t f : segment->fields) fields.push_back(outreach::kFields[f].name);
                   return Json(200, {{"count", count.matched}, {"customers", count.customers}, {"sample", count.sample},
-                                    {"canonical", outreach::Canonical(*segment->root)}, {"fields", fields}});
+                                    {"canonical", outreach::Canonical(*segment->root)}, {"fields", fields},
+                                    {"facts_as_of", FormatTimestamp(as_of)}});
                 }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/saved-segments",
+              {"Every saved segment with its members counted; members are kept up to date as events arrive",
+               "outreach", {}, "", "SavedSegments", false, read},
+              [workers](Request, Reply reply) {
+                workers->Read([](Stores& s) {
+                  auto rows = s.outreach().ListSavedSegments();
+                  if (!rows) return ErrorResponse(rows.error());
+                  json data = json::array();
+                  for (const auto& g : *rows) data.push_back(SavedSegmentJson(g));
+                  return Json(200, {{"data", data}});
+                }, std::move(reply));
+              }});
+
+  router.Add({"GET", "/v1/saved-segments/{key}",
+              {"A saved segment and its members (the first 100 by id)", "outreach", {}, "", "SavedSegment", false, read},
+              [workers](Request req, Reply reply) {
+                workers->Read([key = req.params["key"]](Stores& s) {
+                  auto run = [&]() -> Result<Response> {
+                    RETAIN_ASSIGN_OR_RETURN(auto g, s.outreach().GetSavedSegment(key));
+                    if (!g) return MakeError(ErrorCode::kNotFound, fmt::format("no saved segment '{}'", key), "key");
+                    RETAIN_ASSIGN_OR_RETURN(auto members, s.outreach().SegmentMembers(key));
+                    if (members.size() > 100) members.resize(100);
+                    json out = SavedSegmentJson(*g);
+                    out["sample"] = members;
+                    return Json(200, out);
+                  };
+                  auto r = run();
+                  return r ? std::move(*r) : ErrorResponse(r.error());
+                }, std::move(reply));
+              }});
+
+  router.Add({"PUT", "/v1/saved-segments/{key}",
+              {"Save a segment to keep: {\"name\", \"segment\"}. Its members are counted within seconds and then "
+               "follow events; a customer coming in or leaving is a segment.entered or segment.left event, which can "
+               "start a journey (for example churn_risk > 0.6: churn risk crossed a threshold)",
+               "outreach", {}, "SavedSegmentInput", "SavedSegment", false, manage},
+              [workers, sender](Request req, Reply reply) {
+                auto body = ParseBody(req);
+                if (!body) return reply(ErrorResponse(body.error()));
+                if (!body->contains("segment") || !(*body)["segment"].is_string()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: the segment's text", "segment"}));
+                }
+                if (body->contains("name") && !(*body)["name"].is_string()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "must be text", "name"}));
+                }
+                outreach::SavedSegment g;
+                g.key = req.params["key"];
+                g.expression = (*body)["segment"].get<std::string>();
+                g.name = body->value("name", "");
+                if (g.name.empty()) g.name = g.key;
+                if (auto parsed = outreach::ParseSegment(g.expression); !parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([g, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  outreach::SavedSegment saved = g;
+                  RETAIN_ASSIGN_OR_RETURN(auto existing, s.outreach().GetSavedSegment(g.key));
+                  saved.created_by = existing ? existing->created_by : actor;
+                  saved.updated_at = Now();
+                  RETAIN_RETURN_IF_ERROR(s.outreach().PutSavedSegment(saved));
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({saved.updated_at, actor, "segment.saved", "segments", g.key,
+                                                                  existing ? json(existing->expression).dump() : "null",
+                                                                  json(g.expression).dump()}));
+                  RETAIN_ASSIGN_OR_RETURN(auto stored, s.outreach().GetSavedSegment(g.key));
+                  return Json(existing ? 200 : 201, SavedSegmentJson(*stored));
+                }), [reply = std::move(reply), sender](Response r) {
+                  if (r.status < 300 && sender) sender->Wake();
+                  reply(std::move(r));
+                });
+              }});
+
+  router.Add({"DELETE", "/v1/saved-segments/{key}",
+              {"Stop keeping a segment; a journey that follows it answers 409 until it is changed", "outreach", {}, "", "",
+               false, manage},
+              [workers](Request req, Reply reply) {
+                workers->Write(Atomic([key = req.params["key"], actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto journeys, s.outreach().ListJourneys());
+                  for (const auto& j : journeys) {
+                    if (j.segment == key) {
+                      return MakeError(ErrorCode::kConflict, fmt::format("journey '{}' follows this segment", j.key), "key");
+                    }
+                  }
+                  RETAIN_ASSIGN_OR_RETURN(bool removed, s.outreach().DeleteSavedSegment(key));
+                  if (!removed) return MakeError(ErrorCode::kNotFound, fmt::format("no saved segment '{}'", key), "key");
+                  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({Now(), actor, "segment.deleted", "segments", key, "null", "null"}));
+                  return Json(200, {{"key", key}, {"deleted", true}});
+                }), std::move(reply));
               }});
 
   router.Add({"GET", "/v1/outreach/settings",
@@ -510,7 +617,8 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
               }});
 
   router.Add({"PUT", "/v1/journeys/{key}",
-              {"Create or change a journey: {\"name\", \"trigger\": an event (see GET /v1/journeys), \"condition\": a "
+              {"Create or change a journey: {\"name\", \"trigger\": an event (see GET /v1/journeys), \"segment\": the "
+               "saved segment a segment.entered or segment.left journey follows, \"condition\": a "
                "segment checked when the event happens, \"channel\", \"steps\": [{\"wait_days\", \"template\"}], "
                "\"holdout_percent\", \"outcome_days\", \"active\"}; it starts with events from now on",
                "outreach", {}, "JourneyDocument", "Journey", false, manage},
@@ -526,6 +634,14 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                     if (!t) {
                       return MakeError(ErrorCode::kInvalidArgument, fmt::format("there is no template '{}'", j.steps[i].template_key),
                                        fmt::format("steps[{}].template", i));
+                    }
+                  }
+                  if (!j.segment.empty()) {
+                    RETAIN_ASSIGN_OR_RETURN(auto followed, s.outreach().GetSavedSegment(j.segment));
+                    if (!followed) {
+                      return MakeError(ErrorCode::kInvalidArgument,
+                                       fmt::format("there is no saved segment '{}' (PUT /v1/saved-segments/{})", j.segment, j.segment),
+                                       "segment");
                     }
                   }
                   RETAIN_ASSIGN_OR_RETURN(auto existing, s.outreach().GetJourney(j.key));

@@ -6,6 +6,7 @@
 
 #include "common/crypto.h"
 #include "outreach/campaign.h"
+#include "outreach/contest.h"
 #include "outreach/email.h"
 #include "outreach/journey.h"
 #include "outreach/segment.h"
@@ -20,18 +21,6 @@ constexpr std::string_view kCursor = "outreach_cursor";  // the last outbox even
 constexpr int kMaxAttempts = 5;
 
 Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
-// Runs `body` in a transaction on `records`, rolling back when it fails.
-template <typename F>
-Status InTransaction(core::RecordStore& records, F body) {
-  RETAIN_RETURN_IF_ERROR(records.Begin());
-  Status done = body();
-  if (!done) {
-    records.Rollback();
-    return done;
-  }
-  return records.Commit();
-}
 
 }  // namespace
 
@@ -49,20 +38,62 @@ Result<std::string> OutreachSecret(core::RecordStore& records) {
   return fresh;
 }
 
+Result<int64_t> DrawContest(Stores& s, outreach::Contest& c, Timestamp now, const std::string& actor) {
+  RETAIN_ASSIGN_OR_RETURN(auto entries, s.outreach().Entries(c.id));
+  std::vector<std::string> codes;
+  std::map<std::string, std::string, std::less<>> customer_of;
+  for (const auto& e : entries) {
+    codes.push_back(e.entry_code);
+    customer_of[e.entry_code] = e.customer_id;
+  }
+  auto winners = outreach::DrawWinners(c.seed, codes, c.winners);
+  std::string purpose = "transactional";
+  if (!c.template_key.empty()) {
+    RETAIN_ASSIGN_OR_RETURN(auto t, s.outreach().GetTemplate(c.template_key));
+    if (t) purpose = t->message.purpose;
+  }
+  std::vector<outreach::Delivery> notices;
+  json drawn = json::array();
+  for (const auto& w : winners) {
+    RETAIN_RETURN_IF_ERROR(s.outreach().SetWinner(c.id, w.entry_code, w.rank));
+    drawn.push_back({{"rank", w.rank}, {"entry_code", w.entry_code}, {"ticket", w.ticket}});
+    if (c.template_key.empty()) continue;
+    outreach::Delivery d;
+    d.source = "contest:" + c.key;
+    d.customer_id = customer_of[w.entry_code];
+    d.channel = c.channel;
+    d.template_key = c.template_key;
+    d.variant = "A";
+    d.purpose = purpose;
+    d.status = "queued";
+    d.due_at = now;
+    d.created_at = now;
+    notices.push_back(std::move(d));
+  }
+  RETAIN_RETURN_IF_ERROR(s.outreach().AddDeliveries(notices).map([](int64_t) {}));
+  c.status = "drawn";
+  c.drawn_at = now;
+  c.updated_at = now;
+  RETAIN_RETURN_IF_ERROR(s.outreach().PutContest(c).map([](int64_t) {}));
+  RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({now, actor, "contest.drawn", "contests", c.key, "null",
+                                                  json{{"seed", c.seed}, {"winners", drawn}}.dump()}));
+  return static_cast<int64_t>(winners.size());
+}
+
 Result<std::unique_ptr<OutreachSender>> OutreachSender::Start(const StoreFactory& factory, OutreachOptions options,
-                                                              BusinessZone zone) {
+                                                              BusinessZone zone, FactsCache* facts) {
   RETAIN_ASSIGN_OR_RETURN(auto store, factory());
   RETAIN_RETURN_IF_ERROR(store->outreach()
                              .AbandonSending("the server stopped while handing this message over; not sent again, so it "
                                              "cannot arrive twice")
                              .map([](int64_t) {}));
-  std::unique_ptr<OutreachSender> s(new OutreachSender(std::move(store), std::move(options), std::move(zone)));
+  std::unique_ptr<OutreachSender> s(new OutreachSender(std::move(store), std::move(options), std::move(zone), facts));
   s->thread_ = std::thread([p = s.get()] { p->Loop(); });
   return s;
 }
 
-OutreachSender::OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone)
-    : store_(std::move(store)), options_(std::move(options)), zone_(std::move(zone)), mailer_(options_.smtp) {}
+OutreachSender::OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone, FactsCache* facts)
+    : store_(std::move(store)), options_(std::move(options)), zone_(std::move(zone)), facts_(facts), mailer_(options_.smtp) {}
 
 OutreachSender::~OutreachSender() { Stop(); }
 
@@ -93,7 +124,12 @@ void OutreachSender::Loop() {
     }
     // A failure here is the database's; the next round tries again.
     auto now = Now();
+    if (facts_) {
+      if (auto s = facts_->Update(*store_, now); !s) fmt::print(stderr, "retain serve: reading customers' facts failed: {}\n", s.error().message);
+    }
+    if (auto s = KeepSegments(now); !s) fmt::print(stderr, "retain serve: keeping saved segments failed: {}\n", s.error().message);
     if (auto s = EnrollFromEvents(); !s) fmt::print(stderr, "retain serve: starting journeys failed: {}\n", s.error().message);
+    if (auto s = DrawContests(now); !s) fmt::print(stderr, "retain serve: drawing a contest failed: {}\n", s.error().message);
     if (auto s = DrawAudiences(now); !s) fmt::print(stderr, "retain serve: drawing a campaign's audience failed: {}\n", s.error().message);
     if (auto s = SendDue(now); !s) fmt::print(stderr, "retain serve: sending outreach failed: {}\n", s.error().message);
     if (auto s = FinishCampaigns(); !s) fmt::print(stderr, "retain serve: finishing campaigns failed: {}\n", s.error().message);
@@ -182,7 +218,9 @@ Status OutreachSender::EnrollFromEvents() {
     for (const auto& e : events) {
       for (const auto& j : journeys) {
         if (!j.active || j.trigger != e.type || e.id <= j.since_event) continue;
-        auto customer = outreach::EventCustomer(e.type, e.record_id, json::parse(e.payload_json, nullptr, false));
+        json payload = json::parse(e.payload_json, nullptr, false);
+        if (!outreach::StartsJourney(j, e.type, payload)) continue;
+        auto customer = outreach::EventCustomer(e.type, e.record_id, payload);
         if (!customer) continue;
         if (!j.condition.empty()) {
           auto condition = conditions.find(j.key);
@@ -396,6 +434,17 @@ Result<OutreachSender::Prepared> OutreachSender::Prepare(Delivery d, const outre
   p.to = customer->email;
   p.message = outreach::ComposeEmail(outreach::EmailFor(*customer, *message, settings.sender, d.id, one_click, now));
   return finish("sending", "");
+}
+
+// Each open contest whose close has come is drawn, one transaction each; its winners' messages
+// go out in this round's sending.
+Status OutreachSender::DrawContests(Timestamp now) {
+  RETAIN_ASSIGN_OR_RETURN(auto due, store_->outreach().ContestsToDraw(now));
+  for (auto& c : due) {
+    RETAIN_RETURN_IF_ERROR(
+        InTransaction(store_->records(), [&]() -> Status { return DrawContest(*store_, c, now, "retain").map([](int64_t) {}); }));
+  }
+  return Ok();
 }
 
 Status OutreachSender::FinishCampaigns() {

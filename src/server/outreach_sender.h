@@ -1,5 +1,5 @@
-// Sending outreach: on its own thread and database connection, starts the journeys new outbox
-// events trigger, draws the audience of each campaign whose moment has come (held-out members
+// Sending outreach: on its own thread and database connection, keeps saved segments' members up
+// to date, starts the journeys new outbox events trigger, draws contests that have closed, draws the audience of each campaign whose moment has come (held-out members
 // recorded, never sent), then works through the
 // queued deliveries: each is checked at the moment it would go (consent, suppression, frequency
 // cap, quiet hours), written in the customer's language and handed to its channel (e-mail over
@@ -20,7 +20,9 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "outreach/contest.h"
 #include "outreach/message.h"
+#include "server/facts_cache.h"
 #include "server/mailer.h"
 #include "server/store_workers.h"
 
@@ -38,12 +40,31 @@ Result<outreach::OutreachSettings> LoadOutreachSettings(core::RecordStore& recor
 // The secret that signs unsubscribe links, made on first use.
 Result<std::string> OutreachSecret(core::RecordStore& records);
 
+// Runs `body` in a transaction on `records`, rolling back when it fails.
+template <typename F>
+Status InTransaction(core::RecordStore& records, F body) {
+  RETAIN_RETURN_IF_ERROR(records.Begin());
+  Status done = body();
+  if (!done) {
+    records.Rollback();
+    return done;
+  }
+  return records.Commit();
+}
+
+// Draws a closed contest `c` in the caller's transaction: the winners marked, their message queued
+// (when the contest names one), the seed revealed in the audit trail, `c` stored as drawn.
+// Returns how many won.
+Result<int64_t> DrawContest(Stores& s, outreach::Contest& c, Timestamp now, const std::string& actor);
+
 class OutreachSender {
  public:
   // Starts the thread with its own store from `factory`; marks deliveries a previous run left
   // mid-send as failed.
+  // `facts`, when set, is kept up to date each round and used for recounting saved segments; it
+  // must outlive the sender.
   static Result<std::unique_ptr<OutreachSender>> Start(const StoreFactory& factory, OutreachOptions options,
-                                                       BusinessZone zone);
+                                                       BusinessZone zone, FactsCache* facts = nullptr);
   ~OutreachSender();
   // Asks for a round now (a campaign was scheduled). Thread-safe.
   void Wake();
@@ -51,9 +72,13 @@ class OutreachSender {
   void Stop();
 
  private:
-  OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone);
+  OutreachSender(std::unique_ptr<Stores> store, OutreachOptions options, BusinessZone zone, FactsCache* facts);
   void Loop();
   Status EnrollFromEvents();
+  // Saved segments' members, recomputed for the customers new events are about (everyone's after
+  // an analytics refresh, a change of segment, or a day); each change becomes a segment.entered
+  // or segment.left event. In segment_keeper.cc.
+  Status KeepSegments(Timestamp now);
   Status DrawAudiences(Timestamp now);
   Status SendDue(Timestamp now);
   // A delivery decided and, when it goes, written: `to` and `message` for an e-mail, `event` for
@@ -68,10 +93,12 @@ class OutreachSender {
   Result<Prepared> Prepare(outreach::Delivery d, const outreach::OutreachSettings& settings, const std::string& secret,
                            Timestamp now, std::map<std::string, int, std::less<>>& sending);
   Status FinishCampaigns();
+  Status DrawContests(Timestamp now);
 
   std::unique_ptr<Stores> store_;
   OutreachOptions options_;
   BusinessZone zone_;
+  FactsCache* facts_;
   SmtpMailer mailer_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -394,7 +394,7 @@ json Schemas() {
   s["SegmentFields"] = Object({{"data", {{"type", "array"}, {"items", Object({{"name", Str()}, {"type", Str()}, {"help", Str()}})}}}});
   s["SegmentInput"] = Object({{"segment", Str()}}, {"segment"});
   s["SegmentCount"] = Object({{"count", Int()}, {"customers", Int()}, {"sample", {{"type", "array"}, {"items", Str()}}},
-                              {"canonical", Str()}, {"fields", {{"type", "array"}, {"items", Str()}}}},
+                              {"canonical", Str()}, {"fields", {{"type", "array"}, {"items", Str()}}}, {"facts_as_of", Time()}},
                              {"count", "customers"});
   s["OutreachSettings"] = Object(
       {{"sender", Object({{"business_name", Str()}, {"from_email", Str()}, {"reply_to", Str()},
@@ -434,15 +434,43 @@ json Schemas() {
   s["Campaigns"] = Object({{"data", {{"type", "array"}, {"items", Ref("Campaign")}}}});
   s["ScheduleInput"] = Object({{"send_at", Str()}});
   const json steps = {{"type", "array"}, {"items", Object({{"wait_days", Int()}, {"template", Str()}})}};
-  s["JourneyDocument"] = Object({{"name", Str()}, {"trigger", Str()}, {"condition", Str()},
+  s["JourneyDocument"] = Object({{"name", Str()}, {"trigger", Str()}, {"segment", Str()}, {"condition", Str()},
                                  {"channel", {{"type", "string"}, {"enum", {"email", "print", "webhook"}}}}, {"steps", steps},
                                  {"holdout_percent", Int()}, {"outcome_days", Int()}, {"active", Bool()}},
                                 {"trigger", "steps"});
-  s["Journey"] = Object({{"key", Str()}, {"name", Str()}, {"trigger", Str()}, {"condition", Str()}, {"channel", Str()},
+  s["Journey"] = Object({{"key", Str()}, {"name", Str()}, {"trigger", Str()}, {"segment", Str()}, {"condition", Str()}, {"channel", Str()},
                          {"steps", steps}, {"holdout_percent", Int()}, {"outcome_days", Int()}, {"active", Bool()},
                          {"seed", Str()}, {"since_event", Int()}, {"created_by", Str()}, {"updated_at", Time()},
                          {"deliveries", {{"type", "object"}}}},
                         {"key", "trigger"});
+  s["SavedSegmentInput"] = Object({{"name", Str()}, {"segment", Str()}}, {"segment"});
+  s["SavedSegment"] = Object({{"key", Str()}, {"name", Str()}, {"segment", Str()}, {"members", Int()},
+                              {"refreshed_at", NullableTime()}, {"created_by", Str()}, {"updated_at", Time()},
+                              {"sample", {{"type", "array"}, {"items", Str()}}}},
+                             {"key", "segment", "members"});
+  s["SavedSegments"] = Object({{"data", {{"type", "array"}, {"items", Ref("SavedSegment")}}}});
+  s["ContestDocument"] = Object({{"name", Str()}, {"rules", Str()}, {"prize", Str()}, {"eligibility", Str()},
+                                 {"opens_at", Str()}, {"closes_at", Str()}, {"winners", Int()},
+                                 {"channel", {{"type", "string"}, {"enum", {"email", "print", "webhook"}}}}, {"template", Str()}},
+                                {"prize", "opens_at", "closes_at"});
+  const json entry = Object({{"customer", Str()}, {"entry_code", Str()}, {"entered_at", Time()}, {"via", Str()},
+                             {"winner_rank", {{"type", {"integer", "null"}}}}});
+  s["ContestEntryInput"] = Object({{"customer", Str()}}, {"customer"});
+  s["ContestEntry"] = entry;
+  s["ContestEntries"] = Object({{"data", {{"type", "array"}, {"items", entry}}}});
+  s["Contest"] = Object({{"key", Str()}, {"name", Str()}, {"rules", Str()}, {"prize", Str()}, {"eligibility", Str()},
+                         {"opens_at", Time()}, {"closes_at", Time()}, {"winners", Int()}, {"channel", Str()}, {"template", Str()},
+                         {"status", {{"type", "string"}, {"enum", {"open", "drawn", "cancelled"}}}},
+                         {"phase", {{"type", "string"}, {"enum", {"upcoming", "open", "closed", "drawn", "cancelled"}}}},
+                         {"commitment", Str()}, {"seed", {{"type", {"string", "null"}}, {"description", "public once drawn"}}},
+                         {"drawn_at", NullableTime()}, {"entries", Int()}, {"winners_drawn", {{"type", "array"}, {"items", entry}}},
+                         {"deliveries", {{"type", "object"}}}, {"created_by", Str()}, {"created_at", Time()}, {"updated_at", Time()}},
+                        {"key", "status", "commitment"});
+  s["Contests"] = Object({{"data", {{"type", "array"}, {"items", Ref("Contest")}}}});
+  s["ContestAudit"] = {{"type", "object"},
+                       {"description", "key, name, rules, prize, opens_at, closes_at, winners, phase, commitment, committed_at, "
+                                       "entries (a count), recipe; entry_codes once closed; seed once drawn or cancelled; "
+                                       "drawn: [{rank, entry_code, ticket}] once drawn"}};
   s["Journeys"] = Object({{"data", {{"type", "array"}, {"items", Ref("Journey")}}},
                           {"triggers", {{"type", "array"}, {"items", Object({{"event", Str()}, {"help", Str()}})}}}});
   s["CampaignResults"] = {{"type", "object"},

@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 // Every event type the outbox carries (a subscription names some, or "*" for all).
-constexpr std::array<std::string_view, 59> kEventTypes = {
+constexpr std::array<std::string_view, 62> kEventTypes = {
     "*", "customer.created", "customer.updated", "plan.created", "plan.updated", "subscription.created",
     "subscription.updated", "subscription.cancelled", "subscription.resumed", "subscription.suspended",
     "payment.recorded", "payment.failed", "payment.recovered", "payment.recovery_started", "payment.reminder",
@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, 59> kEventTypes = {
     "recovery.manual_retry", "recovery.recovered", "recovery.final_action", "recovery.closed", "winback.offered",
     "winback.reactivated", "case.opened", "case.assigned", "case.reply", "case.text", "case.new", "case.open",
     "case.waiting", "case.resolved", "case.closed", "compensation.granted", "compensation.coupon_used",
-    "survey.invited", "survey.reminder", "survey.answered", "outreach.message"};
+    "survey.invited", "survey.reminder", "survey.answered", "outreach.message", "segment.entered", "segment.left", "analytics.refreshed"};
 
 json WebhookJson(const core::Webhook& w) {
   return {{"id", w.id}, {"url", w.url}, {"events", w.event_types}, {"active", w.active},

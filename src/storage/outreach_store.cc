@@ -30,6 +30,22 @@ class SqlFactsStore : public outreach::FactsStore {
     return std::optional<CustomerFacts>(std::move(facts.front()));
   }
 
+  Result<std::pair<std::vector<std::string>, int64_t>> LedgerChangesAfter(int64_t after, int limit) override {
+    using Row = std::pair<int64_t, std::string>;
+    RETAIN_ASSIGN_OR_RETURN(auto rows, Rows<Row>(db_,
+        "SELECT l.id, c.external_id FROM loyalty_ledger l JOIN customers c ON c.id = l.customer_id WHERE l.id > ?"
+        " ORDER BY l.id LIMIT ?",
+        [](Statement* s) { return Row{s->Int(0), std::string(s->Text(1))}; }, after, int64_t{limit}));
+    std::pair<std::vector<std::string>, int64_t> out{{}, after};
+    for (auto& [id, customer] : rows) {
+      out.first.push_back(std::move(customer));
+      out.second = id;
+    }
+    return out;
+  }
+
+  Result<int64_t> LatestLedgerId() override { return ScalarInt(db_, "SELECT MAX(id) FROM loyalty_ledger"); }
+
  private:
   // Every customer's facts, or only those of the customer with row id `only`. Each query's text
   // has a {} where the one-customer filter goes.
@@ -209,6 +225,55 @@ outreach::Journey DecodeJourney(Statement* s) {
   return j;
 }
 
+constexpr std::string_view kContestSelect =
+    "SELECT id, contest_key, document, status, seed, commitment, drawn_at, created_by, created_at, updated_at FROM contests";
+
+outreach::Contest DecodeContest(Statement* s) {
+  auto doc = nlohmann::json::parse(s->Text(2), nullptr, false);
+  // The document was checked when it was saved, in UTC; read back with the zone it was written in.
+  auto parsed = outreach::ParseContest(s->Text(1), doc, BusinessZone());
+  outreach::Contest c = parsed ? std::move(*parsed) : outreach::Contest{};
+  c.id = s->Int(0);
+  c.key = std::string(s->Text(1));
+  c.status = std::string(s->Text(3));
+  c.seed = std::string(s->Text(4));
+  c.commitment = std::string(s->Text(5));
+  c.drawn_at = OptionalTime(s, 6);
+  c.created_by = std::string(s->Text(7));
+  c.created_at = FromUnixSeconds(s->Int(8));
+  c.updated_at = FromUnixSeconds(s->Int(9));
+  return c;
+}
+
+constexpr std::string_view kEntrySelect =
+    "SELECT c.external_id, e.entry_code, e.entered_at, e.via, e.winner_rank FROM contest_entries e"
+    " JOIN customers c ON c.id = e.customer_id";
+
+outreach::ContestEntry DecodeEntry(Statement* s) {
+  outreach::ContestEntry e;
+  e.customer_id = std::string(s->Text(0));
+  e.entry_code = std::string(s->Text(1));
+  e.entered_at = FromUnixSeconds(s->Int(2));
+  e.via = std::string(s->Text(3));
+  if (!s->IsNull(4)) e.winner_rank = static_cast<int>(s->Int(4));
+  return e;
+}
+
+constexpr std::string_view kSegmentSelect =
+    "SELECT segment_key, name, expression, members, refreshed_at, created_by, updated_at FROM saved_segments";
+
+outreach::SavedSegment DecodeSegment(Statement* s) {
+  outreach::SavedSegment g;
+  g.key = std::string(s->Text(0));
+  g.name = std::string(s->Text(1));
+  g.expression = std::string(s->Text(2));
+  g.members = s->Int(3);
+  g.refreshed_at = OptionalTime(s, 4);
+  g.created_by = std::string(s->Text(5));
+  g.updated_at = FromUnixSeconds(s->Int(6));
+  return g;
+}
+
 class SqlOutreachStore : public outreach::OutreachStore {
  public:
   explicit SqlOutreachStore(Connection& db) : db_(db) {}
@@ -378,6 +443,119 @@ class SqlOutreachStore : public outreach::OutreachStore {
   }
 
   Result<int64_t> LatestOutboxId() override { return ScalarInt(db_, "SELECT MAX(id) FROM outbox"); }
+
+  Result<int64_t> PutContest(const outreach::Contest& c) override {
+    // Times in the document are UTC, so it reads back the same under any business zone.
+    std::string document = outreach::ContestDocument(c).dump();
+    RETAIN_ASSIGN_OR_RETURN(int64_t id, ScalarInt(db_, "SELECT id FROM contests WHERE contest_key = ?", c.key));
+    if (id != 0) {
+      RETAIN_RETURN_IF_ERROR(Execute(db_,
+          "UPDATE contests SET document = ?, status = ?, opens_at = ?, closes_at = ?, drawn_at = ?, updated_at = ? WHERE id = ?",
+          document, c.status, ToUnixSeconds(c.opens_at), ToUnixSeconds(c.closes_at), Seconds(c.drawn_at),
+          ToUnixSeconds(c.updated_at), id));
+      return id;
+    }
+    RETAIN_ASSIGN_OR_RETURN(Statement * s, db_.Prepare(std::string(
+        "INSERT INTO contests (contest_key, document, status, opens_at, closes_at, seed, commitment, drawn_at, created_by,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + std::string(db_.ReturningId())));
+    Bind(s, c.key, document, c.status, ToUnixSeconds(c.opens_at), ToUnixSeconds(c.closes_at), c.seed, c.commitment,
+         Seconds(c.drawn_at), c.created_by, ToUnixSeconds(c.created_at), ToUnixSeconds(c.updated_at));
+    return db_.ExecuteInsert(s);
+  }
+
+  Result<std::optional<outreach::Contest>> GetContest(std::string_view key) override {
+    return FirstRow<outreach::Contest>(db_, std::string(kContestSelect) + " WHERE contest_key = ?", DecodeContest, key);
+  }
+
+  Result<std::vector<outreach::Contest>> ListContests() override {
+    return Rows<outreach::Contest>(db_, std::string(kContestSelect) + " ORDER BY id DESC", DecodeContest);
+  }
+
+  Result<std::vector<outreach::Contest>> ContestsToDraw(Timestamp now) override {
+    return Rows<outreach::Contest>(db_, std::string(kContestSelect) + " WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at",
+                                   DecodeContest, ToUnixSeconds(now));
+  }
+
+  Result<std::pair<outreach::ContestEntry, bool>> AddEntry(int64_t contest_id, const outreach::ContestEntry& e) override {
+    RETAIN_RETURN_IF_ERROR(Execute(db_,
+        "INSERT INTO contest_entries (contest_id, customer_id, entry_code, entered_at, via, winner_rank)"
+        " SELECT ?, id, ?, ?, ?, NULL FROM customers WHERE external_id = ? ON CONFLICT (contest_id, customer_id) DO NOTHING",
+        contest_id, e.entry_code, ToUnixSeconds(e.entered_at), e.via, e.customer_id));
+    RETAIN_ASSIGN_OR_RETURN(auto stored, FirstRow<outreach::ContestEntry>(
+        db_, std::string(kEntrySelect) + " WHERE e.contest_id = ? AND c.external_id = ?", DecodeEntry, contest_id, e.customer_id));
+    if (!stored) return MakeError(ErrorCode::kNotFound, fmt::format("no customer '{}'", e.customer_id), "customer");
+    bool added = stored->entry_code == e.entry_code;
+    return std::pair{std::move(*stored), added};
+  }
+
+  Result<std::vector<outreach::ContestEntry>> Entries(int64_t contest_id) override {
+    return Rows<outreach::ContestEntry>(db_, std::string(kEntrySelect) + " WHERE e.contest_id = ? ORDER BY e.entry_code",
+                                        DecodeEntry, contest_id);
+  }
+
+  Result<int64_t> CountEntries(int64_t contest_id) override {
+    return ScalarInt(db_, "SELECT COUNT(*) FROM contest_entries WHERE contest_id = ?", contest_id);
+  }
+
+  Status SetWinner(int64_t contest_id, std::string_view entry_code, int rank) override {
+    return Execute(db_, "UPDATE contest_entries SET winner_rank = ? WHERE contest_id = ? AND entry_code = ?", int64_t{rank},
+                   contest_id, entry_code);
+  }
+
+  Status PutSavedSegment(const outreach::SavedSegment& g) override {
+    return Execute(db_,
+        "INSERT INTO saved_segments (segment_key, name, expression, members, refreshed_at, created_by, updated_at)"
+        " VALUES (?, ?, ?, 0, NULL, ?, ?) ON CONFLICT (segment_key) DO UPDATE SET name = excluded.name,"
+        " expression = excluded.expression, refreshed_at = NULL, updated_at = excluded.updated_at",
+        g.key, g.name, g.expression, g.created_by, ToUnixSeconds(g.updated_at));
+  }
+
+  Result<std::optional<outreach::SavedSegment>> GetSavedSegment(std::string_view key) override {
+    return FirstRow<outreach::SavedSegment>(db_, std::string(kSegmentSelect) + " WHERE segment_key = ?", DecodeSegment, key);
+  }
+
+  Result<std::vector<outreach::SavedSegment>> ListSavedSegments() override {
+    return Rows<outreach::SavedSegment>(db_, std::string(kSegmentSelect) + " ORDER BY segment_key", DecodeSegment);
+  }
+
+  Result<bool> DeleteSavedSegment(std::string_view key) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ScalarInt(db_, "SELECT COUNT(*) FROM saved_segments WHERE segment_key = ?", key));
+    if (n == 0) return false;
+    RETAIN_RETURN_IF_ERROR(Execute(db_, "DELETE FROM segment_members WHERE segment_key = ?", key));
+    RETAIN_RETURN_IF_ERROR(Execute(db_, "DELETE FROM saved_segments WHERE segment_key = ?", key));
+    return true;
+  }
+
+  Result<std::vector<std::string>> SegmentMembers(std::string_view key) override {
+    return Rows<std::string>(db_,
+        "SELECT c.external_id FROM segment_members m JOIN customers c ON c.id = m.customer_id WHERE m.segment_key = ?"
+        " ORDER BY c.external_id",
+        [](Statement* s) { return std::string(s->Text(0)); }, key);
+  }
+
+  Result<bool> SetMember(std::string_view key, std::string_view customer_id, bool member, Timestamp at) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t row, ScalarInt(db_, "SELECT id FROM customers WHERE external_id = ?", customer_id));
+    if (row == 0) return false;
+    RETAIN_ASSIGN_OR_RETURN(int64_t was, ScalarInt(db_,
+        "SELECT COUNT(*) FROM segment_members WHERE segment_key = ? AND customer_id = ?", key, row));
+    if ((was > 0) == member) return false;
+    if (member) {
+      RETAIN_RETURN_IF_ERROR(Execute(db_, "INSERT INTO segment_members (segment_key, customer_id, since) VALUES (?, ?, ?)", key,
+                                     row, ToUnixSeconds(at)));
+    } else {
+      RETAIN_RETURN_IF_ERROR(Execute(db_, "DELETE FROM segment_members WHERE segment_key = ? AND customer_id = ?", key, row));
+    }
+    return true;
+  }
+
+  Status CountMembers(std::string_view key, std::optional<Timestamp> refreshed) override {
+    RETAIN_ASSIGN_OR_RETURN(int64_t n, ScalarInt(db_, "SELECT COUNT(*) FROM segment_members WHERE segment_key = ?", key));
+    if (refreshed) {
+      return Execute(db_, "UPDATE saved_segments SET members = ?, refreshed_at = ? WHERE segment_key = ?", n,
+                     ToUnixSeconds(*refreshed), key);
+    }
+    return Execute(db_, "UPDATE saved_segments SET members = ? WHERE segment_key = ?", n, key);
+  }
 
  private:
   static std::string Lower(std::string_view s) {
