@@ -54,7 +54,8 @@ export function App() {
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
         : route.startsWith('#/retention') ? <RetentionPage locale={locale} canApprove={(session.permissions ?? []).includes('retention:approve')} />
         : route.startsWith('#/feedback') ? <FeedbackPage locale={locale} canManage={(session.permissions ?? []).includes('feedback:manage')} />
-        : route.startsWith('#/outreach') ? <OutreachPage locale={locale} canManage={(session.permissions ?? []).includes('outreach:manage')} />
+        : route.startsWith('#/outreach') ? <OutreachPage locale={locale} canManage={(session.permissions ?? []).includes('outreach:manage')}
+                                                                 canWrite={(session.permissions ?? []).includes('records:write')} />
         : route.startsWith('#/analytics') ? <AnalyticsPage locale={locale} canRefresh={(session.permissions ?? []).includes('analytics:refresh')} />
         : <Customers locale={locale} />}
     </Frame>

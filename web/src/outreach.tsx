@@ -4,6 +4,7 @@
 // held out; scheduled, then their results against the held-out group with 95 % intervals).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
+import { Contests } from './contest';
 import { formatMoney, hasKey, LOCALES, t, type Key, type Locale } from './i18n';
 
 interface Field { name: string; type: string; help: string }
@@ -30,8 +31,9 @@ interface Results {
 const errorText = (e: unknown) => e instanceof ApiError && e.field ? `${e.field}: ${e.message}` : (e as Error).message;
 const pct = (locale: Locale, v: number) => `${(v * 100).toLocaleString(locale, { maximumFractionDigits: 1 })} %`;
 
-export function OutreachPage({ locale, canManage }: { locale: Locale; canManage: boolean }) {
-  const [tab, setTab] = useState<'segments' | 'templates' | 'campaigns' | 'journeys'>('segments');
+export function OutreachPage({ locale, canManage, canWrite }: { locale: Locale; canManage: boolean; canWrite: boolean }) {
+  const [tab, setTab] = useState<'segments' | 'templates' | 'campaigns' | 'journeys' | 'contests'>('segments');
+  const [segmentText, setSegmentText] = useState('tier = "gold" and churn_risk > 0.6');
   return (
     <article data-testid="outreach">
       <h1>{t(locale, 'outreach')}</h1>
@@ -40,11 +42,17 @@ export function OutreachPage({ locale, canManage }: { locale: Locale; canManage:
         <button role="tab" aria-selected={tab === 'templates'} data-testid="or-tab-templates" onClick={() => setTab('templates')}>{t(locale, 'orTemplates')}</button>
         <button role="tab" aria-selected={tab === 'campaigns'} data-testid="or-tab-campaigns" onClick={() => setTab('campaigns')}>{t(locale, 'orCampaigns')}</button>
         <button role="tab" aria-selected={tab === 'journeys'} data-testid="or-tab-journeys" onClick={() => setTab('journeys')}>{t(locale, 'orJourneys')}</button>
+        <button role="tab" aria-selected={tab === 'contests'} data-testid="or-tab-contests" onClick={() => setTab('contests')}>{t(locale, 'orContests')}</button>
       </div>
-      {tab === 'segments' && <SegmentBuilder locale={locale} initial={'tier = "gold" and churn_risk > 0.6'} />}
+      {tab === 'segments' && (
+        <>
+          <SegmentBuilder locale={locale} initial={segmentText} onChange={setSegmentText} />
+          <SavedSegments locale={locale} canManage={canManage} text={segmentText} />
+        </>)}
       {tab === 'templates' && <Templates locale={locale} canManage={canManage} />}
       {tab === 'campaigns' && <Campaigns locale={locale} canManage={canManage} />}
       {tab === 'journeys' && <Journeys locale={locale} canManage={canManage} />}
+      {tab === 'contests' && <Contests locale={locale} canManage={canManage} canEnter={canWrite} />}
     </article>
   );
 }
@@ -96,6 +104,57 @@ function SegmentBuilder({ locale, initial, onChange, compact }: {
             <td>{t(locale, `ft_${f.type}` as Key)}</td><td>{hasKey(`sf_${f.name}`) ? t(locale, `sf_${f.name}` as Key) : f.help}</td></tr>))}
         </tbody></table>
       </details>
+    </section>
+  );
+}
+
+interface SavedSegment { key: string; name: string; segment: string; members: number; refreshed_at: string | null }
+
+// The segments kept up to date, and saving the builder's text as one.
+function SavedSegments({ locale, canManage, text }: { locale: Locale; canManage: boolean; text: string }) {
+  const [rows, setRows] = useState<SavedSegment[]>([]);
+  const [key, setKey] = useState('');
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState('');
+  const [saved, setSaved] = useState(false);
+  const load = () => api<{ data: SavedSegment[] }>('GET', '/v1/saved-segments').then((r) => setRows(r.data)).catch(() => undefined);
+  useEffect(() => {
+    load();
+    // Members are counted by the server shortly after saving, and follow events after that.
+    const timer = setInterval(load, 3000);
+    return () => clearInterval(timer);
+  }, []);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setProblem('');
+    setSaved(false);
+    try {
+      await api('PUT', `/v1/saved-segments/${encodeURIComponent(key)}`, { name, segment: text });
+      setSaved(true);
+      load();
+    } catch (err) { setProblem(errorText(err)); }
+  };
+  return (
+    <section class="saved-segments" data-testid="saved-segments">
+      <h2>{t(locale, 'sgSaved')}</h2>
+      <p class="hint">{t(locale, 'sgHint')}</p>
+      {canManage && (
+        <form class="row" onSubmit={save}>
+          <label>{t(locale, 'sgSaveAs')}<input data-testid="sg-key" value={key} required pattern="[a-z0-9_-]+" placeholder="at-risk"
+                                              onInput={(e) => setKey((e.target as HTMLInputElement).value)} /></label>
+          <label>{t(locale, 'name')}<input data-testid="sg-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} /></label>
+          <button type="submit" data-testid="sg-save" disabled={!key}>{t(locale, 'sgSave')}</button>
+          {saved && <span role="status" data-testid="sg-saved">{t(locale, 'orSaved')}</span>}
+        </form>)}
+      {problem && <p class="error" role="alert" data-testid="sg-error">{problem}</p>}
+      <table class="data" data-testid="sg-list">
+        <thead><tr><th>{t(locale, 'name')}</th><th>{t(locale, 'segCondition')}</th><th>{t(locale, 'sgMembers')}</th><th>{t(locale, 'sgCounted')}</th></tr></thead>
+        <tbody>{rows.map((g) => (
+          <tr data-testid={`sg-row-${g.key}`}><td>{g.name} <small>({g.key})</small></td><td><code>{g.segment}</code></td>
+            <td data-testid={`sg-members-${g.key}`}>{g.refreshed_at ? g.members.toLocaleString(locale) : '…'}</td>
+            <td>{g.refreshed_at ? new Date(g.refreshed_at).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' }) : t(locale, 'loading')}</td></tr>))}
+        </tbody>
+      </table>
     </section>
   );
 }
@@ -323,7 +382,7 @@ function CampaignEditor({ locale, start, templates, onDone, onSaved }: {
 }
 
 interface JourneyRow {
-  key: string; name: string; trigger: string; condition: string; channel: string; steps: { wait_days: number; template: string }[];
+  key: string; name: string; trigger: string; segment: string; condition: string; channel: string; steps: { wait_days: number; template: string }[];
   holdout_percent: number; outcome_days: number; active: boolean; deliveries: Record<string, number>;
 }
 
@@ -351,7 +410,7 @@ function Journeys({ locale, canManage }: { locale: Locale; canManage: boolean })
         <tbody>{rows.map((j) => (
           <tr data-testid={`jr-row-${j.key}`} class={j.key === selected ? 'selected' : ''}>
             <td><button type="button" class="link" onClick={() => { setSelected(j.key); setEditing(false); }}>{j.name}</button></td>
-            <td><code>{j.trigger}</code>{j.condition ? <small> · {j.condition}</small> : null}</td>
+            <td><code>{j.trigger}</code>{j.segment ? <small> · {j.segment}</small> : null}{j.condition ? <small> · {j.condition}</small> : null}</td>
             <td>{j.steps.map((s) => t(locale, 'orAfterDays').replace('{days}', String(s.wait_days)) + ` (${s.template})`).join(', ')}</td>
             <td>{j.active ? t(locale, 'orActive') : t(locale, 'orPaused')}</td>
             <td data-testid={`jr-sent-${j.key}`}>{(j.deliveries.sent ?? 0).toLocaleString(locale)}</td>
@@ -376,6 +435,9 @@ function JourneyEditor({ locale, start, triggers, templates, onSaved }: {
   const [name, setName] = useState(start?.name ?? '');
   const [trigger, setTrigger] = useState(start?.trigger ?? triggers[0]?.event ?? 'customer.created');
   const [condition, setCondition] = useState(start?.condition ?? '');
+  const [segment, setSegment] = useState(start?.segment ?? '');
+  const [segments, setSegments] = useState<SavedSegment[]>([]);
+  useEffect(() => { api<{ data: SavedSegment[] }>('GET', '/v1/saved-segments').then((r) => setSegments(r.data)).catch(() => undefined); }, []);
   const [channel, setChannel] = useState(start?.channel ?? 'email');
   const [steps, setSteps] = useState(start?.steps ?? [{ wait_days: 0, template: templates[0]?.key ?? '' }]);
   const [holdout, setHoldout] = useState(start?.holdout_percent ?? 10);
@@ -387,7 +449,7 @@ function JourneyEditor({ locale, start, triggers, templates, onSaved }: {
     e.preventDefault();
     setProblem('');
     try {
-      await api('PUT', `/v1/journeys/${encodeURIComponent(key)}`, { name, trigger, condition, channel, steps, holdout_percent: holdout, active });
+      await api('PUT', `/v1/journeys/${encodeURIComponent(key)}`, { name, trigger, segment: trigger.startsWith('segment.') ? segment || segments[0]?.key || '' : '', condition, channel, steps, holdout_percent: holdout, active });
       onSaved(key);
     } catch (err) { setProblem(errorText(err)); }
   };
@@ -401,6 +463,11 @@ function JourneyEditor({ locale, start, triggers, templates, onSaved }: {
         <select data-testid="jr-trigger" value={trigger} onChange={(e) => setTrigger((e.target as HTMLSelectElement).value)}>
           {triggers.map((tr) => <option value={tr.event}>{tr.event}: {tr.help}</option>)}
         </select></label>
+      {trigger.startsWith('segment.') && (
+        <label>{t(locale, 'orSegmentFollowed')}{' '}
+          <select data-testid="jr-segment" value={segment || segments[0]?.key} onChange={(e) => setSegment((e.target as HTMLSelectElement).value)}>
+            {segments.map((g) => <option value={g.key}>{g.name} ({g.segment})</option>)}
+          </select></label>)}
       <label>{t(locale, 'orCondition')}<input data-testid="jr-condition" value={condition} spellcheck={false}
                                             placeholder='locale = "pt"' onInput={(e) => setCondition((e.target as HTMLInputElement).value)} /></label>
       <label>{t(locale, 'orChannel')}{' '}

@@ -24,6 +24,13 @@ before(async () => {
 
 after(async () => { await browser?.close(); });
 
+// What `selector` shows on the page now, or '' when it shows nothing: for an assertion's message,
+// without waiting for an element that is rightly absent.
+async function shown(p, selector) {
+  const found = p.locator(selector);
+  return (await found.count()) > 0 ? found.first().textContent() : '';
+}
+
 test('a wrong password is refused with a message', async () => {
   await page.goto(url);
   await page.fill('input[name=username]', user);
@@ -457,7 +464,7 @@ test('a survey from the builder to a Danish answer by keyboard, its follow-up ca
   await bossPage.click('[data-testid=fb-save]');
   await bossPage.locator('[data-testid=fb-saved], [data-testid=fb-builder-error]').first().waitFor();
   assert.equal(await bossPage.locator('[data-testid=fb-builder-error]').count(), 0,
-               await bossPage.locator('[data-testid=fb-builder-error]').first().textContent().catch(() => ''));
+               await shown(bossPage, '[data-testid=fb-builder-error]'));
   await boss.close();
 
   // An agent invites a Danish customer who can be e-mailed and was not asked lately.
@@ -628,7 +635,7 @@ test('outreach: a template previewed in Danish for a real customer, a campaign s
   await mia.fill('[data-testid=jr-holdout]', '0');  // nobody held out, so the new customer is welcomed
   await mia.click('[data-testid=jr-save]');
   await mia.locator('[data-testid=jr-row-web-welcome], [data-testid=jr-error]').first().waitFor();
-  assert.equal(await mia.locator('[data-testid=jr-error]').count(), 0, await mia.locator('[data-testid=jr-error]').first().textContent().catch(() => ''));
+  assert.equal(await mia.locator('[data-testid=jr-error]').count(), 0, await shown(mia, '[data-testid=jr-error]'));
   // An agent records a new Danish customer; the welcome goes out and the journey counts it.
   const { csrf_token: agentCsrf } = await (await page.request.get(`${url}/v1/session`)).json();
   const created = await page.request.post(`${url}/v1/customers`, { headers: { 'X-CSRF-Token': agentCsrf },
@@ -670,6 +677,98 @@ test('outreach: a template previewed in Danish for a real customer, a campaign s
   await stranger.close();
   const who = (await (await page.request.get(`${url}/v1/customers?q=${encodeURIComponent(to)}`)).json()).data[0];
   assert.equal(who.consent.email, false, `${to} no longer consents to e-mail`);
+});
+
+test('outreach: a saved segment counted, a contest entered and drawn, its public record checked in the browser', async () => {
+  const ctx = await browser.newContext({ locale: 'en-GB' });
+  const mia = await ctx.newPage();
+  const signin = await mia.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_MARKETER, password: process.env.RETAIN_MARKETER_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  const { csrf_token: csrf } = await signin.json();
+  const headers = { 'X-CSRF-Token': csrf };
+
+  // The builder's text saved as a segment; the server counts its members within seconds.
+  const segment = 'locale = "pt" and email_consent = true';
+  const count = await (await mia.request.post(`${url}/v1/segments/count`, { headers, data: { segment } })).json();
+  await mia.goto(`${url}/#/outreach`);
+  await mia.fill('[data-testid=segment-text]', segment);
+  await mia.fill('[data-testid=sg-key]', 'web-pt');
+  await mia.fill('[data-testid=sg-name]', 'Portuguese, by e-mail');
+  await mia.click('[data-testid=sg-save]');
+  await mia.locator('[data-testid=sg-saved], [data-testid=sg-error]').first().waitFor();
+  assert.equal(await mia.locator('[data-testid=sg-error]').count(), 0);
+  await mia.waitForFunction((n) => document.querySelector('[data-testid=sg-members-web-pt]')?.textContent === n,
+                           count.count.toLocaleString('en-GB'), { timeout: 30000 });
+
+  // A contest made on the screen, open for a week; a customer entered there gets a code.
+  await mia.click('[data-testid=or-tab-contests]');
+  await mia.click('[data-testid=ct-new]');
+  await mia.fill('[data-testid=ct-key]', 'web-summer');
+  await mia.fill('[data-testid=ct-name]', 'Summer draw');
+  await mia.fill('[data-testid=ct-prize]', 'A year of coffee');
+  await mia.fill('[data-testid=ct-eligibility]', segment);
+  await mia.click('[data-testid=ct-save]');
+  await mia.locator('[data-testid=ct-row-web-summer], [data-testid=ct-error]').first().waitFor();
+  assert.equal(await mia.locator('[data-testid=ct-error]').count(), 0, await shown(mia, '[data-testid=ct-error]'));
+  assert.equal(await mia.locator('[data-testid=ct-phase-web-summer]').textContent(), 'open');
+  await mia.click('[data-testid=ct-row-web-summer] button');
+  assert.equal(await mia.locator('[data-testid=ct-enter]').count(), 0, 'marketing defines contests; entering customers is the counter\'s');
+  // The agent at the counter enters a customer, who gets a code.
+  await page.goto(`${url}/#/outreach`);
+  await page.click('[data-testid=or-tab-contests]');
+  await page.click('[data-testid=ct-row-web-summer] button');
+  await page.fill('[data-testid=ct-enter-customer]', count.sample[0]);
+  await page.click('[data-testid=ct-enter]');
+  await page.locator('[data-testid=ct-message], [data-testid=ct-problem]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=ct-problem]').count(), 0, await shown(page, '[data-testid=ct-problem]'));
+  assert.match(await page.locator('[data-testid=ct-message]').textContent(), new RegExp(`^${count.sample[0]} entered with code [0-9a-f]{12}\\.$`));
+
+  // A contest that closes in three seconds, entered through the API by every sampled customer;
+  // the server draws it by itself after the close.
+  const closes = new Date(Date.now() + 3000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const made = await mia.request.put(`${url}/v1/contests/web-flash`, { headers, data: {
+    name: 'Flash draw', prize: 'A tote bag', winners: 2, opens_at: '2020-01-01', closes_at: closes } });
+  assert.equal(made.status(), 201, await made.text());
+  const { csrf_token: agentCsrf } = await (await page.request.get(`${url}/v1/session`)).json();
+  for (const id of count.sample) {
+    const entry = await page.request.post(`${url}/v1/contests/web-flash/entries`, { headers: { 'X-CSRF-Token': agentCsrf }, data: { customer: id } });
+    assert.equal(entry.status(), 201, await entry.text());
+  }
+  await mia.click('[data-testid=or-tab-journeys]');
+  let drawn;
+  for (let i = 0; i < 100; i++) {
+    drawn = await (await mia.request.get(`${url}/v1/contests/web-flash`)).json();
+    if (drawn.status === 'drawn') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(drawn.status, 'drawn', JSON.stringify(drawn));
+  await mia.click('[data-testid=or-tab-contests]');
+  await mia.click('[data-testid=ct-row-web-flash] button');
+  await mia.locator('[data-testid=ct-winners]').waitFor();
+  assert.equal(await mia.locator('[data-testid=ct-winners] tbody tr').count(), Math.min(2, count.sample.length));
+  assert.equal(await mia.locator('[data-testid=ct-seed]').textContent(), drawn.seed);
+  if (shots) await mia.screenshot({ path: `${shots}/contest.png`, fullPage: true });
+  await ctx.close();
+
+  // Anyone, signed in or not, checks the draw: Chromium's own SHA-256 agrees with the server.
+  const stranger = await browser.newContext({ locale: 'pt-PT' });
+  const them = await stranger.newPage();
+  await them.goto(`${url}/c/web-flash`);
+  await them.locator('[data-testid=audit-check]').waitFor();
+  assert.equal(await them.locator('[data-testid=audit-seed-check]').getAttribute('class'), 'ok');
+  assert.equal(await them.locator('[data-testid=audit-winners-check]').getAttribute('class'), 'ok');
+  assert.match(await them.locator('[data-testid=audit-winners-check]').textContent(), /^Verificado neste navegador/);
+  assert.equal(await them.locator('[data-testid=audit-phase]').textContent(), 'sorteado');
+  if (shots) await them.screenshot({ path: `${shots}/contest-audit.png`, fullPage: true });
+  // Before its draw, the other contest shows only the commitment.
+  await them.goto(`${url}/c/web-summer`);
+  await them.locator('[data-testid=contest-audit]').waitFor();
+  assert.equal(await them.locator('[data-testid=audit-seed]').count(), 0);
+  await stranger.close();
+  // The agent goes back to the customer the next test reads.
+  await page.evaluate(() => { location.hash = '#/customers/C0000002'; });
+  await page.locator('[data-testid=timeline] li').first().waitFor();
 });
 
 test('switching language changes every label and money format, and is remembered', async () => {
