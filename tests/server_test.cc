@@ -530,7 +530,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"PUT /v1/contests/{key}", "outreach:manage"}, {"POST /v1/contests/{key}/entries", "records:write"},
       {"GET /v1/contests/{key}/entries", "records:read"}, {"POST /v1/contests/{key}/draw", "outreach:manage"},
       {"POST /v1/contests/{key}/cancel", "outreach:manage"}, {"GET /v1/contests/{key}/audit", ""},
-      {"GET /v1/saved-segments", "records:read"}, {"GET /v1/saved-segments/{key}", "records:read"},
+      {"POST /v1/bounces", "outreach:manage"}, {"GET /v1/saved-segments", "records:read"}, {"GET /v1/saved-segments/{key}", "records:read"},
       {"PUT /v1/saved-segments/{key}", "outreach:manage"}, {"DELETE /v1/saved-segments/{key}", "outreach:manage"},
   };
   const std::map<std::string, std::set<std::string>> kRoleGrants = {
@@ -1998,6 +1998,28 @@ TEST_P(ServerTest, CampaignsSendEmailAndLettersAndMeasureAgainstHeldOut) {
   EXPECT_EQ(anonymous.Request("GET", path.substr(0, path.size() - 1) + (path.back() == '0' ? "1" : "0")).status, 404)
       << "a forged link";
 
+  // A bounce that comes back hours later as a delivery status notification quoting João's
+  // message: the delivery becomes bounced and the address suppressed; the same report again
+  // changes nothing; a normal reply is refused.
+  auto id_at = raw.find("X-Retain-Delivery: ") + 19;
+  std::string delivery_id = raw.substr(id_at, raw.find('\r', id_at) - id_at);
+  std::string dsn = "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\n"
+                    "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n"
+                    "Final-Recipient: rfc822; JOAO@example.com\r\nAction: failed\r\nStatus: 5.2.1\r\n"
+                    "Diagnostic-Code: smtp; 550 5.2.1 mailbox disabled\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                    "X-Retain-Delivery: " + delivery_id + "\r\n\r\n--B--\r\n";
+  auto bounced = client_->Request("POST", "/v1/bounces", dsn, {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(bounced.status, 200) << bounced.body;
+  EXPECT_EQ(Body(bounced)["delivery"], std::stoll(delivery_id));
+  EXPECT_EQ(Body(bounced)["changed"], true);
+  auto joao = Body(client_->Request("GET", "/v1/customers/L1/deliveries"))["data"][0];
+  EXPECT_EQ(joao["status"], "bounced");
+  EXPECT_EQ(joao["reason"], "bounced after sending: 5.2.1 550 5.2.1 mailbox disabled");
+  EXPECT_EQ(Body(client_->Request("POST", "/v1/bounces", dsn, {{"Content-Type", "text/plain"}}))["changed"], false);
+  auto not_dsn = client_->Request("POST", "/v1/bounces", "Thanks, see you Tuesday!", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(not_dsn.status, 400);
+  EXPECT_EQ(Body(not_dsn)["error"]["field"], "message");
+
   // Campaign 2: the regular customers, 30 % held out, two variants.
   ASSERT_EQ(put("/v1/campaigns/winter",
                 {{"segment", "city = \"Aarhus\""}, {"channel", "email"},
@@ -2187,8 +2209,36 @@ TEST_P(ServerTest, JourneysStartFromEventsOnceAndWaitBetweenSteps) {
   auto results = Body(client_->Request("GET", "/v1/journeys/welcome/results"));
   ASSERT_EQ(results["groups"].size(), 2u) << results.dump();
   EXPECT_EQ(results["groups"][0]["customers"], 1) << "one welcome, counted once for its two steps";
+  // A loyalty program that changes tells every member: J1 joined by buying, J2 never did.
+  json points = {{"id", "pts"}, {"kind", "points"}, {"currency", "EUR"}, {"earn", {{"per_unit", 1}}}};
+  ASSERT_EQ(client_->Request("POST", "/v1/loyalty/programs?effective_at=2020-01-01", points.dump()).status, 201);
+  ASSERT_EQ(Post("/v1/purchases", {{"id", "JP1"}, {"customer", "J1"}, {"currency", "EUR"},
+                                   {"occurred_at", "2026-05-01T10:00:00Z"}, {"total", "10.00"}}).status, 201);
+  ASSERT_EQ(put("/v1/templates/news", {{"subject", {{"en", "Our points program changes"}}},
+                                       {"text", {{"en", "From {{effective_at}}, version {{version}}."}}}}).status, 200);
+  ASSERT_EQ(put("/v1/journeys/news", {{"trigger", "program.changed"}, {"holdout_percent", 0},
+                                      {"steps", {{{"template", "news"}}}}}).status, 201);
+  points["earn"]["per_unit"] = 2;
+  auto changed = client_->Request("POST", "/v1/loyalty/programs?effective_at=2026-06-01", points.dump());
+  ASSERT_LT(changed.status, 300) << changed.body;
+  json news;
+  for (int i = 0; i < 100; ++i) {
+    news = json::array();
+    json j1 = Body(client_->Request("GET", "/v1/customers/J1/deliveries"));
+    for (const auto& d : j1["data"]) {
+      if (d["source"] == "journey:news") news.push_back(d);
+    }
+    if (!news.empty() && news[0]["status"] == "sent") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(news.size(), 1u) << news.dump();
+  EXPECT_EQ(news[0]["status"], "sent") << news.dump();
+  EXPECT_EQ(news[0]["subject"], "Our points program changes");
+  json j2 = Body(client_->Request("GET", "/v1/customers/J2/deliveries"));
+  for (const auto& d : j2["data"]) EXPECT_NE(d["source"], "journey:news") << "J2 is not a member";
+
   auto journeys = Body(client_->Request("GET", "/v1/journeys"));
-  EXPECT_EQ(journeys["data"].size(), 2u);
+  EXPECT_EQ(journeys["data"].size(), 3u);
   EXPECT_EQ(journeys["triggers"].size(), outreach::kJourneyTriggers.size());
 }
 

@@ -21,11 +21,16 @@ struct CustomerFacts {
   Facts facts;
 };
 
+class FactsTable;
+
 class FactsStore {
  public:
   virtual ~FactsStore() = default;
   // Every customer's facts at `now`, by customer id.
   virtual Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) = 0;
+  // Every customer's facts at `now` as a table (FactsTable, facts_table.h), read without holding
+  // a row of facts per customer on the way.
+  virtual Result<FactsTable> TableOfFacts(Timestamp now) = 0;
   // One customer's facts at `now`; nullopt when there is no such customer.
   virtual Result<std::optional<CustomerFacts>> FactsOf(std::string_view customer_id, Timestamp now) = 0;
   // Loyalty points change on redemptions and adjustments without an outbox event; the ledger is

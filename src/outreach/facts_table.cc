@@ -18,10 +18,16 @@ bool Interned(std::string_view field) {
 
 }  // namespace
 
+FactsTable::FactsTable(Timestamp as_of) : as_of_(as_of) { Init(); }
+
 FactsTable::FactsTable(const std::vector<CustomerFacts>& rows, Timestamp as_of) : as_of_(as_of) {
   Init();
   row_of_.reserve(rows.size());
   for (const auto& r : rows) Put(r);
+  Shrink();
+}
+
+void FactsTable::Shrink() {
   for (auto& c : columns_) {
     c.numbers.shrink_to_fit();
     c.truths.shrink_to_fit();
@@ -39,33 +45,37 @@ void FactsTable::Init() {
   }
 }
 
-void FactsTable::Put(const CustomerFacts& row) {
+size_t FactsTable::AddRow(std::string id) {
   if (columns_.empty()) Init();
-  auto it = row_of_.find(row.id);
-  size_t at;
-  if (it != row_of_.end()) {
-    at = it->second;
-  } else {
-    at = ids_.size();
-    ids_.push_back(row.id);
-    row_of_.emplace(ids_.back(), static_cast<uint32_t>(at));
-    for (size_t f = 0; f < columns_.size(); ++f) {
-      if (f == kIdField) continue;
-      auto& c = columns_[f];
-      switch (c.type) {
-        case FieldType::kNumber: c.numbers.push_back(std::numeric_limits<double>::quiet_NaN()); break;
-        case FieldType::kBool: c.truths.push_back(-1); break;
-        case FieldType::kText:
-          if (c.interned) {
-            c.codes.push_back(0);
-          } else {
-            c.plain.emplace_back();
-            c.has.push_back(0);
-          }
-          break;
-      }
+  size_t at = ids_.size();
+  ids_.push_back(std::move(id));
+  row_of_.emplace(ids_.back(), static_cast<uint32_t>(at));
+  for (size_t f = 0; f < columns_.size(); ++f) {
+    if (f == kIdField) continue;
+    auto& c = columns_[f];
+    switch (c.type) {
+      case FieldType::kNumber: c.numbers.push_back(std::numeric_limits<double>::quiet_NaN()); break;
+      case FieldType::kBool: c.truths.push_back(-1); break;
+      case FieldType::kText:
+        if (c.interned) {
+          c.codes.push_back(0);
+        } else {
+          c.plain.emplace_back();
+          c.has.push_back(0);
+        }
+        break;
     }
   }
+  return at;
+}
+
+void FactsTable::SetFact(size_t row, size_t field, const Value& v) {
+  if (field != kIdField) Set(row, field, v);
+}
+
+void FactsTable::Put(const CustomerFacts& row) {
+  auto it = row_of_.find(row.id);
+  size_t at = it != row_of_.end() ? it->second : AddRow(row.id);
   for (size_t f = 0; f < columns_.size(); ++f) {
     if (f != kIdField) Set(at, f, row.facts.values[f]);
   }

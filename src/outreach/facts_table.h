@@ -22,6 +22,8 @@ namespace retain::outreach {
 class FactsTable {
  public:
   FactsTable() = default;
+  // An empty table of facts as of `as_of`.
+  explicit FactsTable(Timestamp as_of);
   // The table of `rows`, the facts as of `as_of`.
   FactsTable(const std::vector<CustomerFacts>& rows, Timestamp as_of);
   FactsTable(FactsTable&&) = default;
@@ -29,6 +31,11 @@ class FactsTable {
 
   // Replaces the customer's row, or adds it.
   void Put(const CustomerFacts& row);
+  // Building a table fact by fact: a new row for `id` (every fact null; `id` must be new) and its
+  // index, then each fact set by field index; Shrink when done.
+  size_t AddRow(std::string id);
+  void SetFact(size_t row, size_t field, const Value& v);
+  void Shrink();
 
   // How many customers the segment holds, and the first `sample` of them by id.
   SegmentCount Count(const Segment& segment, size_t sample) const;

@@ -25,12 +25,13 @@ struct TriggerInfo {
   std::string_view help;
 };
 // The events a journey may start from: each is about one customer.
-inline constexpr std::array<TriggerInfo, 14> kJourneyTriggers = {{
+inline constexpr std::array<TriggerInfo, 15> kJourneyTriggers = {{
     {"customer.created", "a new customer: a welcome series"},
     {"member.birthday", "a loyalty member's birthday"},
     {"member.anniversary", "a year more as a loyalty member"},
     {"points.expiring", "points about to expire"},
     {"tier.changed", "a loyalty tier reached (or lost)"},
+    {"program.changed", "a loyalty program changed: every member hears of it (new rules, new rewards)"},
     {"referral.qualified", "a referral that qualified"},
     {"payment.failed", "a payment that failed"},
     {"subscription.cancelled", "a subscription cancelled"},
@@ -71,7 +72,8 @@ Result<Journey> ParseJourney(std::string_view key, const nlohmann::json& documen
 nlohmann::json JourneyDocument(const Journey& j);
 
 // The customer an outbox event is about: its data's "customer", or for customer.* events the
-// record itself; nullopt when the event names none.
+// record itself; nullopt when the event names none (program.changed is about every member of the
+// program, which the sender looks up).
 std::optional<std::string> EventCustomer(std::string_view type, const std::string& record_id, const nlohmann::json& payload);
 
 // The values an event gives its messages, from its data: text, numbers and truths as they are;

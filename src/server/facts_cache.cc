@@ -73,10 +73,8 @@ Status FactsCache::Update(Stores& s, Timestamp now, bool wait) {
 Status FactsCache::Reload(Stores& s, Timestamp now) {
   RETAIN_ASSIGN_OR_RETURN(int64_t cursor, s.outreach().LatestOutboxId());
   RETAIN_ASSIGN_OR_RETURN(int64_t ledger, s.facts().LatestLedgerId());
-  RETAIN_ASSIGN_OR_RETURN(auto rows, s.facts().AllFacts(now));
-  auto table = std::make_unique<outreach::FactsTable>(rows, now);
-  rows.clear();
-  rows.shrink_to_fit();
+  RETAIN_ASSIGN_OR_RETURN(auto read, s.facts().TableOfFacts(now));
+  auto table = std::make_unique<outreach::FactsTable>(std::move(read));
   std::unique_lock lock(mu_);
   table_ = std::move(table);
   cursor_ = cursor;
@@ -97,6 +95,11 @@ outreach::SegmentCount FactsCache::Count(const outreach::Segment& segment, size_
 std::vector<std::string> FactsCache::Matching(const outreach::Segment& segment) const {
   std::shared_lock lock(mu_);
   return table_ ? table_->Matching(segment) : std::vector<std::string>{};
+}
+
+bool FactsCache::Get(std::string_view id, outreach::Facts* facts) const {
+  std::shared_lock lock(mu_);
+  return table_ && table_->Get(id, facts);
 }
 
 Timestamp FactsCache::as_of() const {

@@ -34,6 +34,8 @@ class FactsCache {
   bool ready() const;
   outreach::SegmentCount Count(const outreach::Segment& segment, size_t sample) const;
   std::vector<std::string> Matching(const outreach::Segment& segment) const;
+  // One customer's facts; false when the table does not hold them.
+  bool Get(std::string_view id, outreach::Facts* facts) const;
   // When everyone's facts were last read, and the newest event applied since.
   Timestamp as_of() const;
   size_t MemoryBytes() const;

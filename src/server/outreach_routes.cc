@@ -3,9 +3,12 @@
 // a preview for a real customer, campaigns (draft, schedule, cancel, results against the held-out
 // group, the letters' PDF), a customer's deliveries, the suppression list, and the public
 // unsubscribe routes the links in messages point to.
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "common/crypto.h"
+#include "outreach/bounce.h"
 #include "outreach/campaign.h"
 #include "outreach/facts_store.h"
 #include "outreach/letter.h"
@@ -31,6 +34,12 @@ std::string_view TypeName(outreach::FieldType t) {
 }
 
 Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+std::string Lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 json TemplateJson(const outreach::StoredTemplate& t) {
   json out = outreach::TemplateDocument(t.message);
@@ -699,6 +708,50 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                   RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({Now(), actor, "suppression.added", "suppressions",
                                                                   channel + ":" + address, "null", json(reason).dump()}));
                   return Json(201, {{"channel", channel}, {"address", address}, {"suppressed", true}});
+                }), std::move(reply));
+              }});
+
+  router.Add({"POST", "/v1/bounces",
+              {"A bounce that came back after the message left: the delivery status notification (RFC 3464) as the "
+               "mail server sent it, as the body (for a mail pipe: curl --data-binary @-). A permanent failure (5.x.x) "
+               "marks the delivery it quotes as bounced and suppresses the address; a delay changes nothing",
+               "outreach", {}, "", "BounceResult", false, manage},
+              [workers](Request req, Reply reply) {
+                auto parsed = outreach::ParseDsn(req.body);
+                if (!parsed) return reply(ErrorResponse(parsed.error()));
+                workers->Write(Atomic([b = *parsed, actor = req.principal->actor](Stores& s) -> Result<Response> {
+                  auto now = Now();
+                  std::optional<outreach::Delivery> d;
+                  if (b.delivery_id) {
+                    RETAIN_ASSIGN_OR_RETURN(d, s.outreach().GetDelivery(*b.delivery_id));
+                    // Only when the report is about the address that delivery went to.
+                    if (d && (d->channel != "email" || Lowercase(d->address) != b.recipient)) d.reset();
+                  }
+                  std::string reason = fmt::format("bounced after sending: {}{}{}", b.status, b.diagnostic.empty() ? "" : " ",
+                                                   b.diagnostic);
+                  bool changed = false;
+                  if (b.permanent()) {
+                    if (d && d->status != "bounced") {
+                      d->status = "bounced";
+                      d->reason = reason;
+                      RETAIN_RETURN_IF_ERROR(s.outreach().UpdateDelivery(*d));
+                      changed = true;
+                    }
+                    RETAIN_ASSIGN_OR_RETURN(bool was, s.outreach().IsSuppressed("email", b.recipient));
+                    if (!was) {
+                      RETAIN_RETURN_IF_ERROR(s.outreach().Suppress("email", b.recipient, reason, now));
+                      changed = true;
+                    }
+                    if (changed) {
+                      RETAIN_RETURN_IF_ERROR(s.records().AppendAudit({now, actor, "email.bounced", "deliveries",
+                                                                      d ? std::to_string(d->id) : b.recipient, "null",
+                                                                      json{{"recipient", b.recipient}, {"status", b.status}}.dump()}));
+                    }
+                  }
+                  json out = {{"recipient", b.recipient}, {"action", b.action}, {"status", b.status},
+                              {"permanent", b.permanent()}, {"suppressed", b.permanent()}, {"changed", changed}};
+                  out["delivery"] = d ? json(d->id) : json(nullptr);
+                  return Json(200, out);
                 }), std::move(reply));
               }});
 

@@ -154,15 +154,24 @@ Status OutreachSender::DrawAudiences(Timestamp now) {
         c.updated_at = now;
         return out.PutCampaign(c).map([](int64_t) {});
       }
-      RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().AllFacts(now));
+      // The audience from the facts the server keeps (brought up to date at the start of this
+      // round), else read from the database.
+      std::vector<std::string> audience;
+      if (facts_ && facts_->ready()) {
+        audience = facts_->Matching(*segment);
+      } else {
+        RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().AllFacts(now));
+        for (const auto& f : facts) {
+          if (outreach::Matches(*segment->root, f.facts)) audience.push_back(f.id);
+        }
+      }
       std::vector<Delivery> deliveries;
-      for (const auto& f : facts) {
-        if (!outreach::Matches(*segment->root, f.facts)) continue;
+      for (const auto& id : audience) {
         Delivery d;
         d.source = "campaign:" + c.key;
-        d.customer_id = f.id;
+        d.customer_id = id;
         d.channel = c.channel;
-        d.variant = outreach::Assign(c, f.id);
+        d.variant = outreach::Assign(c, id);
         d.template_key = c.variants.front().template_key;
         for (const auto& v : c.variants) {
           if (v.name == d.variant) d.template_key = v.template_key;
@@ -214,43 +223,61 @@ Status OutreachSender::EnrollFromEvents() {
       purpose[step.template_key] = t ? t->message.purpose : "marketing";
     }
   }
+  // One customer into one journey for event `e`: the condition checked at the moment of the event
+  // (facts from the server's table when it has them), then one delivery per step.
+  auto start = [&](const outreach::Journey& j, const core::OutboxEvent& e, const std::string& customer) -> Status {
+    if (!j.condition.empty()) {
+      auto condition = conditions.find(j.key);
+      if (condition == conditions.end()) return Ok();
+      outreach::Facts facts;
+      if (!facts_ || !facts_->Get(customer, &facts)) {
+        RETAIN_ASSIGN_OR_RETURN(auto read, store_->facts().FactsOf(customer, e.created_at));
+        if (!read) return Ok();
+        facts = std::move(read->facts);
+      }
+      if (!outreach::Matches(*condition->second.root, facts)) return Ok();
+    }
+    bool held = outreach::HeldOutOfJourney(j, customer);
+    std::vector<Delivery> steps;
+    for (size_t i = 0; i < j.steps.size(); ++i) {
+      Delivery d;
+      d.source = "journey:" + j.key;
+      d.customer_id = customer;
+      d.occurrence = fmt::format("e{}", e.id);
+      d.step = static_cast<int>(i);
+      d.created_at = e.created_at;
+      d.channel = j.channel;
+      d.template_key = j.steps[i].template_key;
+      d.variant = held ? std::string(outreach::kHeldOut) : "A";
+      d.purpose = purpose[d.template_key];
+      d.status = held ? "held_out" : "queued";
+      d.due_at = e.created_at + date::days(j.steps[i].wait_days);
+      steps.push_back(std::move(d));
+    }
+    return out.AddDeliveries(steps).map([](int64_t) {});
+  };
   auto enroll = [&]() -> Status {
     for (const auto& e : events) {
       for (const auto& j : journeys) {
         if (!j.active || j.trigger != e.type || e.id <= j.since_event) continue;
         json payload = json::parse(e.payload_json, nullptr, false);
         if (!outreach::StartsJourney(j, e.type, payload)) continue;
-        auto customer = outreach::EventCustomer(e.type, e.record_id, payload);
-        if (!customer) continue;
-        if (!j.condition.empty()) {
-          auto condition = conditions.find(j.key);
-          RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().FactsOf(*customer, e.created_at));
-          if (condition == conditions.end() || !facts || !outreach::Matches(*condition->second.root, facts->facts)) continue;
+        // Whom the event is about: its customer, or every member of a program that changed.
+        std::vector<std::string> customers;
+        if (e.type == "program.changed") {
+          RETAIN_ASSIGN_OR_RETURN(auto members, store_->loyalty().MembersWithDates(e.record_id));
+          for (auto& m : members) customers.push_back(std::move(m.customer));
+        } else if (auto customer = outreach::EventCustomer(e.type, e.record_id, payload)) {
+          customers.push_back(std::move(*customer));
         }
-        bool held = outreach::HeldOutOfJourney(j, *customer);
-        std::vector<Delivery> steps;
-        for (size_t i = 0; i < j.steps.size(); ++i) {
-          Delivery d;
-          d.source = "journey:" + j.key;
-          d.customer_id = *customer;
-          d.occurrence = fmt::format("e{}", e.id);
-          d.step = static_cast<int>(i);
-          d.created_at = e.created_at;
-          d.channel = j.channel;
-          d.template_key = j.steps[i].template_key;
-          d.variant = held ? std::string(outreach::kHeldOut) : "A";
-          d.purpose = purpose[d.template_key];
-          d.status = held ? "held_out" : "queued";
-          d.due_at = e.created_at + date::days(j.steps[i].wait_days);
-          steps.push_back(std::move(d));
-        }
-        RETAIN_RETURN_IF_ERROR(out.AddDeliveries(steps).map([](int64_t) {}));
+        for (const auto& who : customers) RETAIN_RETURN_IF_ERROR(start(j, e, who));
       }
     }
     return records.SetSetting(kCursor, std::to_string(events.back().id));
   };
   return InTransaction(records, enroll);
 }
+
 
 // Due deliveries in chunks: each is checked and written (reads only), then one transaction
 // records the chunk's outcomes and marks its e-mails "sending", the e-mails go to the relay, and a
@@ -392,7 +419,14 @@ Result<OutreachSender::Prepared> OutreachSender::Prepare(Delivery d, const outre
   }
 
   std::string unsubscribe_url = fmt::format("{}/u/{}", options_.public_url, outreach::UnsubscribeToken(secret, d.id));
-  RETAIN_ASSIGN_OR_RETURN(auto facts, store_->facts().FactsOf(d.customer_id, now));
+  // The customer's facts for the message (points, tier, ...): the server's table when it holds
+  // them, else the database.
+  std::optional<outreach::CustomerFacts> facts;
+  if (outreach::Facts kept; facts_ && facts_->Get(d.customer_id, &kept)) {
+    facts = outreach::CustomerFacts{d.customer_id, std::move(kept)};
+  } else {
+    RETAIN_ASSIGN_OR_RETURN(facts, store_->facts().FactsOf(d.customer_id, now));
+  }
   // A journey's message also speaks of the event that started it.
   json event_values = json::object();
   if (d.occurrence.starts_with("e")) {

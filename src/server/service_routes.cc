@@ -449,6 +449,9 @@ json Schemas() {
                               {"sample", {{"type", "array"}, {"items", Str()}}}},
                              {"key", "segment", "members"});
   s["SavedSegments"] = Object({{"data", {{"type", "array"}, {"items", Ref("SavedSegment")}}}});
+  s["BounceResult"] = Object({{"recipient", Str()}, {"action", Str()}, {"status", Str()}, {"permanent", Bool()},
+                              {"suppressed", Bool()}, {"changed", Bool()}, {"delivery", {{"type", {"integer", "null"}}}}},
+                             {"recipient", "permanent"});
   s["ContestDocument"] = Object({{"name", Str()}, {"rules", Str()}, {"prize", Str()}, {"eligibility", Str()},
                                  {"opens_at", Str()}, {"closes_at", Str()}, {"winners", Int()},
                                  {"channel", {{"type", "string"}, {"enum", {"email", "print", "webhook"}}}}, {"template", Str()}},

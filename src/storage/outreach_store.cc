@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "outreach/facts_table.h"
 #include "storage/query.h"
 
 namespace retain::storage {
@@ -19,15 +20,28 @@ class SqlFactsStore : public outreach::FactsStore {
   explicit SqlFactsStore(Connection& db) : db_(db) {}
 
   // Six grouped reads, each one pass over its table, joined in memory by the customer's row id.
-  Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) override { return Collect(now, std::nullopt); }
+  Result<std::vector<CustomerFacts>> AllFacts(Timestamp now) override {
+    RowsSink rows;
+    RETAIN_RETURN_IF_ERROR(Collect(now, std::nullopt, rows));
+    return std::move(rows.out);
+  }
+
+  // The same reads straight into the columns, so no row of facts per customer is ever held.
+  Result<outreach::FactsTable> TableOfFacts(Timestamp now) override {
+    TableSink sink{outreach::FactsTable(now)};
+    RETAIN_RETURN_IF_ERROR(Collect(now, std::nullopt, sink));
+    sink.table.Shrink();
+    return std::move(sink.table);
+  }
 
   // The same six reads narrowed to one customer (each through its table's customer index).
   Result<std::optional<CustomerFacts>> FactsOf(std::string_view customer_id, Timestamp now) override {
     RETAIN_ASSIGN_OR_RETURN(int64_t row, ScalarInt(db_, "SELECT id FROM customers WHERE external_id = ?", customer_id));
     if (row == 0) return std::optional<CustomerFacts>();
-    RETAIN_ASSIGN_OR_RETURN(auto facts, Collect(now, row));
-    if (facts.empty()) return std::optional<CustomerFacts>();
-    return std::optional<CustomerFacts>(std::move(facts.front()));
+    RowsSink rows;
+    RETAIN_RETURN_IF_ERROR(Collect(now, row, rows));
+    if (rows.out.empty()) return std::optional<CustomerFacts>();
+    return std::optional<CustomerFacts>(std::move(rows.out.front()));
   }
 
   Result<std::pair<std::vector<std::string>, int64_t>> LedgerChangesAfter(int64_t after, int limit) override {
@@ -47,15 +61,30 @@ class SqlFactsStore : public outreach::FactsStore {
   Result<int64_t> LatestLedgerId() override { return ScalarInt(db_, "SELECT MAX(id) FROM loyalty_ledger"); }
 
  private:
-  // Every customer's facts, or only those of the customer with row id `only`. Each query's text
-  // has a {} where the one-customer filter goes.
-  Result<std::vector<CustomerFacts>> Collect(Timestamp now, std::optional<int64_t> only) {
-    const int64_t t = ToUnixSeconds(now);
+  // Where Collect puts the facts: a row per customer, or the columns of a table.
+  struct RowsSink {
     std::vector<CustomerFacts> out;
+    size_t Add(std::string id) {
+      out.push_back({std::move(id), {}});
+      return out.size() - 1;
+    }
+    void Set(size_t row, size_t field, Value v) { out[row].facts.values[field] = std::move(v); }
+  };
+  struct TableSink {
+    outreach::FactsTable table;
+    size_t Add(std::string id) { return table.AddRow(std::move(id)); }
+    void Set(size_t row, size_t field, const Value& v) { table.SetFact(row, field, v); }
+  };
+
+  // Every customer's facts, or only those of the customer with row id `only`, into `sink`. Each
+  // query's text has a {} where the one-customer filter goes.
+  template <typename Sink>
+  Status Collect(Timestamp now, std::optional<int64_t> only, Sink& sink) {
+    const int64_t t = ToUnixSeconds(now);
     std::unordered_map<int64_t, size_t> at;
     auto set = [&](int64_t customer, const char* field, Value v) {
       auto it = at.find(customer);
-      if (it != at.end()) out[it->second].facts.values[*FieldIndex(field)] = std::move(v);
+      if (it != at.end()) sink.Set(it->second, *FieldIndex(field), std::move(v));
     };
     // Runs `sql` with its filter placeholder filled by `column = ?` for one customer.
     auto each = [&](std::string_view sql, std::string_view column, auto on_row, const auto&... args) -> Status {
@@ -65,26 +94,25 @@ class SqlFactsStore : public outreach::FactsStore {
     RETAIN_RETURN_IF_ERROR(each(
         "SELECT id, external_id, name, email, locale, country, city, consent_email, consent_post, consent_sms,"
         " first_contact_at FROM customers WHERE 1 = 1{} ORDER BY external_id", "id", [&](Statement* s) {
-      CustomerFacts c;
-      c.id = std::string(s->Text(1));
-      auto& v = c.facts.values;
-      v[*FieldIndex("id")] = c.id;
-      v[*FieldIndex("name")] = std::string(s->Text(2));
-      v[*FieldIndex("email")] = std::string(s->Text(3));
-      v[*FieldIndex("locale")] = std::string(s->Text(4));
-      if (!s->Text(5).empty()) v[*FieldIndex("country")] = std::string(s->Text(5));
-      if (!s->Text(6).empty()) v[*FieldIndex("city")] = std::string(s->Text(6));
-      v[*FieldIndex("email_consent")] = s->Int(7) != 0;
-      v[*FieldIndex("post_consent")] = s->Int(8) != 0;
-      v[*FieldIndex("sms_consent")] = s->Int(9) != 0;
-      if (!s->IsNull(10)) v[*FieldIndex("tenure_days")] = static_cast<double>((t - s->Int(10)) / 86400);
+      std::string id(s->Text(1));
+      size_t row = sink.Add(id);
+      auto v = [&](const char* field, Value value) { sink.Set(row, *FieldIndex(field), std::move(value)); };
+      v("id", std::move(id));
+      v("name", std::string(s->Text(2)));
+      v("email", std::string(s->Text(3)));
+      v("locale", std::string(s->Text(4)));
+      if (!s->Text(5).empty()) v("country", std::string(s->Text(5)));
+      if (!s->Text(6).empty()) v("city", std::string(s->Text(6)));
+      v("email_consent", s->Int(7) != 0);
+      v("post_consent", s->Int(8) != 0);
+      v("sms_consent", s->Int(9) != 0);
+      if (!s->IsNull(10)) v("tenure_days", static_cast<double>((t - s->Int(10)) / 86400));
       // Counted facts are zero, not missing, for a customer with nothing to count.
-      v[*FieldIndex("purchases_90")] = 0.0;
-      v[*FieldIndex("complaints_365")] = 0.0;
-      v[*FieldIndex("points")] = 0.0;
-      v[*FieldIndex("active_subscriber")] = false;
-      at[s->Int(0)] = out.size();
-      out.push_back(std::move(c));
+      v("purchases_90", 0.0);
+      v("complaints_365", 0.0);
+      v("points", 0.0);
+      v("active_subscriber", false);
+      at[s->Int(0)] = row;
     }));
     RETAIN_RETURN_IF_ERROR(each("SELECT customer_id, clv_minor, risk_ppm, segment FROM customer_scores WHERE 1 = 1{}", "customer_id",
                                 [&](Statement* r) {
@@ -123,7 +151,7 @@ class SqlFactsStore : public outreach::FactsStore {
     RETAIN_RETURN_IF_ERROR(each(
         "SELECT customer_id, COUNT(*) FROM care_cases WHERE opened_at >= ? AND opened_at <= ?{} GROUP BY customer_id",
         "customer_id", [&](Statement* r) { set(r->Int(0), "complaints_365", static_cast<double>(r->Int(1))); }, t - 365 * 86400, t));
-    return out;
+    return Ok();
   }
 
   template <typename F, typename... Args>
