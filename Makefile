@@ -6,7 +6,7 @@
 #   make bench-server  the HTTP benchmark with wrk beside a minimal Beast server
 #   make bench-loyalty purchases through three loyalty programs beside the plain import
 #   make bench-analytics  lifetime-model fits, Kaplan-Meier and cohorts beside R and SQLite
-#   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite
+#   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite, in memory and end to end through retain serve
 #   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 
@@ -59,6 +59,7 @@ bench-analytics: build
 bench-segment: build
 	@cmake --build --preset $(PRESET) --target bench_segment
 	@$(BUILD_DIR)/bench/bench_segment --customers $${CUSTOMERS:-1000000}
+	@bench/bench_segment_api.sh $(BUILD_DIR) $${CUSTOMERS:-1000000}
 
 bench-outreach: build
 	@cmake --build --preset $(PRESET) --target bench_outreach
