@@ -9,13 +9,14 @@
 #   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite, in memory and end to end through retain serve
 #   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
+#   make fuzz    fuzz the segment language, templates and bounce reports with libFuzzer (FUZZ_SECONDS each, default 300)
 
 PRESET ?= release
 BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test demo bench bench-server bench-loyalty bench-analytics bench-segment bench-outreach asan bootstrap clean
+.PHONY: all build test fuzz demo bench bench-server bench-loyalty bench-analytics bench-segment bench-outreach asan bootstrap clean
 
 all: build
 
@@ -36,6 +37,16 @@ web/dist/index.html: $(WEB_SOURCES)
 
 test: build
 	@ctest --preset $(PRESET)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# libFuzzer with AddressSanitizer and UBSan (clang, build-fuzz/): each parser that takes outside
+# input, over its corpus in fuzz/corpus; make test runs each for 20 seconds.
+FUZZ_SECONDS ?= 300
+TEST_FUZZ_SECONDS ?= 20
+fuzz: bootstrap
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@fuzz/run build-fuzz $(FUZZ_SECONDS)
 
 demo: build
 	@$(BUILD_DIR)/retain demo --db $(DEMO_DB)

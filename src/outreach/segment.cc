@@ -386,7 +386,28 @@ class Parser {
 bool Equal(const Value& a, const Value& b) { return a == b; }
 
 std::string ValueText(const Value& v) {
-  if (std::holds_alternative<double>(v)) return fmt::format("{}", std::get<double>(v));
+  if (std::holds_alternative<double>(v)) {
+    // The shortest text that reads back as the same number, without an exponent (the language
+    // has none): 1e+66 is written out in digits.
+    std::string shortest = fmt::format("{}", std::get<double>(v));
+    auto e = shortest.find_first_of("eE");
+    if (e == std::string::npos) return shortest;
+    std::string mantissa = shortest.substr(0, e);
+    int exponent = std::stoi(shortest.substr(e + 1));
+    std::string sign;
+    if (mantissa.front() == '-') {
+      sign = "-";
+      mantissa.erase(0, 1);
+    }
+    auto dot = mantissa.find('.');
+    std::string digits = mantissa;
+    if (dot != std::string::npos) digits.erase(dot, 1);
+    // Where the decimal point falls in `digits` once the exponent is applied.
+    int point = static_cast<int>(dot == std::string::npos ? mantissa.size() : dot) + exponent;
+    if (point <= 0) return sign + "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+    if (static_cast<size_t>(point) >= digits.size()) return sign + digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
+    return sign + digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  }
   if (std::holds_alternative<bool>(v)) return std::get<bool>(v) ? "true" : "false";
   if (std::holds_alternative<std::string>(v)) {
     std::string out = "\"";

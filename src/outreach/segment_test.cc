@@ -111,7 +111,10 @@ TEST(Segment, CanonicalFormParsesToTheSameTree) {
   for (const char* text : {"tier = \"gold\" and churn_risk > 0.6", "not (locale = \"pt\" or locale = \"da\")",
                            "(tier = \"a\" or tier = \"b\") and not tier is null", "points >= 100.5 or purchases_90 < 2",
                            "name = \"Ana \\\"A\\\" \\\\ Silva\"", "clv between -5 and 10 and sms_consent != false",
-                           "not not email_consent = true", "city not in (\"Lisboa\", \"Porto\")"}) {
+                           "not not email_consent = true", "city not in (\"Lisboa\", \"Porto\")",
+                           // numbers the shortest form would write with an exponent, which the language has not
+                           "points >= 1008888888888888888888888888888888888888888888888888888888888888888",
+                           "clv < 0.0000000000000000001 and clv > -0.00000000000000000000000000000000000000000000000000015"}) {
     auto s = ParseSegment(text);
     ASSERT_TRUE(s) << text << ": " << s.error().ToString();
     std::string once = Canonical(*s->root);
@@ -120,6 +123,9 @@ TEST(Segment, CanonicalFormParsesToTheSameTree) {
     EXPECT_EQ(Canonical(*again->root), once) << text;
   }
   EXPECT_EQ(Canonical(*ParseSegment("tier  =  \"gold\"   AND(points>1)")->root), "tier = \"gold\" and points > 1");
+  EXPECT_EQ(Canonical(*ParseSegment("points >= 1000000000000000000000000")->root), "points >= 1000000000000000000000000");
+  EXPECT_EQ(Canonical(*ParseSegment("clv < 0.0000001")->root), "clv < 0.0000001");
+  EXPECT_EQ(Canonical(*ParseSegment("clv > -12345678901234567890.5")->root), "clv > -12345678901234567000");
 }
 
 // Random bytes and random token soups never crash the parser, and what parses round-trips.
