@@ -1844,21 +1844,24 @@ TEST_P(ServerTest, SegmentsCountCustomersFromTheirFacts) {
   EXPECT_EQ(fields.size(), outreach::kFields.size());
 }
 
-// The text of a PDF as poppler's pdftotext reads it back.
-std::string PdfText(const std::string& pdf) {
-  char path[] = "/tmp/retain-letters-XXXXXX";
+// What `command` prints for `data` written to a file (the {} in `command` is the file's path).
+std::string OutputOn(const std::string& data, const std::string& command) {
+  char path[] = "/tmp/retain-test-XXXXXX";
   int fd = mkstemp(path);
-  EXPECT_EQ(write(fd, pdf.data(), pdf.size()), static_cast<ssize_t>(pdf.size()));
+  EXPECT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   close(fd);
-  std::string text;
-  FILE* p = popen(fmt::format("pdftotext -layout {} - 2>&1", path).c_str(), "r");
+  std::string out;
+  FILE* p = popen(fmt::format(fmt::runtime(command), path).c_str(), "r");
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   pclose(p);
   unlink(path);
-  return text;
+  return out;
 }
+
+// The text of a PDF as poppler's pdftotext reads it back.
+std::string PdfText(const std::string& pdf) { return OutputOn(pdf, "pdftotext -layout {} - 2>&1"); }
 
 // A MIME part's base64 body decoded (the messages Retain composes are base64 throughout).
 std::string DecodePart(const std::string& raw, const std::string& type) {
@@ -2325,20 +2328,7 @@ TEST_P(ServerTest, SavedSegmentsFollowEventsAndStartJourneys) {
 }
 
 // SHA-256 as sha256sum writes it: an independent check of the contest's published recipe.
-std::string Sha256sum(const std::string& text) {
-  char path[] = "/tmp/retain-sha-XXXXXX";
-  int fd = mkstemp(path);
-  EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  close(fd);
-  std::string out;
-  FILE* p = popen(fmt::format("sha256sum {}", path).c_str(), "r");
-  char buf[256];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  unlink(path);
-  return out.substr(0, 64);
-}
+std::string Sha256sum(const std::string& text) { return OutputOn(text, "sha256sum {}").substr(0, 64); }
 
 TEST_P(ServerTest, ContestsTakeOneEntryEachAndDrawWinnersAnyoneCanCheck) {
   SmtpSink smtp;

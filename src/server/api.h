@@ -137,6 +137,15 @@ WriteJob Atomic(F f) {
   };
 }
 
+// A read whose errors become its response: `f(stores)` returns Result<Response>.
+template <typename F>
+ReadJob Answer(F f) {
+  return [f = std::move(f)](Stores& s) -> Response {
+    auto r = f(s);
+    return r ? std::move(*r) : ErrorResponse(r.error());
+  };
+}
+
 // One generator per thread, seeded from the system's entropy, for the retention desk's draws
 // (control groups, Thompson sampling, the win-back hold-out).
 std::mt19937_64& RetentionRng();

@@ -73,33 +73,25 @@ void AddContestRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/v1/contests", {"Every contest, newest first, with its phase, entries and winners", "outreach", {}, "",
                                       "Contests", false, read},
               [workers](Request, Reply reply) {
-                workers->Read([](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().ListContests());
-                    json data = json::array();
-                    for (const auto& c : rows) {
-                      RETAIN_ASSIGN_OR_RETURN(auto j, ContestJson(s, c));
-                      data.push_back(std::move(j));
-                    }
-                    return Json(200, {{"data", data}});
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().ListContests());
+                  json data = json::array();
+                  for (const auto& c : rows) {
+                    RETAIN_ASSIGN_OR_RETURN(auto j, ContestJson(s, c));
+                    data.push_back(std::move(j));
+                  }
+                  return Json(200, {{"data", data}});
+                }), std::move(reply));
               }});
 
   router.Add({"GET", "/v1/contests/{key}", {"A contest with its phase, entries and winners", "outreach", {}, "", "Contest",
                                             false, read},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
-                    RETAIN_ASSIGN_OR_RETURN(auto j, ContestJson(s, c));
-                    return Json(200, j);
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
+                  RETAIN_ASSIGN_OR_RETURN(auto j, ContestJson(s, c));
+                  return Json(200, j);
+                }), std::move(reply));
               }});
 
   router.Add({"PUT", "/v1/contests/{key}",
@@ -202,17 +194,13 @@ void AddContestRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/v1/contests/{key}/entries", {"Every entry of a contest, by entry code, with the customer", "outreach",
                                                     {}, "", "ContestEntries", false, read},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
-                    RETAIN_ASSIGN_OR_RETURN(auto entries, s.outreach().Entries(c.id));
-                    json data = json::array();
-                    for (const auto& e : entries) data.push_back(EntryJson(e));
-                    return Json(200, {{"data", data}});
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
+                  RETAIN_ASSIGN_OR_RETURN(auto entries, s.outreach().Entries(c.id));
+                  json data = json::array();
+                  for (const auto& e : entries) data.push_back(EntryJson(e));
+                  return Json(200, {{"data", data}});
+                }), std::move(reply));
               }});
 
   router.Add({"POST", "/v1/contests/{key}/draw",
@@ -265,47 +253,43 @@ void AddContestRoutes(Router& router, const ApiContext& ctx) {
                "entry code; after the draw the seed, every entry's ticket and the winners, with the recipe to check "
                "them", "self-serve", {}, "", "ContestAudit", false, pub},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
-                    auto phase = outreach::Phase(c, Now());
-                    json out = {{"key", c.key}, {"name", c.name}, {"rules", c.rules}, {"prize", c.prize},
-                                {"opens_at", FormatTimestamp(c.opens_at)}, {"closes_at", FormatTimestamp(c.closes_at)},
-                                {"winners", c.winners}, {"phase", phase}, {"commitment", c.commitment},
-                                {"committed_at", FormatTimestamp(c.created_at)},
-                                {"recipe",
-                                 "commitment = sha256(seed); ticket = sha256(seed + \":\" + entry_code), in lowercase hex; "
-                                 "the winners are the entries with the lowest tickets, in order. Check with: printf '%s' "
-                                 "\"$seed\" | sha256sum, and printf '%s:%s' \"$seed\" \"$code\" | sha256sum"}};
-                    RETAIN_ASSIGN_OR_RETURN(out["entries"], s.outreach().CountEntries(c.id));
-                    out["seed"] = nullptr;
-                    out["entry_codes"] = nullptr;
-                    out["drawn"] = nullptr;
-                    if (phase == "closed" || phase == "drawn") {
-                      RETAIN_ASSIGN_OR_RETURN(auto entries, s.outreach().Entries(c.id));
-                      json codes = json::array();
-                      for (const auto& e : entries) codes.push_back(e.entry_code);
-                      out["entry_codes"] = codes;
-                    }
-                    if (phase == "drawn" || phase == "cancelled") out["seed"] = c.seed;
-                    if (phase == "drawn") {
-                      RETAIN_ASSIGN_OR_RETURN(auto entries, s.outreach().Entries(c.id));
-                      json drawn = json::array();
-                      for (const auto& e : entries) {
-                        if (e.winner_rank) {
-                          drawn.push_back({{"rank", *e.winner_rank}, {"entry_code", e.entry_code},
-                                           {"ticket", outreach::Ticket(c.seed, e.entry_code)}});
-                        }
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
+                  auto phase = outreach::Phase(c, Now());
+                  json out = {{"key", c.key}, {"name", c.name}, {"rules", c.rules}, {"prize", c.prize},
+                              {"opens_at", FormatTimestamp(c.opens_at)}, {"closes_at", FormatTimestamp(c.closes_at)},
+                              {"winners", c.winners}, {"phase", phase}, {"commitment", c.commitment},
+                              {"committed_at", FormatTimestamp(c.created_at)},
+                              {"recipe",
+                               "commitment = sha256(seed); ticket = sha256(seed + \":\" + entry_code), in lowercase hex; "
+                               "the winners are the entries with the lowest tickets, in order. Check with: printf '%s' "
+                               "\"$seed\" | sha256sum, and printf '%s:%s' \"$seed\" \"$code\" | sha256sum"}};
+                  RETAIN_ASSIGN_OR_RETURN(out["entries"], s.outreach().CountEntries(c.id));
+                  out["seed"] = nullptr;
+                  out["entry_codes"] = nullptr;
+                  out["drawn"] = nullptr;
+                  std::vector<outreach::ContestEntry> entries;
+                  if (phase == "closed" || phase == "drawn") {
+                    RETAIN_ASSIGN_OR_RETURN(entries, s.outreach().Entries(c.id));
+                    json codes = json::array();
+                    for (const auto& e : entries) codes.push_back(e.entry_code);
+                    out["entry_codes"] = codes;
+                  }
+                  if (phase == "drawn" || phase == "cancelled") out["seed"] = c.seed;
+                  if (phase == "drawn") {
+                    json drawn = json::array();
+                    for (const auto& e : entries) {
+                      if (e.winner_rank) {
+                        drawn.push_back({{"rank", *e.winner_rank}, {"entry_code", e.entry_code},
+                                         {"ticket", outreach::Ticket(c.seed, e.entry_code)}});
                       }
-                      std::sort(drawn.begin(), drawn.end(), [](const json& a, const json& b) { return a["rank"] < b["rank"]; });
-                      out["drawn"] = drawn;
-                      out["drawn_at"] = c.drawn_at ? json(FormatTimestamp(*c.drawn_at)) : json(nullptr);
                     }
-                    return Json(200, out);
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                    std::sort(drawn.begin(), drawn.end(), [](const json& a, const json& b) { return a["rank"] < b["rank"]; });
+                    out["drawn"] = drawn;
+                    out["drawn_at"] = c.drawn_at ? json(FormatTimestamp(*c.drawn_at)) : json(nullptr);
+                  }
+                  return Json(200, out);
+                }), std::move(reply));
               }});
 }
 

@@ -196,19 +196,15 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
   router.Add({"GET", "/v1/saved-segments/{key}",
               {"A saved segment and its members (the first 100 by id)", "outreach", {}, "", "SavedSegment", false, read},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto g, s.outreach().GetSavedSegment(key));
-                    if (!g) return MakeError(ErrorCode::kNotFound, fmt::format("no saved segment '{}'", key), "key");
-                    RETAIN_ASSIGN_OR_RETURN(auto members, s.outreach().SegmentMembers(key));
-                    if (members.size() > 100) members.resize(100);
-                    json out = SavedSegmentJson(*g);
-                    out["sample"] = members;
-                    return Json(200, out);
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto g, s.outreach().GetSavedSegment(key));
+                  if (!g) return MakeError(ErrorCode::kNotFound, fmt::format("no saved segment '{}'", key), "key");
+                  RETAIN_ASSIGN_OR_RETURN(auto members, s.outreach().SegmentMembers(key));
+                  if (members.size() > 100) members.resize(100);
+                  json out = SavedSegmentJson(*g);
+                  out["sample"] = members;
+                  return Json(200, out);
+                }), std::move(reply));
               }});
 
   router.Add({"PUT", "/v1/saved-segments/{key}",
@@ -366,37 +362,33 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                   draft = std::move(*parsed);
                 }
                 json values = body->value("values", json::object());
-                workers->Read([key = req.params["key"], customer, locale, draft, values, zone](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    outreach::MessageTemplate t;
-                    if (draft) {
-                      t = *draft;
-                    } else {
-                      RETAIN_ASSIGN_OR_RETURN(auto stored, s.outreach().GetTemplate(key));
-                      if (!stored) return MakeError(ErrorCode::kNotFound, fmt::format("no template '{}'", key), "key");
-                      t = stored->message;
-                    }
-                    RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(customer));
-                    if (!c) return MakeError(ErrorCode::kNotFound, fmt::format("no customer '{}'", customer), "customer");
-                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
-                    auto now = Now();
-                    RETAIN_ASSIGN_OR_RETURN(auto facts, s.facts().FactsOf(customer, now));
-                    json v = outreach::CustomerValues(*c, facts ? &facts->facts : nullptr, settings.sender, now, zone,
-                                                      "https://example.invalid/u/preview", values);
-                    RETAIN_ASSIGN_OR_RETURN(auto m, outreach::Render(t, locale.empty() ? c->locale : locale, v));
-                    std::vector<std::string> extra;
-                    for (const auto& [k, unused] : values.items()) extra.push_back(k);
-                    return Json(200, {{"locale", m.locale},
-                                      {"subject", m.subject},
-                                      {"text", m.text},
-                                      {"html", m.html},
-                                      {"values", v},
-                                      {"missing_translations", outreach::MissingTranslations(t)},
-                                      {"unknown_variables", outreach::UnknownVariables(t, extra)}});
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"], customer, locale, draft, values, zone](Stores& s) -> Result<Response> {
+                  outreach::MessageTemplate t;
+                  if (draft) {
+                    t = *draft;
+                  } else {
+                    RETAIN_ASSIGN_OR_RETURN(auto stored, s.outreach().GetTemplate(key));
+                    if (!stored) return MakeError(ErrorCode::kNotFound, fmt::format("no template '{}'", key), "key");
+                    t = stored->message;
+                  }
+                  RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(customer));
+                  if (!c) return MakeError(ErrorCode::kNotFound, fmt::format("no customer '{}'", customer), "customer");
+                  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                  auto now = Now();
+                  RETAIN_ASSIGN_OR_RETURN(auto facts, s.facts().FactsOf(customer, now));
+                  json v = outreach::CustomerValues(*c, facts ? &facts->facts : nullptr, settings.sender, now, zone,
+                                                    "https://example.invalid/u/preview", values);
+                  RETAIN_ASSIGN_OR_RETURN(auto m, outreach::Render(t, locale.empty() ? c->locale : locale, v));
+                  std::vector<std::string> extra;
+                  for (const auto& [k, unused] : values.items()) extra.push_back(k);
+                  return Json(200, {{"locale", m.locale},
+                                    {"subject", m.subject},
+                                    {"text", m.text},
+                                    {"html", m.html},
+                                    {"values", v},
+                                    {"missing_translations", outreach::MissingTranslations(t)},
+                                    {"unknown_variables", outreach::UnknownVariables(t, extra)}});
+                }), std::move(reply));
               }});
 
   router.Add({"GET", "/v1/campaigns", {"Every campaign, newest first, with deliveries by status", "outreach", {}, "",
@@ -526,57 +518,49 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                "cancelled and the revenue per customer in the outcome window after the audience was drawn, and each "
                "variant's lift over held out with a 95 % interval", "outreach", {}, "", "CampaignResults", false, read},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
-                    if (!c.audience_at) {
-                      return MakeError(ErrorCode::kFailedPrecondition, "the campaign's audience has not been drawn yet", "status");
-                    }
-                    Timestamp from = *c.audience_at;
-                    Timestamp to = std::min(Now(), from + date::days(c.outcome_days));
-                    RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "campaign:" + key, c.variants, c.outcome_days));
-                    out["campaign"] = key;
-                    out["from"] = FormatTimestamp(from);
-                    out["to"] = FormatTimestamp(to);
-                    out["complete"] = Now() >= from + date::days(c.outcome_days);
-                    return Json(200, out);
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                  if (!c.audience_at) {
+                    return MakeError(ErrorCode::kFailedPrecondition, "the campaign's audience has not been drawn yet", "status");
+                  }
+                  Timestamp from = *c.audience_at;
+                  Timestamp to = std::min(Now(), from + date::days(c.outcome_days));
+                  RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "campaign:" + key, c.variants, c.outcome_days));
+                  out["campaign"] = key;
+                  out["from"] = FormatTimestamp(from);
+                  out["to"] = FormatTimestamp(to);
+                  out["complete"] = Now() >= from + date::days(c.outcome_days);
+                  return Json(200, out);
+                }), std::move(reply));
               }});
 
   router.Add({"GET", "/v1/campaigns/{key}/letters.pdf",
               {"Every letter of a print campaign written so far, one PDF for the mailing house (each letter from a new "
                "page, the address where the window envelope shows it)", "outreach", {}, "", "", false, read},
               [workers, zone](Request req, Reply reply) {
-                workers->Read([key = req.params["key"], zone](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
-                    if (c.channel != "print") {
-                      return MakeError(ErrorCode::kFailedPrecondition, fmt::format("campaign '{}' is sent by {}, not print", key, c.channel),
-                                       "channel");
-                    }
-                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
-                    RETAIN_ASSIGN_OR_RETURN(auto sent, s.outreach().SourceDeliveries("campaign:" + key, "sent"));
-                    if (sent.empty()) return MakeError(ErrorCode::kFailedPrecondition, "no letter has been written yet", "status");
-                    std::vector<outreach::Letter> letters;
-                    for (const auto& d : sent) {
-                      RETAIN_ASSIGN_OR_RETURN(auto customer, s.records().GetCustomer(d.customer_id));
-                      if (!customer) continue;
-                      outreach::RenderedMessage m{customer->locale, d.subject, d.content, ""};
-                      letters.push_back(outreach::LetterFor(*customer, m, settings.sender, d.sent_at.value_or(Now()), zone));
-                    }
-                    RETAIN_ASSIGN_OR_RETURN(auto pdf, outreach::RenderLetters(letters, settings.sender.paper));
-                    Response r;
-                    r.content_type = "application/pdf";
-                    r.body = std::move(pdf);
-                    r.headers.push_back({"Content-Disposition", fmt::format("attachment; filename=\"{}-letters.pdf\"", key)});
-                    return r;
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"], zone](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto c, FindCampaign(s, key));
+                  if (c.channel != "print") {
+                    return MakeError(ErrorCode::kFailedPrecondition, fmt::format("campaign '{}' is sent by {}, not print", key, c.channel),
+                                     "channel");
+                  }
+                  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                  RETAIN_ASSIGN_OR_RETURN(auto sent, s.outreach().SourceDeliveries("campaign:" + key, "sent"));
+                  if (sent.empty()) return MakeError(ErrorCode::kFailedPrecondition, "no letter has been written yet", "status");
+                  std::vector<outreach::Letter> letters;
+                  for (const auto& d : sent) {
+                    RETAIN_ASSIGN_OR_RETURN(auto customer, s.records().GetCustomer(d.customer_id));
+                    if (!customer) continue;
+                    outreach::RenderedMessage m{customer->locale, d.subject, d.content, ""};
+                    letters.push_back(outreach::LetterFor(*customer, m, settings.sender, d.sent_at.value_or(Now()), zone));
+                  }
+                  RETAIN_ASSIGN_OR_RETURN(auto pdf, outreach::RenderLetters(letters, settings.sender.paper));
+                  Response r;
+                  r.content_type = "application/pdf";
+                  r.body = std::move(pdf);
+                  r.headers.push_back({"Content-Disposition", fmt::format("attachment; filename=\"{}-letters.pdf\"", key)});
+                  return r;
+                }), std::move(reply));
               }});
 
   router.Add({"GET", "/v1/customers/{id}/deliveries",
@@ -604,25 +588,21 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
               {"Every journey with its deliveries by status, and the events a journey may start from", "outreach", {}, "",
                "Journeys", false, read},
               [workers](Request, Reply reply) {
-                workers->Read([](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().ListJourneys());
-                    json data = json::array();
-                    for (const auto& j : rows) {
-                      json one = outreach::JourneyDocument(j);
-                      RETAIN_ASSIGN_OR_RETURN(auto counts, s.outreach().CountByStatus("journey:" + j.key));
-                      json by_status = json::object();
-                      for (const auto& [status, n] : counts) by_status[status] = n;
-                      one["deliveries"] = by_status;
-                      data.push_back(one);
-                    }
-                    json triggers = json::array();
-                    for (const auto& t : outreach::kJourneyTriggers) triggers.push_back({{"event", t.event}, {"help", t.help}});
-                    return Json(200, {{"data", data}, {"triggers", triggers}});
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto rows, s.outreach().ListJourneys());
+                  json data = json::array();
+                  for (const auto& j : rows) {
+                    json one = outreach::JourneyDocument(j);
+                    RETAIN_ASSIGN_OR_RETURN(auto counts, s.outreach().CountByStatus("journey:" + j.key));
+                    json by_status = json::object();
+                    for (const auto& [status, n] : counts) by_status[status] = n;
+                    one["deliveries"] = by_status;
+                    data.push_back(one);
+                  }
+                  json triggers = json::array();
+                  for (const auto& t : outreach::kJourneyTriggers) triggers.push_back({{"event", t.event}, {"help", t.help}});
+                  return Json(200, {{"data", data}, {"triggers", triggers}});
+                }), std::move(reply));
               }});
 
   router.Add({"PUT", "/v1/journeys/{key}",
@@ -676,18 +656,14 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                "outcome window after the event, and the lift over held out with a 95 % interval",
                "outreach", {}, "", "CampaignResults", false, read},
               [workers](Request req, Reply reply) {
-                workers->Read([key = req.params["key"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto j, s.outreach().GetJourney(key));
-                    if (!j) return MakeError(ErrorCode::kNotFound, fmt::format("no journey '{}'", key), "key");
-                    RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "journey:" + key, {{"A", "", 100}}, j->outcome_days));
-                    out["journey"] = key;
-                    out["complete"] = false;
-                    return Json(200, out);
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([key = req.params["key"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto j, s.outreach().GetJourney(key));
+                  if (!j) return MakeError(ErrorCode::kNotFound, fmt::format("no journey '{}'", key), "key");
+                  RETAIN_ASSIGN_OR_RETURN(json out, OutcomesJson(s, "journey:" + key, {{"A", "", 100}}, j->outcome_days));
+                  out["journey"] = key;
+                  out["complete"] = false;
+                  return Json(200, out);
+                }), std::move(reply));
               }});
 
   router.Add({"POST", "/v1/suppressions",
@@ -759,23 +735,19 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
               {"For the unsubscribe page (no sign-in; the link in the message is the key): who, which channel, in "
                "which language, and whether they already left", "self-serve", {}, "", "Unsubscribe", false, pub},
               [workers](Request req, Reply reply) {
-                workers->Read([token = req.params["token"]](Stores& s) {
-                  auto run = [&]() -> Result<Response> {
-                    RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting(outreach::kSecretKey));
-                    RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
-                    RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
-                    if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
-                    RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(d->customer_id));
-                    if (!c) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
-                    RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
-                    auto space = c->name.find(' ');
-                    return Json(200, {{"first_name", c->name.substr(0, space)}, {"locale", c->locale}, {"channel", d->channel},
-                                      {"business_name", settings.sender.business_name},
-                                      {"subscribed", outreach::HasConsent(*c, d->channel)}});
-                  };
-                  auto r = run();
-                  return r ? std::move(*r) : ErrorResponse(r.error());
-                }, std::move(reply));
+                workers->Read(Answer([token = req.params["token"]](Stores& s) -> Result<Response> {
+                  RETAIN_ASSIGN_OR_RETURN(auto secret, s.records().GetSetting(outreach::kSecretKey));
+                  RETAIN_ASSIGN_OR_RETURN(int64_t id, outreach::VerifyUnsubscribeToken(secret.value_or(""), token));
+                  RETAIN_ASSIGN_OR_RETURN(auto d, s.outreach().GetDelivery(id));
+                  if (!d) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                  RETAIN_ASSIGN_OR_RETURN(auto c, s.records().GetCustomer(d->customer_id));
+                  if (!c) return MakeError(ErrorCode::kNotFound, "this unsubscribe link is not valid", "token");
+                  RETAIN_ASSIGN_OR_RETURN(auto settings, LoadOutreachSettings(s.records()));
+                  auto space = c->name.find(' ');
+                  return Json(200, {{"first_name", c->name.substr(0, space)}, {"locale", c->locale}, {"channel", d->channel},
+                                    {"business_name", settings.sender.business_name},
+                                    {"subscribed", outreach::HasConsent(*c, d->channel)}});
+                }), std::move(reply));
               }});
 
   router.Add({"POST", "/v1/unsubscribe/{token}",
