@@ -6,7 +6,7 @@ import { monthlySpend, SpendChart } from './chart';
 import { LoyaltyPrograms, LoyaltySection } from './loyalty';
 import { CasePage, CasesPage } from './care';
 import { CustomerSurveys, FeedbackPage } from './feedback';
-import { OutreachPage } from './outreach';
+import { CustomerMessages, OutreachPage } from './outreach';
 import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
@@ -262,6 +262,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
             </tbody></table>)}
         <CustomerRecoveries locale={locale} customer={id} />
       </section>
+      <CustomerMessages locale={locale} id={id} />
       <section>
         <h2>{t(locale, 'timeline')}</h2>
         <ol class="timeline" data-testid="timeline">

@@ -555,3 +555,35 @@ function OutcomeResults({ locale, path, version }: { locale: Locale; path: strin
     </section>
   );
 }
+
+interface Delivery {
+  id: number; source: string; channel: string; template: string; status: string; reason: string; due_at: string;
+  sent_at: string | null; subject: string;
+}
+
+// A customer's messages on their page: every one sent, held back, skipped or bounced, with why.
+export function CustomerMessages({ locale, id }: { locale: Locale; id: string }) {
+  const [rows, setRows] = useState<Delivery[] | null>(null);
+  useEffect(() => {
+    api<{ data: Delivery[] }>('GET', `/v1/customers/${encodeURIComponent(id)}/deliveries?limit=50`)
+      .then((r) => setRows(r.data)).catch(() => setRows([]));
+  }, [id]);
+  if (!rows) return null;
+  return (
+    <section>
+      <h2>{t(locale, 'msgTitle')}</h2>
+      {rows.length === 0 ? <p>{t(locale, 'none')}</p> : (
+        <table data-testid="messages">
+          <thead><tr><th>{t(locale, 'date')}</th><th>{t(locale, 'orChannel')}</th><th>{t(locale, 'orSubject')}</th>
+            <th>{t(locale, 'status')}</th><th>{t(locale, 'msgFrom')}</th></tr></thead>
+          <tbody>{rows.map((d) => (
+            <tr data-delivery={d.id}>
+              <td>{new Date(d.sent_at ?? d.due_at).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })}</td>
+              <td>{t(locale, `ch_${d.channel}` as Key)}</td><td>{d.subject || '—'}</td>
+              <td data-testid="message-status">{t(locale, `ds_${d.status}` as Key)}{d.reason ? <small> · {d.reason}</small> : null}</td>
+              <td><code>{d.source}</code></td>
+            </tr>))}</tbody>
+        </table>)}
+    </section>
+  );
+}

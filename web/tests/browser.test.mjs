@@ -651,6 +651,13 @@ test('outreach: a template previewed in Danish for a real customer, a campaign s
   assert.equal(welcomed.length, 1, JSON.stringify(welcomed));
   assert.equal(welcomed[0].source, 'journey:web-welcome');
   assert.match(welcomed[0].subject, /^Karen, dine point venter$/, JSON.stringify(welcomed));
+  // The message is on the customer's page with what happened to it.
+  await mia.goto(`${url}/#/customers/WEB-NEW-1`);
+  await mia.locator('[data-testid=messages] tbody tr').first().waitFor();
+  const row = mia.locator(`[data-testid=messages] tr[data-delivery="${welcomed[0].id}"]`);
+  assert.equal(await row.locator('td').nth(2).textContent(), welcomed[0].subject);
+  assert.equal(await row.locator('[data-testid=message-status]').textContent(), 'sent');
+  await mia.goto(`${url}/#/outreach`);
   await mia.click('[data-testid=or-tab-campaigns]');
   await mia.click('[data-testid=or-tab-journeys]');
   await mia.waitForFunction(() => document.querySelector('[data-testid=jr-sent-web-welcome]')?.textContent === '1');
