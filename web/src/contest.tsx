@@ -4,7 +4,7 @@
 // participant need not take the business's word for who won.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
-import { LOCALES, t, type Key, type Locale } from './i18n';
+import { intlLocale, LOCALES, t, timeZone, type Key, type Locale } from './i18n';
 
 interface Entry { customer: string; entry_code: string; entered_at: string; via: string; winner_rank: number | null }
 interface Contest {
@@ -20,15 +20,20 @@ interface Audit {
 interface TemplateRow { key: string; name?: string }
 
 const errorText = (e: unknown) => e instanceof ApiError && e.field ? `${e.field}: ${e.message}` : (e as Error).message;
-const when = (locale: Locale, iso: string) => new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
-// An ISO instant as the value of a datetime-local input, in the browser's time, and back.
+// Times in the business's time zone for staff (the session's); the public page has no session,
+// so it shows the visitor's own.
+const when = (locale: Locale, iso: string) =>
+  new Date(iso).toLocaleString(intlLocale[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone() });
+// An instant as the value of a datetime-local input in the business's time zone, and that value
+// as the API reads it (a time without an offset is local to the business's time zone).
 const toLocalInput = (iso: string) => {
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: timeZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 };
-const fromLocalInput = (v: string) => (v ? new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z') : '');
+const fromLocalInput = (v: string) => (v ? `${v}:00` : '');
 
-// `canEnter`: the user may enter customers (records:write, as at the counter).
 export function Contests({ locale, canManage, canEnter }: { locale: Locale; canManage: boolean; canEnter: boolean }) {
   const [rows, setRows] = useState<Contest[]>([]);
   const [templates, setTemplates] = useState<TemplateRow[]>([]);
