@@ -9,7 +9,7 @@
 #   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite, in memory and end to end through retain serve
 #   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
-#   make fuzz    fuzz the segment language, templates and bounce reports with libFuzzer (FUZZ_SECONDS each, default 300)
+#   make fuzz    fuzz the segment language, templates, bounce reports and import files with libFuzzer (FUZZ_SECONDS each, default 300)
 
 PRESET ?= release
 BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))

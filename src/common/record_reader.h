@@ -80,9 +80,9 @@ class RecordReader {
                                                     FieldMap map);
 
   // Reads the next record into `out`; returns false at the end of the file. A malformed record
-  // (unbalanced quotes, wrong field count, invalid JSON) fails with InvalidArgument whose message
-  // starts with the line number; `out->line()` and `out->raw()` still describe it, and the next
-  // call continues after it.
+  // (unbalanced quotes, wrong field count, invalid JSON) fails with InvalidArgument saying what is
+  // wrong; `out->line()` and `out->raw()` still describe it (the importer reports FILE:LINE from
+  // them), and the next call continues after it.
   virtual Result<bool> Next(SourceRecord* out) = 0;
 
   // The CSV header line (to start a rejects file with); empty for NDJSON.
