@@ -2381,6 +2381,12 @@ TEST_P(ServerTest, ContestsTakeOneEntryEachAndDrawWinnersAnyoneCanCheck) {
   auto ineligible = Post("/v1/contests/summer/entries", {{"customer", "K10"}});
   EXPECT_EQ(ineligible.status, 422) << ineligible.body;
   EXPECT_EQ(Post("/v1/contests/summer/entries", {{"customer", "nobody"}}).status, 404);
+  auto number = Post("/v1/contests/summer/entries", {{"customer", 5}});
+  EXPECT_EQ(number.status, 400);
+  EXPECT_EQ(Body(number)["error"]["field"], "customer");
+  // A handler that reads a value of the wrong type answers 400 for that request; the server goes on.
+  EXPECT_EQ(Post("/v1/templates/won/preview", {{"customer", 5}}).status, 400);
+  EXPECT_EQ(client_->Request("GET", "/healthz").status, 200);
   EXPECT_EQ(Post("/v1/contests/summer/draw", json::object()).status, 422) << "no draw before the close";
   EXPECT_EQ(put("/v1/contests/summer", with({{"winners", 5}})).status, 409)
       << "the rules are fixed once someone entered";

@@ -107,6 +107,13 @@ std::optional<std::string> EventCustomer(std::string_view type, const std::strin
   return std::nullopt;
 }
 
+std::optional<std::string> CustomerTouched(std::string_view type, const std::string& record_id, const json& payload) {
+  if (type.starts_with("segment.") || type == "outreach.message" || type == "survey.invited" || type == "survey.reminder") {
+    return std::nullopt;
+  }
+  return EventCustomer(type, record_id, payload);
+}
+
 json EventValues(std::string_view type, const json& payload) {
   json out = json::object();
   if (!payload.is_object() || !payload.contains("data") || !payload["data"].is_object()) return out;

@@ -76,6 +76,11 @@ nlohmann::json JourneyDocument(const Journey& j);
 // program, which the sender looks up).
 std::optional<std::string> EventCustomer(std::string_view type, const std::string& record_id, const nlohmann::json& payload);
 
+// The customer whose facts (segment fields) an outbox event may have changed: EventCustomer, but
+// nullopt for the events that change none (segment.*, outreach.message, survey.invited and
+// survey.reminder). Saved segments and the server's facts table both follow events by this.
+std::optional<std::string> CustomerTouched(std::string_view type, const std::string& record_id, const nlohmann::json& payload);
+
 // The values an event gives its messages, from its data: text, numbers and truths as they are;
 // an amount with its "_minor" and "currency" as money ({"minor", "currency"}); an instant or a
 // day as a day ({"date"}), so each is written for the reader. points.expiring also gives

@@ -153,8 +153,11 @@ void AddContestRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                std::string customer = body->value("customer", "");
-                if (customer.empty()) return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: who enters", "customer"}));
+                auto who = body->find("customer");
+                if (who == body->end() || !who->is_string() || who->get<std::string>().empty()) {
+                  return reply(ErrorResponse({ErrorCode::kInvalidArgument, "is required: the customer's id, as text", "customer"}));
+                }
+                std::string customer = who->get<std::string>();
                 workers->Write(Atomic([key = req.params["key"], customer, actor = req.principal->actor](Stores& s) -> Result<Response> {
                   RETAIN_ASSIGN_OR_RETURN(auto c, FindContest(s, key));
                   auto now = Now();
@@ -224,10 +227,7 @@ void AddContestRoutes(Router& router, const ApiContext& ctx) {
                   RETAIN_RETURN_IF_ERROR(DrawContest(s, c, now, actor).map([](int64_t) {}));
                   RETAIN_ASSIGN_OR_RETURN(auto j, ContestJson(s, c));
                   return Json(200, j);
-                }), [reply = std::move(reply), sender](Response r) {
-                  if (r.status < 300 && sender) sender->Wake();
-                  reply(std::move(r));
-                });
+                }), WakingOnSuccess(sender, std::move(reply)));
               }});
 
   router.Add({"POST", "/v1/contests/{key}/cancel",

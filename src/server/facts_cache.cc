@@ -37,8 +37,7 @@ Status FactsCache::Update(Stores& s, Timestamp now, bool wait) {
     RETAIN_ASSIGN_OR_RETURN(auto events, s.webhooks().OutboxAfter(cursor, kBatch));
     for (const auto& e : events) {
       if (e.type == "analytics.refreshed") return Reload(s, now);
-      if (e.type.starts_with("segment.") || e.type == "outreach.message") continue;
-      if (auto c = outreach::EventCustomer(e.type, e.record_id, nlohmann::json::parse(e.payload_json, nullptr, false))) {
+      if (auto c = outreach::CustomerTouched(e.type, e.record_id, nlohmann::json::parse(e.payload_json, nullptr, false))) {
         customers.push_back(*c);
       }
     }

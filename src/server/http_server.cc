@@ -150,10 +150,22 @@ class Session : public std::enable_shared_from_this<Session> {
     auto work = net::make_work_guard(*shared_->io);
     // dispatch: a reply given on this session's strand (a read) is sent at once; one from the
     // writer thread is queued onto the strand.
-    route->handler(std::move(req), [self = shared_from_this(), work](Response r) mutable {
-      net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
-      work.reset();
-    });
+    // A handler that throws (a body value of the wrong type read with json::value, say) answers
+    // for its request alone instead of ending the server.
+    try {
+      route->handler(std::move(req), [self = shared_from_this(), work](Response r) mutable {
+        net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Send(std::move(r)); });
+        work.reset();
+      });
+    } catch (const nlohmann::json::type_error& e) {
+      Send(ErrorResponse({ErrorCode::kInvalidArgument,
+                          fmt::format("a field of the body has the wrong type ({}); /openapi.json gives each field's type",
+                                      e.what()),
+                          ""}));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "retain serve: {} {} failed: {}\n", route_, req.method, e.what());
+      Send(ErrorResponse({ErrorCode::kInternal, "the server failed on this request; it is logged", ""}));
+    }
   }
 
   // Resolves the caller and checks the route's permission; a response when the request must be

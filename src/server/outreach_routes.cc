@@ -238,10 +238,7 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                                                                   json(g.expression).dump()}));
                   RETAIN_ASSIGN_OR_RETURN(auto stored, s.outreach().GetSavedSegment(g.key));
                   return Json(existing ? 200 : 201, SavedSegmentJson(*stored));
-                }), [reply = std::move(reply), sender](Response r) {
-                  if (r.status < 300 && sender) sender->Wake();
-                  reply(std::move(r));
-                });
+                }), WakingOnSuccess(sender, std::move(reply)));
               }});
 
   router.Add({"DELETE", "/v1/saved-segments/{key}",
@@ -482,10 +479,7 @@ void AddOutreachRoutes(Router& router, const ApiContext& ctx) {
                                                                   fmt::format("\"{}\"", FormatTimestamp(*c.send_at))}));
                   RETAIN_ASSIGN_OR_RETURN(auto j, CampaignJson(s, c));
                   return Json(200, j);
-                }), [reply = std::move(reply), sender](Response r) {
-                  if (r.status < 300 && sender) sender->Wake();
-                  reply(std::move(r));
-                });
+                }), WakingOnSuccess(sender, std::move(reply)));
               }});
 
   router.Add({"POST", "/v1/campaigns/{key}/cancel",

@@ -107,6 +107,15 @@ class OutreachSender {
   std::thread thread_;
 };
 
+// `reply`, which first wakes `sender` (when there is one) if the response is a success: the write
+// gave the sender something to do now (a campaign scheduled, a contest drawn, a segment saved).
+inline Reply WakingOnSuccess(OutreachSender* sender, Reply reply) {
+  return [sender, reply = std::move(reply)](Response r) {
+    if (r.status < 300 && sender) sender->Wake();
+    reply(std::move(r));
+  };
+}
+
 }  // namespace retain::server
 
 #endif  // RETAIN_SERVER_OUTREACH_SENDER_H_

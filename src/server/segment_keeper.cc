@@ -21,12 +21,6 @@ using nlohmann::json;
 constexpr std::string_view kCursor = "segments_cursor";  // the last outbox event segments have seen
 constexpr auto kRecountEvery = std::chrono::hours(24);
 
-// Events the keeper writes or that change no customer's facts.
-bool Ignored(std::string_view type) {
-  return type.starts_with("segment.") || type == "outreach.message" || type.starts_with("survey.invited") ||
-         type == "survey.reminder";
-}
-
 }  // namespace
 
 Status OutreachSender::KeepSegments(Timestamp now) {
@@ -48,8 +42,8 @@ Status OutreachSender::KeepSegments(Timestamp now) {
   std::vector<std::string> customers;
   for (const auto& e : events) {
     if (e.type == "analytics.refreshed") everyone = true;
-    if (everyone || Ignored(e.type)) continue;
-    if (auto c = outreach::EventCustomer(e.type, e.record_id, json::parse(e.payload_json, nullptr, false))) customers.push_back(*c);
+    if (everyone) continue;
+    if (auto c = outreach::CustomerTouched(e.type, e.record_id, json::parse(e.payload_json, nullptr, false))) customers.push_back(*c);
   }
   if (!everyone && customers.empty()) {
     if (events.empty()) return Ok();

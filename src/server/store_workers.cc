@@ -40,7 +40,14 @@ StoreWorkers::~StoreWorkers() { Stop(); }
 
 void StoreWorkers::Read(const ReadJob& job, const Reply& reply) {
   Response r;
-  WithReader([&](Stores& stores) { r = job(stores); });
+  WithReader([&](Stores& stores) {
+    // A job that throws answers for itself; the read connection goes back to the pool.
+    try {
+      r = job(stores);
+    } catch (const std::exception& e) {
+      r = ErrorResponse({ErrorCode::kInternal, std::string("the read failed: ") + e.what(), ""});
+    }
+  });
   reply(std::move(r));
 }
 
@@ -179,6 +186,20 @@ void StoreWorkers::WriterLoop(Stores* store) {
   }
 }
 
+namespace {
+
+// A write job's answer; one that throws fails as the database would, so its transaction is undone
+// and the writer thread goes on.
+Result<Response> RunJob(const WriteJob& job, Stores& stores) {
+  try {
+    return job(stores);
+  } catch (const std::exception& e) {
+    return tl::unexpected(Error{ErrorCode::kInternal, std::string("the write failed: ") + e.what(), ""});
+  }
+}
+
+}  // namespace
+
 void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
   core::RecordStore& store = stores.records();
   auto start = std::chrono::steady_clock::now();
@@ -193,7 +214,7 @@ void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
   responses.reserve(group.size());
   bool database_failed = false;
   for (auto& item : group) {
-    auto r = item.job(stores);
+    auto r = RunJob(item.job, stores);
     if (!r) {
       database_failed = true;
       break;
@@ -217,7 +238,7 @@ void StoreWorkers::CommitGroup(Stores& stores, std::vector<WriteItem>& group) {
       item.reply(ErrorResponse(begin.error()));
       continue;
     }
-    auto r = item.job(stores);
+    auto r = RunJob(item.job, stores);
     if (!r) {
       store.Rollback();
       item.reply(ErrorResponse(r.error()));
