@@ -128,6 +128,34 @@ check "key add prints the key" contains "$key" "rk_"
 out=$("$retain" key add --name x --scopes everything --db sqlite:a.db 2>&1); code=$?
 check "bad scope exits 2" test "$code" -eq 2
 
+# Check, backup and restore: the copy holds what the original does and keeps every rule.
+out=$("$retain" check --db sqlite:a.db 2>&1); code=$?
+check "check passes on the demo" test "$code" -eq 0
+check "check says so" contains "$out" "every rule holds"
+"$retain" backup a.backup --db sqlite:a.db >/dev/null; code=$?
+check "backup exits 0" test "$code" -eq 0
+out=$("$retain" backup a.backup --db sqlite:a.db 2>&1); code=$?
+check "backup never overwrites" test "$code" -eq 5
+check "backup says to choose a new name" contains "$out" "choose a new name"
+out=$("$retain" restore a.backup --db sqlite:restored.db 2>&1); code=$?
+check "restore exits 0" test "$code" -eq 0
+check "restore checks the rules" contains "$out" "every rule holds"
+check "restored stats match" test "$a" = "$("$retain" stats --format json --db sqlite:restored.db)"
+check "restored timeline matches" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db sqlite:restored.db)"
+out=$("$retain" restore a.backup --db sqlite:restored.db 2>&1); code=$?
+check "restore over data needs --replace" test "$code" -eq 7
+check "restore names --replace" contains "$out" "--replace"
+printf 'id,name\n' >not-a-backup.csv
+out=$("$retain" restore not-a-backup.csv --db sqlite:other.db 2>&1); code=$?
+check "restore of a non-backup exits 2" test "$code" -eq 2
+check "restore of a non-backup says so" contains "$out" "is not a Retain backup"
+# A member's balance changed by hand breaks a rule: check names the member and exits 9.
+sqlite3 restored.db "UPDATE loyalty_accounts SET balance = balance + 7 WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'C0000004')"
+out=$("$retain" check --db sqlite:restored.db 2>&1); code=$?
+check "check finds a broken balance" test "$code" -eq 9
+check "check names the member" contains "$out" "customer C0000004"
+check "check json" contains "$("$retain" check --format json --db sqlite:restored.db)" '"ok":false'
+
 pg_url_file=${RETAIN_TEST_PG_URL_FILE:-}
 if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
   admin=$(cat "$pg_url_file")
@@ -137,6 +165,23 @@ if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
   "$retain" demo --no-serve --customers 300 --seed 7 -q --db "$pg" >/dev/null || check "demo on postgres" false
   check "demo on postgres matches sqlite" test "$a" = "$("$retain" stats --format json --db "$pg")"
   check "postgres timeline matches" test "$("$retain" timeline C0000001 --db sqlite:a.db)" = "$("$retain" timeline C0000001 --db "$pg")"
+  check "check passes on postgres" contains "$("$retain" check --db "$pg")" "every rule holds"
+  # pg_dump's archive, restored into an empty database and over a used one.
+  psql -q "$admin" -c "CREATE DATABASE ${name}_copy" >/dev/null
+  copy="${admin%/*}/${name}_copy"
+  "$retain" backup pg.backup --db "$pg" >/dev/null || check "backup on postgres" false
+  out=$("$retain" restore pg.backup --db "$copy" 2>&1); code=$?
+  check "postgres restore exits 0" test "$code" -eq 0 || echo "$out" >&2
+  check "postgres restored stats match" test "$a" = "$("$retain" stats --format json --db "$copy")"
+  out=$("$retain" restore pg.backup --db "$copy" 2>&1); code=$?
+  check "postgres restore over data needs --replace" test "$code" -eq 7
+  "$retain" restore pg.backup --replace --db "$copy" >/dev/null; code=$?
+  check "postgres restore --replace exits 0" test "$code" -eq 0
+  check "postgres replaced stats match" test "$a" = "$("$retain" stats --format json --db "$copy")"
+  out=$("$retain" restore a.backup --db "$copy" 2>&1); code=$?
+  check "a SQLite backup does not restore into postgres" test "$code" -eq 2
+  check "and says where it does" contains "$out" "sqlite:PATH"
+  psql -q "$admin" -c "DROP DATABASE ${name}_copy WITH (FORCE)" >/dev/null
   psql -q "$admin" -c "DROP DATABASE $name WITH (FORCE)" >/dev/null
 else
   echo "FAIL: no PostgreSQL test server (RETAIN_TEST_PG_URL_FILE)" >&2

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "server/http_server.h"
+#include "storage/backup.h"
 #include "storage/database.h"
+#include "storage/integrity.h"
 #include "storage/migrations.h"
 #include "storage/record_store.h"
 
@@ -72,6 +74,16 @@ cli::Services MakeServices() {
     RETAIN_ASSIGN_OR_RETURN(out.applied, storage::Migrate(*db));
     RETAIN_ASSIGN_OR_RETURN(out.to_version, storage::SchemaVersion(*db));
     return out;
+  };
+  s.check = [](const std::string& url) -> Result<std::vector<core::IntegrityCheck>> {
+    RETAIN_ASSIGN_OR_RETURN(auto store, storage::OpenSqlStore(url));  // the schema must be current
+    store.reset();
+    RETAIN_ASSIGN_OR_RETURN(auto db, storage::Connection::Open(url));
+    return storage::CheckIntegrity(*db);
+  };
+  s.backup = [](const std::string& url, const std::string& file) { return storage::BackupDatabase(url, file); };
+  s.restore = [](const std::string& file, const std::string& url, bool replace) {
+    return storage::RestoreDatabase(file, url, replace);
   };
   s.serve = [](const cli::ServeOptions& o) -> Result<int> {
     // Check the database once up front so a bad URL or schema fails before listening.

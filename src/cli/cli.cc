@@ -24,6 +24,9 @@ const Command kCommands[] = {
     {"loyalty", "Loyalty programs: define punch cards and points, show a member, expire points", RunLoyalty},
     {"analytics", "Retention models: RFM, lifetime value, survival, cohorts, churn risk (CSV files or the database)",
      RunAnalytics},
+    {"check", "Check that the ledger's sums, lots and coupons agree (after a crash or a restore)", RunCheck},
+    {"backup", "Write the database to a backup file while it stays in use", RunBackup},
+    {"restore", "Restore a backup file into an empty database", RunRestore},
     {"serve", "Serve the web app and the HTTP API", RunServe},
     {"user", "Add, list or reset staff accounts (user add NAME --role admin)", RunUser},
     {"key", "Create, list or revoke API keys for integrations", RunKey},
@@ -43,9 +46,11 @@ void PrintHelp() {
                "  retain loyalty show C0000042          their cards, points and coupons\n"
                "  retain analytics rfm --input sales.csv --customer-col id --date-col date --calibration-end 2026-06-30\n"
                "  retain serve --port 8080              the web app and the API\n"
+               "  retain backup nightly.retain          a consistent copy, taken while serving\n"
                "\nExit codes: 0 ok; 1 internal error; 2 bad arguments; 3 import finished with\n"
                "rejected rows; 4 not found; 5 conflict; 6 not signed in or not allowed;\n"
-               "7 database schema not current; 8 database unavailable.\n";
+               "7 database schema not current; 8 database unavailable; 9 check found\n"
+               "broken rules.\n";
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {

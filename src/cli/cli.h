@@ -12,6 +12,7 @@
 #include "app/config.h"
 #include "care/care_store.h"
 #include "common/status.h"
+#include "core/integrity.h"
 #include "core/store.h"
 #include "core/webhook_store.h"
 #include "feedback/feedback_store.h"
@@ -79,6 +80,11 @@ struct Services {
   std::function<Result<std::unique_ptr<staff::StaffStore>>(const std::string& url)> open_staff;
   // Applies pending migrations to the database at a URL.
   std::function<Result<MigrateOutcome>(const std::string& url)> migrate;
+  // Runs every integrity rule on the database at a URL (storage/integrity.h).
+  std::function<Result<std::vector<core::IntegrityCheck>>(const std::string& url)> check;
+  // Writes the database at a URL to a new backup file, and restores one (storage/backup.h).
+  std::function<Status(const std::string& url, const std::string& file)> backup;
+  std::function<Status(const std::string& file, const std::string& url, bool replace)> restore;
   // Serves the HTTP API and the web app until SIGTERM or SIGINT; returns the exit code.
   std::function<Result<int>(const ServeOptions& options)> serve;
 };
@@ -121,6 +127,9 @@ Result<int> RunUser(Context& ctx);
 Result<int> RunKey(Context& ctx);
 Result<int> RunLoyalty(Context& ctx);
 Result<int> RunAnalytics(Context& ctx);
+Result<int> RunCheck(Context& ctx);
+Result<int> RunBackup(Context& ctx);
+Result<int> RunRestore(Context& ctx);
 
 }  // namespace retain::cli
 

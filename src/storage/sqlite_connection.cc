@@ -163,4 +163,60 @@ Result<std::unique_ptr<Connection>> OpenSqlite(std::string_view path) {
   return std::unique_ptr<Connection>(std::move(conn));
 }
 
+Result<std::unique_ptr<Connection>> OpenSqliteReadOnly(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = fmt::format("cannot open SQLite database '{}': {}", path,
+                                  db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return Unavailable(msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  return std::unique_ptr<Connection>(std::make_unique<SqliteConnection>(db, "sqlite:" + path));
+}
+
+Status CopySqlite(const std::string& from, const std::string& to) {
+  sqlite3* src = nullptr;
+  sqlite3* dst = nullptr;
+  auto close = [&] {
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+  };
+  if (int rc = sqlite3_open_v2(from.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr); rc != SQLITE_OK) {
+    auto err = Unavailable(fmt::format("cannot open SQLite database '{}': {}", from, sqlite3_errstr(rc)));
+    close();
+    return err;
+  }
+  if (int rc = sqlite3_open_v2(to.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                               nullptr); rc != SQLITE_OK) {
+    auto err = Unavailable(fmt::format("cannot write SQLite database '{}': {}", to, sqlite3_errstr(rc)));
+    close();
+    return err;
+  }
+  sqlite3_busy_timeout(src, 10000);
+  sqlite3_busy_timeout(dst, 10000);
+  sqlite3_backup* backup = sqlite3_backup_init(dst, "main", src, "main");
+  if (backup == nullptr) {
+    auto err = Internal(fmt::format("cannot copy '{}' to '{}': {}", from, to, sqlite3_errmsg(dst)));
+    close();
+    return err;
+  }
+  // The source is only read (WAL lets the server go on); a busy destination is waited for, up
+  // to a minute, as the busy timeout does for statements.
+  int rc = SQLITE_OK;
+  for (int tries = 0; tries < 600; ++tries) {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) break;
+    sqlite3_sleep(100);
+  }
+  sqlite3_backup_finish(backup);
+  Status out = Ok();
+  if (rc != SQLITE_DONE) {
+    out = SqliteError(dst, rc, fmt::format("copying '{}' to '{}'", from, to));
+  }
+  close();
+  return out;
+}
+
 }  // namespace retain::storage
