@@ -9,14 +9,16 @@
 #   make bench-segment  the segment language over a million customers beside hand-written C++ and SQLite, in memory and end to end through retain serve
 #   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
+#   make fault   kill -9 the server mid-ingest and imports mid-file, ROUNDS times (default 100) per test on both databases
 #   make fuzz    fuzz the segment language, templates, bounce reports and import files with libFuzzer (FUZZ_SECONDS each, default 300)
 
+SHELL := /bin/bash
 PRESET ?= release
 BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 WERROR := $(if $(CI),ON,OFF)
 DEMO_DB ?= sqlite:demo.db
 
-.PHONY: all build test fuzz demo bench bench-server bench-loyalty bench-analytics bench-segment bench-outreach asan bootstrap clean
+.PHONY: all build test fault fuzz demo bench bench-server bench-loyalty bench-analytics bench-segment bench-outreach asan bootstrap clean
 
 all: build
 
@@ -38,6 +40,11 @@ web/dist/index.html: $(WEB_SOURCES)
 test: build
 	@ctest --preset $(PRESET)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+# make test kills 3 times per test; this as often as asked, printing a line per kill.
+fault: build
+	@set -o pipefail; RETAIN_FAULT_ROUNDS=$${ROUNDS:-100} ctest --preset $(PRESET) -R 'FaultTest|OutageTest|FullDiskTest' \
+	  --timeout 7200 --output-on-failure --verbose | grep -E '\[fault\]|Failure|FAILED|tests passed|tests failed'
 
 # libFuzzer with AddressSanitizer and UBSan (clang, build-fuzz/): each parser that takes outside
 # input, over its corpus in fuzz/corpus; make test runs each for 20 seconds.

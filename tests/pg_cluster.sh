@@ -3,6 +3,8 @@
 #   pg_cluster.sh start DIR   initdb in a new temporary folder, start on a free loopback port,
 #                             write the connection URL to DIR/url and the folder to DIR/data
 #   pg_cluster.sh stop DIR    stop the cluster and remove the folder and DIR
+#   pg_cluster.sh pause DIR   stop the server (its clients' connections are cut), keeping the data
+#   pg_cluster.sh resume DIR  start it again on the same port
 # As root, the server runs as the unprivileged 'postgres' user (PostgreSQL refuses root).
 set -euo pipefail
 action=${1:?start or stop}
@@ -52,8 +54,19 @@ case "$action" in
     fi
     rm -rf "$dir"
     ;;
+  pause)
+    tmp=$(cat "$dir/data")
+    as_owner "$bindir/pg_ctl" -D "$tmp/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    tmp=$(cat "$dir/data")
+    url=$(cat "$dir/url")
+    port=${url##*:}; port=${port%%/*}
+    as_owner "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 30 \
+      -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    ;;
   *)
-    echo "usage: pg_cluster.sh start|stop DIR" >&2
+    echo "usage: pg_cluster.sh start|stop|pause|resume DIR" >&2
     exit 2
     ;;
 esac

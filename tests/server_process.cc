@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,7 +90,8 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& t
   return out;
 }
 
-ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args) {
+ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args,
+                             uint64_t max_file_bytes) {
   // The binary built beside the tests, unless RETAIN_BINARY names another.
   const char* binary = std::getenv("RETAIN_BINARY");
   if (binary == nullptr) binary = RETAIN_BINARY_PATH;
@@ -100,6 +102,11 @@ ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::s
   }
   pid_ = fork();
   if (pid_ == 0) {
+    if (max_file_bytes > 0) {
+      signal(SIGXFSZ, SIG_IGN);
+      rlimit limit{max_file_bytes, max_file_bytes};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
@@ -191,6 +198,11 @@ std::vector<SmtpSink::Message> SmtpSink::Messages() const {
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop();
+}
+
+void ServerProcess::Kill() {
+  if (pid_ > 0) kill(pid_, SIGKILL);
+  Stop();  // reaps it (SIGTERM to a dead process changes nothing)
 }
 
 int ServerProcess::Stop() {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -38,12 +39,17 @@ class HttpClient {
 // and stopped with SIGTERM by Stop() or the destructor.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args = {});
+  // With `max_file_bytes`, no file the server writes may grow past that size (RLIMIT_FSIZE, with
+  // SIGXFSZ ignored so a write past it fails as on a full disk).
+  explicit ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args = {},
+                         uint64_t max_file_bytes = 0);
   ~ServerProcess();
   int port() const { return port_; }
   bool running() const { return pid_ > 0; }
   // Sends SIGTERM and waits; returns the exit status (-1 if it did not exit normally).
   int Stop();
+  // Sends SIGKILL (a crash, a power cut as far as the database can tell) and waits.
+  void Kill();
 
  private:
   pid_t pid_ = -1;

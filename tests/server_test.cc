@@ -326,6 +326,17 @@ TEST_P(ServerTest, TheWebAppIsServedAndPathsCannotEscapeIt) {
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << escape;
   }
   EXPECT_EQ(client_->Request("GET", "/assets/no-such-file.js").status, 404);
+  EXPECT_EQ(index.headers["x-frame-options"], "DENY");
+  EXPECT_EQ(index.headers["x-content-type-options"], "nosniff");
+  // API answers hold personal data: not cached, not sniffed, not framed, no active content.
+  for (const char* target : {"/v1/customers", "/v1/customers/C404", "/metrics"}) {
+    auto r = client_->Request("GET", target);
+    EXPECT_EQ(r.headers["cache-control"], "no-store") << target;
+    EXPECT_EQ(r.headers["x-content-type-options"], "nosniff") << target;
+    EXPECT_EQ(r.headers["x-frame-options"], "DENY") << target;
+    EXPECT_EQ(r.headers["referrer-policy"], "no-referrer") << target;
+    EXPECT_EQ(r.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'") << target;
+  }
 }
 
 TEST_P(ServerTest, MetricsCountRequests) {

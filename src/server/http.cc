@@ -88,7 +88,10 @@ int HttpStatus(ErrorCode code) {
 Response ErrorResponse(const Error& error) {
   nlohmann::json e = {{"code", ErrorCodeName(error.code)}, {"message", error.message}};
   if (!error.field.empty()) e["field"] = error.field;
-  return Json(HttpStatus(error.code), {{"error", e}});
+  Response r = Json(HttpStatus(error.code), {{"error", e}});
+  // The database (or another dependency) is away: a client may try again in a moment.
+  if (error.code == ErrorCode::kUnavailable) r.headers.emplace_back("Retry-After", "2");
+  return r;
 }
 
 Status ParseTarget(std::string_view target, Request* request) {

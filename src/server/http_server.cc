@@ -201,6 +201,16 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(r.status), version_);
     res->set(http::field::server, "retain");
     res->set(http::field::content_type, r.content_type);
+    // Every answer: no type sniffing, never inside another site's frame, no referrer leaving
+    // with a link, and (personal data) no caching. The web app's files and its page set their
+    // own Cache-Control and Content-Security-Policy.
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Referrer-Policy", "no-referrer");
+    res->set(http::field::cache_control, "no-store");
+    if (r.content_type.starts_with("application/json") || r.content_type.starts_with("text/plain")) {
+      res->set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_ && !shared_->draining);
     res->body() = std::move(r.body);

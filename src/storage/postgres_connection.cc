@@ -50,11 +50,14 @@ tl::unexpected<Error> PgError(PGconn* conn, const PGresult* res, std::string_vie
   return Internal(msg);
 }
 
+// A statement prepared on the server under `name`. After the connection is re-established (a new
+// server session, see PgConnection::Reconnect) it is prepared again on its next use, so a
+// Statement* a store holds stays valid.
 class PgStatement : public Statement {
  public:
-  PgStatement(PGconn* conn, std::string name, int params)
-      : conn_(conn), name_(std::move(name)), values_(static_cast<size_t>(params)),
-        is_null_(static_cast<size_t>(params), true) {}
+  PgStatement(PGconn* conn, std::string name, std::string text, int params, const uint64_t* session)
+      : conn_(conn), name_(std::move(name)), text_(std::move(text)), values_(static_cast<size_t>(params)),
+        is_null_(static_cast<size_t>(params), true), session_(session), prepared_in_(*session) {}
   ~PgStatement() override { Clear(); }
 
   void BindNull(int index) override { is_null_[Slot(index)] = true; }
@@ -69,6 +72,16 @@ class PgStatement : public Statement {
 
   Result<bool> Step() override {
     if (result_ == nullptr) {
+      if (prepared_in_ != *session_) {
+        PGresult* res = PQprepare(conn_, name_.c_str(), text_.c_str(), static_cast<int>(values_.size()), nullptr);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+          auto err = PgError(conn_, res, "preparing again");
+          PQclear(res);
+          return err;
+        }
+        PQclear(res);
+        prepared_in_ = *session_;
+      }
       std::vector<const char*> ptrs(values_.size());
       for (size_t i = 0; i < values_.size(); ++i) ptrs[i] = is_null_[i] ? nullptr : values_[i].c_str();
       result_ = PQexecPrepared(conn_, name_.c_str(), static_cast<int>(ptrs.size()), ptrs.data(),
@@ -112,8 +125,11 @@ class PgStatement : public Statement {
 
   PGconn* conn_;
   std::string name_;
+  std::string text_;
   std::vector<std::string> values_;
   std::vector<bool> is_null_;
+  const uint64_t* session_;  // the connection's session number
+  uint64_t prepared_in_;     // the session it was last prepared in
   PGresult* result_ = nullptr;
   int row_ = -1;
   int rows_ = 0;
@@ -136,6 +152,7 @@ class PgConnection : public Connection {
   const std::string& description() const override { return description_; }
 
   Status ExecuteScript(std::string_view sql) override {
+    RETAIN_RETURN_IF_ERROR(Reconnect());
     PGresult* res = PQexec(conn_, std::string(sql).c_str());
     auto status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -148,6 +165,7 @@ class PgConnection : public Connection {
   }
 
   Result<Statement*> Prepare(std::string_view sql) override {
+    RETAIN_RETURN_IF_ERROR(Reconnect());
     auto it = cache_.find(sql);
     if (it != cache_.end()) {
       it->second->Reset();
@@ -163,7 +181,7 @@ class PgConnection : public Connection {
       return err;
     }
     PQclear(res);
-    auto owned = std::make_unique<PgStatement>(conn_, name, params);
+    auto owned = std::make_unique<PgStatement>(conn_, name, std::move(text), params, &session_);
     Statement* raw = owned.get();
     cache_.emplace(std::string(sql), std::move(owned));
     return raw;
@@ -188,14 +206,45 @@ class PgConnection : public Connection {
   }
   std::string_view ReturningId() const override { return " RETURNING id"; }
 
-  Status Begin() override { return ExecuteScript("BEGIN"); }
-  Status BeginRead() override { return ExecuteScript("BEGIN READ ONLY"); }
-  Status Commit() override { return ExecuteScript("COMMIT"); }
-  Status Rollback() override { return ExecuteScript("ROLLBACK"); }
+  Status Begin() override { return BeginWith("BEGIN"); }
+  Status BeginRead() override { return BeginWith("BEGIN READ ONLY"); }
+  Status Commit() override { return End("COMMIT"); }
+  Status Rollback() override { return End("ROLLBACK"); }
 
  private:
+  Status BeginWith(const char* sql) {
+    RETAIN_RETURN_IF_ERROR(ExecuteScript(sql));
+    in_transaction_ = true;
+    return Ok();
+  }
+  Status End(const char* sql) {
+    auto ended = ExecuteScript(sql);
+    in_transaction_ = false;  // committed, rolled back, or lost with the connection
+    return ended;
+  }
+
+  // A connection the server dropped (restarted, failed over, or gone for a while) is opened
+  // again before the next transaction or statement outside one; the statements are prepared
+  // again as they are used. Inside a transaction it is never re-opened: the rest of that
+  // transaction fails, so nothing half-done can commit in a new session.
+  Status Reconnect() {
+    if (PQstatus(conn_) != CONNECTION_BAD || in_transaction_) return Ok();
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string detail = PQerrorMessage(conn_);
+      while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+      return Unavailable(fmt::format("the database is unavailable (PostgreSQL at {}: {}); retry shortly",
+                                     description_, detail));
+    }
+    PQsetNoticeProcessor(conn_, IgnoreNotice, nullptr);
+    ++session_;
+    return Ok();
+  }
+
   PGconn* conn_;
   std::string description_;
+  uint64_t session_ = 0;
+  bool in_transaction_ = false;
   std::unordered_map<std::string, std::unique_ptr<PgStatement>, SqlTextHash, std::equal_to<>> cache_;
 };
 

@@ -1,6 +1,7 @@
 // The SQLite driver.
 #include <sqlite3.h>
 
+#include <cstring>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -16,10 +17,18 @@ tl::unexpected<Error> SqliteError(sqlite3* db, int rc, std::string_view what) {
   int primary = rc & 0xff;
   if (primary == SQLITE_CONSTRAINT) return Conflict(msg);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(msg);
-  if (primary == SQLITE_FULL || primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN ||
-      primary == SQLITE_IOERR) {
-    return Unavailable(msg);
+  // The disk or the file refuses: say what the operating system said and what to do. Nothing
+  // of the failed transaction is kept; what was committed before stays.
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+    int os_error = db != nullptr ? sqlite3_system_errno(db) : 0;
+    return Unavailable(fmt::format("{}{}; the database's disk cannot be written: free space on it (or check it), then "
+                                   "retry", msg, os_error != 0 ? fmt::format(" ({})", std::strerror(os_error)) : ""));
   }
+  if (primary == SQLITE_READONLY) {
+    return Unavailable(msg + "; the database file or its folder is read-only: let the user running retain write "
+                             "them, then retry");
+  }
+  if (primary == SQLITE_CANTOPEN) return Unavailable(msg);
   return Internal(msg);
 }
 
