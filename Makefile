@@ -10,7 +10,7 @@
 #   make bench-outreach  writing messages beside fmt::format, e-mail to a real SMTP server on loopback, and a campaign end to end
 #   make asan    build and test with AddressSanitizer and UBSan (build-asan/)
 #   make fault   kill -9 the server mid-ingest and imports mid-file, ROUNDS times (default 100) per test on both databases
-#   make fuzz    fuzz the segment language, templates, bounce reports and import files with libFuzzer (FUZZ_SECONDS each, default 300)
+#   make fuzz    fuzz every parser of outside input (segments, templates, database URLs, import files, request bodies, program documents) with libFuzzer (FUZZ_SECONDS each, default 300)
 
 SHELL := /bin/bash
 PRESET ?= release

@@ -638,7 +638,8 @@ Result<Program> ParseProgram(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {  // the library's message names the line and column
+  } catch (const json::exception& e) {  // the library's message names the line and column
+    // (a syntax error, or a number too large for any type: out_of_range, not parse_error)
     return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
   }
   return ParseProgramDocument(doc);
@@ -698,7 +699,7 @@ Result<json> ProgramDocumentFromText(std::string_view text) {
   if (first != std::string_view::npos && text[first] == '{') {
     try {
       return json::parse(text);
-    } catch (const json::parse_error& e) {  // the library's message names the line and column
+    } catch (const json::exception& e) {  // a syntax error or a number too large: line and column
       return InvalidArgument(std::string("the program document is not valid JSON: ") + e.what());
     }
   }
