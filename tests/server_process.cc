@@ -1,6 +1,7 @@
 #include "server_process.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -91,7 +92,7 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& t
 }
 
 ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args,
-                             uint64_t max_file_bytes) {
+                             uint64_t max_file_bytes, const std::string& stderr_path) {
   // The binary built beside the tests, unless RETAIN_BINARY names another.
   const char* binary = std::getenv("RETAIN_BINARY");
   if (binary == nullptr) binary = RETAIN_BINARY_PATH;
@@ -108,6 +109,10 @@ ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::s
       setrlimit(RLIMIT_FSIZE, &limit);
     }
     dup2(out[1], STDOUT_FILENO);
+    if (!stderr_path.empty()) {
+      int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (err >= 0) dup2(err, STDERR_FILENO);
+    }
     close(out[0]);
     close(out[1]);
     std::vector<std::string> args = {binary, "serve", "--db", db_url, "--port", "0"};
@@ -129,6 +134,7 @@ ServerProcess::ServerProcess(const std::string& db_url, const std::vector<std::s
   }
   std::smatch m;
   std::string text(line);
+  first_line_ = text;
   if (!std::regex_search(text, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) {
     ADD_FAILURE() << "unexpected first line: " << text;
     Stop();

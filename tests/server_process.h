@@ -41,10 +41,13 @@ class ServerProcess {
  public:
   // With `max_file_bytes`, no file the server writes may grow past that size (RLIMIT_FSIZE, with
   // SIGXFSZ ignored so a write past it fails as on a full disk).
+  // With `stderr_path`, what the server writes to stderr goes to that file.
   explicit ServerProcess(const std::string& db_url, const std::vector<std::string>& extra_args = {},
-                         uint64_t max_file_bytes = 0);
+                         uint64_t max_file_bytes = 0, const std::string& stderr_path = "");
   ~ServerProcess();
   int port() const { return port_; }
+  // The line the server printed when it began listening.
+  const std::string& first_line() const { return first_line_; }
   bool running() const { return pid_ > 0; }
   // Sends SIGTERM and waits; returns the exit status (-1 if it did not exit normally).
   int Stop();
@@ -54,6 +57,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string first_line_;
   FILE* output_ = nullptr;
 };
 

@@ -487,6 +487,7 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"GET /v1/api-keys", "staff:admin"}, {"POST /v1/api-keys", "staff:admin"},
       {"DELETE /v1/api-keys/{id}", "staff:admin"}, {"GET /v1/audit", "audit:read"},
       {"GET /v1/stats", "records:read"}, {"GET /v1/customers/{id}/timeline", "records:read"},
+      {"GET /v1/customers/{id}/export", "privacy:manage"}, {"POST /v1/customers/{id}/erase", "privacy:manage"},
       {"GET /v1/webhooks", "staff:admin"}, {"POST /v1/webhooks", "staff:admin"},
       {"DELETE /v1/webhooks/{id}", "staff:admin"}, {"GET /v1/webhooks/{id}/deliveries", "staff:admin"},
       {"GET /v1/loyalty/programs", "records:read"}, {"GET /v1/loyalty/programs/{id}", "records:read"},
@@ -549,7 +550,8 @@ TEST_P(ServerTest, EveryRouteChecksEveryRole) {
       {"supervisor", {"records:read", "records:write", "loyalty:adjust", "retention:approve", "retention:manage", "feedback:manage"}},
       {"marketing", {"records:read", "loyalty:manage", "feedback:manage", "outreach:manage"}}, {"analyst", {"records:read", "analytics:refresh"}},
       {"admin", {"records:read", "records:write", "staff:admin", "audit:read", "loyalty:manage", "loyalty:adjust",
-                 "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage", "outreach:manage"}}};
+                 "analytics:refresh", "retention:approve", "retention:manage", "feedback:manage", "outreach:manage",
+                 "privacy:manage"}}};
   auto needs = [&](const std::string& method, const std::string& path) -> std::string {
     auto it = kNeeds.find(method + " " + path);
     if (it != kNeeds.end()) return it->second;

@@ -10,6 +10,8 @@
 #include "core/importer.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/privacy.h"
+#include "storage/query.h"
 #include "storage/record_store.h"
 #include "test_database.h"
 
@@ -372,12 +374,105 @@ class FailsOnBoom : public core::RecordStore {
   Result<core::Page<core::AuditEntry>> ListAudit(const core::AuditQuery& q) override { return inner_.ListAudit(q); }
   Result<std::vector<core::TimelineEntry>> Timeline(std::string_view id) override { return inner_.Timeline(id); }
   Result<core::RecordCounts> Counts() override { return inner_.Counts(); }
+  Result<std::optional<std::vector<core::PersonalDataTable>>> ExportCustomer(std::string_view id) override {
+    return inner_.ExportCustomer(id);
+  }
+  Result<std::optional<core::Erasure>> EraseCustomer(std::string_view id, Timestamp at) override {
+    return inner_.EraseCustomer(id, at);
+  }
   Result<std::optional<std::string>> GetSetting(std::string_view k) override { return inner_.GetSetting(k); }
   Status SetSetting(std::string_view k, std::string_view v) override { return inner_.SetSetting(k, v); }
 
  private:
   core::RecordStore& inner_;
 };
+
+// A table added later that names a customer must say what it holds in the export and what
+// erasure clears in it (storage/privacy.cc); this keeps the map whole.
+TEST_P(StorageTest, EveryTableNamingACustomerIsInTheExport) {
+  auto db = storage::Connection::Open(db_->url());
+  ASSERT_TRUE(db) << db.error().message;
+  std::string sql = (*db)->dialect() == storage::Dialect::kSqlite
+      ? "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'"
+      : "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = current_schema()";
+  auto columns = storage::Rows<std::string>(**db, sql, [](storage::Statement* s) { return std::string(s->Text(0)); });
+  ASSERT_TRUE(columns) << columns.error().message;
+  auto mapped = storage::PersonalDataTables();
+  int naming = 0;
+  for (const auto& c : *columns) {
+    auto dot = c.find('.');
+    std::string table = c.substr(0, dot), column = c.substr(dot + 1);
+    if (column != "customer_id" && column != "referrer_id" && column != "referee_id") continue;
+    ++naming;
+    EXPECT_NE(std::find(mapped.begin(), mapped.end(), table), mapped.end())
+        << table << " names a customer but is not in storage/privacy.cc's map";
+  }
+  EXPECT_GT(naming, 25);
+}
+
+TEST_P(StorageTest, ErasureClearsTheCustomerAndKeepsTheirRecords) {
+  ImportAll();
+  auto before = store_->ExportCustomer("C1");
+  ASSERT_TRUE(before && *before) << (before ? "no customer" : before.error().message);
+  std::string all;
+  for (const auto& t : **before) {
+    for (const auto& row : t.rows) for (const auto& cell : row) all += cell.text + "\n";
+  }
+  EXPECT_NE(all.find("ann@example.com"), std::string::npos);
+  EXPECT_NE(all.find("billing"), std::string::npos);  // the event's payload
+
+  auto at = FromUnixSeconds(1767225600);
+  ASSERT_TRUE(store_->Begin());
+  auto erased = store_->EraseCustomer("C1", at);
+  ASSERT_TRUE(erased && *erased) << (erased ? "no customer" : erased.error().message);
+  ASSERT_TRUE(store_->Commit());
+  EXPECT_FALSE((*erased)->already_erased);
+
+  auto c1 = store_->GetCustomer("C1");
+  ASSERT_TRUE(c1 && *c1);
+  EXPECT_EQ((*c1)->name, "");
+  EXPECT_EQ((*c1)->email, "");
+  EXPECT_FALSE((*c1)->consent.email);
+  ASSERT_TRUE((*c1)->erased_at.has_value());
+  EXPECT_EQ(ToUnixSeconds(*(*c1)->erased_at), 1767225600);
+  auto after = store_->ExportCustomer("C1");
+  ASSERT_TRUE(after && *after);
+  all.clear();
+  for (const auto& t : **after) {
+    for (const auto& row : t.rows) for (const auto& cell : row) all += cell.text + "\n";
+  }
+  EXPECT_EQ(all.find("ann@example.com"), std::string::npos);
+  EXPECT_EQ(all.find("Ann Smith"), std::string::npos);
+  EXPECT_EQ(all.find("billing"), std::string::npos);
+
+  // The business's records stay, and the customer's id with them.
+  core::ListQuery q;
+  q.customer = "C1";
+  auto payments = store_->ListPayments(q);
+  ASSERT_TRUE(payments);
+  EXPECT_EQ(payments->items.size(), 2u);
+  auto counts = store_->Counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->customers, 3);
+
+  // Sending the customer again is refused, naming the id; their payments are still taken.
+  core::Customer ann;
+  ann.external_id = "C1";
+  ann.name = "Ann Smith";
+  ann.email = "ann@example.com";
+  auto again = store_->PutCustomer(ann);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(again.error().field, "id");
+  EXPECT_NE(again.error().message.find("erased"), std::string::npos);
+  auto second = store_->EraseCustomer("C1", at + std::chrono::hours(1));
+  ASSERT_TRUE(second && *second);
+  EXPECT_TRUE((*second)->already_erased);
+  EXPECT_EQ(ToUnixSeconds((*second)->erased_at), 1767225600);
+  auto none = store_->EraseCustomer("NOPE", at);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
 
 TEST_P(StorageTest, ADatabaseErrorRejectsOnlyTheRowAtFault) {
   ImportAll();

@@ -110,7 +110,7 @@ cli::Services MakeServices() {
     }
     options.on_listening = [db = o.db, host = o.host](int port) {
       std::cout << fmt::format("retain: serving {} on http://{}:{}/ (the web app; API under /v1, described "
-                               "at /openapi.json); Ctrl-C or SIGTERM stops\n", db, host, port)
+                               "at /openapi.json); Ctrl-C or SIGTERM stops\n", storage::RedactUrl(db), host, port)
                 << std::flush;
     };
     std::string url = o.db;

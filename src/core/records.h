@@ -53,6 +53,9 @@ struct Customer {
   Consent consent;
   std::optional<Timestamp> first_contact_at;
   std::string attributes_json = "{}";  // a JSON object of free attributes
+  // Set when the customer's personal data was erased at their request (read back, never written
+  // by a record; see core/privacy.h).
+  std::optional<Timestamp> erased_at;
 };
 
 enum class ProductKind { kItem, kPlan, kAddon };

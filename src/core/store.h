@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "core/privacy.h"
 #include "core/records.h"
 
 namespace retain::core {
@@ -121,6 +122,14 @@ class RecordStore {
   virtual Result<std::vector<TimelineEntry>> Timeline(std::string_view customer_external_id) = 0;
 
   virtual Result<RecordCounts> Counts() = 0;
+
+  // Every row held about the customer, table by table (core/privacy.h), or nullopt when there is
+  // no such customer. One read of the current transaction.
+  virtual Result<std::optional<std::vector<PersonalDataTable>>> ExportCustomer(std::string_view external_id) = 0;
+  // Erases the customer's personal data inside the current transaction, or nullopt when there is
+  // no such customer. Once erased, a customer record with that id is refused (FailedPrecondition
+  // naming "id"); the business's records of them are still taken.
+  virtual Result<std::optional<Erasure>> EraseCustomer(std::string_view external_id, Timestamp at) = 0;
 
   // The business's settings (e.g. "timezone"), or nullopt when unset.
   virtual Result<std::optional<std::string>> GetSetting(std::string_view key) = 0;

@@ -24,7 +24,7 @@ json ParseObject(const std::string& text) {
 }  // namespace
 
 json ToJson(const core::Customer& c) {
-  return {{"id", c.external_id},
+  json j = {{"id", c.external_id},
           {"name", c.name},
           {"email", c.email},
           {"phone", c.phone},
@@ -40,6 +40,8 @@ json ToJson(const core::Customer& c) {
            {{"email", c.consent.email}, {"sms", c.consent.sms}, {"post", c.consent.post}, {"phone", c.consent.phone}}},
           {"first_contact_at", Time(c.first_contact_at)},
           {"attributes", ParseObject(c.attributes_json)}};
+  if (c.erased_at) j["erased_at"] = FormatTimestamp(*c.erased_at);
+  return j;
 }
 
 json ToJson(const core::Product& p) {

@@ -45,7 +45,9 @@ json Schemas() {
                           {"locale", {{"type", "string"}, {"enum", {"en", "pt", "da"}}}},
                           {"consent", Object({{"email", Bool()}, {"sms", Bool()}, {"post", Bool()}, {"phone", Bool()}})},
                           {"first_contact_at", NullableTime()},
-                          {"attributes", {{"type", "object"}}}},
+                          {"attributes", {{"type", "object"}}},
+                          {"erased_at", {{"type", "string"}, {"format", "date-time"},
+                                         {"description", "present once the personal data was erased on request"}}}},
                          {"id"});
   s["Plan"] = Object({{"id", Str()}, {"name", Str()},
                       {"kind", {{"type", "string"}, {"enum", {"item", "plan", "addon"}}}},
@@ -97,6 +99,15 @@ json Schemas() {
                                                       {"amount", Money()}, {"amount_minor", Int()}, {"currency", Str()},
                                                       {"lines", Int()}, {"payload", {{"type", "object"}}},
                                                       {"summary", {{"type", "string"}, {"description", "in English"}}}})}}}});
+  s["PersonalDataExport"] = Object(
+      {{"customer", Str()}, {"exported_at", Time()}, {"rows", Int()},
+       {"tables", {{"type", "array"},
+                   {"items", Object({{"table", Str()}, {"holds", Str()},
+                                     {"rows", {{"type", "array"}, {"items", {{"type", "object"}}}}}})}}}});
+  s["Erasure"] = Object({{"customer", Str()},
+                         {"result", {{"type", "string"}, {"enum", {"erased", "already_erased"}}}},
+                         {"erased_at", Time()},
+                         {"cleared", {{"type", "object"}, {"description", "rows changed per table"}}}});
   s["Stats"] = Object({{"customers", Int()}, {"plans", Int()}, {"subscriptions", Int()}, {"payments", Int()},
                        {"purchases", Int()}, {"purchase_lines", Int()}, {"events", Int()}});
   s["Health"] = Object({{"status", Str()}});

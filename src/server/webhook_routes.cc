@@ -11,8 +11,8 @@ namespace {
 using nlohmann::json;
 
 // Every event type the outbox carries (a subscription names some, or "*" for all).
-constexpr std::array<std::string_view, 62> kEventTypes = {
-    "*", "customer.created", "customer.updated", "plan.created", "plan.updated", "subscription.created",
+constexpr std::array<std::string_view, 63> kEventTypes = {
+    "*", "customer.created", "customer.updated", "customer.erased", "plan.created", "plan.updated", "subscription.created",
     "subscription.updated", "subscription.cancelled", "subscription.resumed", "subscription.suspended",
     "payment.recorded", "payment.failed", "payment.recovered", "payment.recovery_started", "payment.reminder",
     "payment.retry_due", "payment.retry_requested", "payment_method.expiring", "purchase.recorded",

@@ -35,9 +35,10 @@ inline constexpr std::string_view kRetentionApprove = "retention:approve";  // d
 inline constexpr std::string_view kRetentionManage = "retention:manage";    // change the desk's offers and policies
 inline constexpr std::string_view kFeedbackManage = "feedback:manage";      // define surveys
 inline constexpr std::string_view kOutreachManage = "outreach:manage";      // templates, campaigns, sending rules
-inline constexpr std::array<std::string_view, 11> kAllPermissions = {
-    kRecordsRead,   kRecordsWrite,     kStaffAdmin,       kAuditRead,       kLoyaltyManage,
-    kLoyaltyAdjust, kAnalyticsRefresh, kRetentionApprove, kRetentionManage, kFeedbackManage, kOutreachManage};
+inline constexpr std::string_view kPrivacyManage = "privacy:manage";  // export and erase a customer's personal data
+inline constexpr std::array<std::string_view, 12> kAllPermissions = {
+    kRecordsRead,     kRecordsWrite,   kStaffAdmin,     kAuditRead,      kLoyaltyManage,  kLoyaltyAdjust,
+    kAnalyticsRefresh, kRetentionApprove, kRetentionManage, kFeedbackManage, kOutreachManage, kPrivacyManage};
 
 // The permissions a role grants.
 std::span<const std::string_view> RolePermissions(Role role);

@@ -44,6 +44,11 @@ class Statement {
   virtual int64_t Int(int column) const = 0;
   // Valid until the next Step() or Reset().
   virtual std::string_view Text(int column) const = 0;
+  // The shape of the current row, for code that reads any table (a customer's data export).
+  virtual int ColumnCount() const = 0;
+  virtual std::string_view ColumnName(int column) const = 0;
+  // True when the column holds an integer in this row (false for text and NULL).
+  virtual bool IsInteger(int column) const = 0;
 
   // Clears the result and the bindings so the statement can run again.
   virtual void Reset() = 0;
@@ -110,6 +115,10 @@ void Bind([[maybe_unused]] Statement* stmt, const Args&... args) {
   [[maybe_unused]] int i = 0;
   (internal::BindOne(stmt, ++i, args), ...);
 }
+
+// `url` with any password in it replaced by *** (postgresql://user:***@host/db, ?password=***),
+// for messages and logs.
+std::string RedactUrl(std::string_view url);
 
 // Prepares `sql`, binds `args` and runs it to completion (for statements returning no rows).
 template <typename... Args>

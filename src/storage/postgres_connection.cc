@@ -111,6 +111,14 @@ class PgStatement : public Statement {
             static_cast<size_t>(PQgetlength(result_, row_, column))};
   }
 
+  int ColumnCount() const override { return result_ == nullptr ? 0 : PQnfields(result_); }
+  std::string_view ColumnName(int column) const override { return PQfname(result_, column); }
+  bool IsInteger(int column) const override {
+    // int8, int2 and int4 (pg_type's oids 20, 21 and 23).
+    Oid type = PQftype(result_, column);
+    return !IsNull(column) && (type == 20 || type == 21 || type == 23);
+  }
+
   void Reset() override {
     Clear();
     std::fill(is_null_.begin(), is_null_.end(), true);
@@ -248,16 +256,6 @@ class PgConnection : public Connection {
   std::unordered_map<std::string, std::unique_ptr<PgStatement>, SqlTextHash, std::equal_to<>> cache_;
 };
 
-// Hides the password of a postgresql:// URL.
-std::string Redact(std::string_view url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string_view::npos || at == std::string_view::npos) return std::string(url);
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Connection>> OpenPostgres(std::string_view url) {
@@ -267,9 +265,9 @@ Result<std::unique_ptr<Connection>> OpenPostgres(std::string_view url) {
     std::string msg = PQerrorMessage(conn);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     PQfinish(conn);
-    return Unavailable(fmt::format("cannot connect to PostgreSQL at {}: {}", Redact(url), msg));
+    return Unavailable(fmt::format("cannot connect to PostgreSQL at {}: {}", RedactUrl(url), msg));
   }
-  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, Redact(url)));
+  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, RedactUrl(url)));
 }
 
 }  // namespace retain::storage

@@ -11,6 +11,7 @@
 
 #include "common/money.h"
 #include "core/parse.h"
+#include "storage/privacy.h"
 #include "storage/analytics_store.h"
 #include "storage/care_store.h"
 #include "storage/feedback_store.h"
@@ -120,6 +121,14 @@ class SqlRecordStore : public SqlStore {
       return WriteOutcome::kInserted;
     }
     if (existing->hash == hash) return WriteOutcome::kUnchanged;
+    RETAIN_ASSIGN_OR_RETURN(int64_t erased_at, ScalarInt(*db_, "SELECT erased_at FROM customers WHERE id = ?", existing->id));
+    if (erased_at != 0) {
+      return tl::unexpected(Error{ErrorCode::kFailedPrecondition,
+                                  fmt::format("customer '{}' was erased at their request on {}; their personal data"
+                                              " is not taken again (their purchases, payments and subscriptions still are)",
+                                              c.external_id, FormatTimestamp(FromUnixSeconds(erased_at)).substr(0, 10)),
+                                  "id"});
+    }
     RETAIN_RETURN_IF_ERROR(Execute(*db_,
         "UPDATE customers SET name = ?, email = ?, phone = ?, address_line1 = ?, address_line2 = ?,"
         " postal_code = ?, city = ?, region = ?, country = ?, locale = ?, consent_email = ?,"
@@ -331,6 +340,13 @@ class SqlRecordStore : public SqlStore {
         " WHERE id = ?",
         e.type, ToUnixSeconds(e.occurred_at), e.payload_json, hash, now, existing->id));
     return WriteOutcome::kUpdated;
+  }
+
+  Result<std::optional<std::vector<core::PersonalDataTable>>> ExportCustomer(std::string_view external_id) override {
+    return storage::ExportCustomer(*db_, external_id);
+  }
+  Result<std::optional<core::Erasure>> EraseCustomer(std::string_view external_id, Timestamp at) override {
+    return storage::EraseCustomer(*db_, external_id, at);
   }
 
   Result<std::optional<core::Customer>> GetCustomer(std::string_view external_id) override {
@@ -870,6 +886,7 @@ class SqlRecordStore : public SqlStore {
     c.consent = {s->Int(12) != 0, s->Int(13) != 0, s->Int(14) != 0, s->Int(15) != 0};
     if (!s->IsNull(16)) c.first_contact_at = FromUnixSeconds(s->Int(16));
     c.attributes_json = s->Text(17);
+    if (!s->IsNull(18)) c.erased_at = FromUnixSeconds(s->Int(18));
     return c;
   }
 
@@ -1046,7 +1063,7 @@ class SqlRecordStore : public SqlStore {
     }
     if (!q.type.empty()) sql += " AND x.type = ?";
     if (!q.search.empty()) {
-      sql += " AND (x.external_id = ? OR LOWER(x.email) = LOWER(?) OR LOWER(x.name) LIKE LOWER(?))";
+      sql += " AND (x.external_id = ? OR LOWER(x.email) = LOWER(?) OR LOWER(x.name) LIKE LOWER(?) ESCAPE '\\')";
     }
     sql += " ORDER BY x.id LIMIT ?";
     RETAIN_ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
@@ -1058,8 +1075,9 @@ class SqlRecordStore : public SqlStore {
       s->BindText(++i, q.search);
       s->BindText(++i, q.search);
       std::string prefix;
-      for (char c : q.search) {  // LIKE wildcards in the search are literal
-        if (c != '%' && c != '_') prefix.push_back(c);
+      for (char c : q.search) {  // LIKE's wildcards in the search mean themselves
+        if (c == '%' || c == '_' || c == '\\') prefix.push_back('\\');
+        prefix.push_back(c);
       }
       s->BindText(++i, prefix + "%");
     }
@@ -1088,7 +1106,7 @@ class SqlRecordStore : public SqlStore {
   static constexpr const char* kCustomerSelect =
       "SELECT x.id, x.external_id, x.name, x.email, x.phone, x.address_line1, x.address_line2,"
       " x.postal_code, x.city, x.region, x.country, x.locale, x.consent_email, x.consent_sms,"
-      " x.consent_post, x.consent_phone, x.first_contact_at, x.attributes FROM customers x";
+      " x.consent_post, x.consent_phone, x.first_contact_at, x.attributes, x.erased_at FROM customers x";
   static constexpr const char* kProductSelect =
       "SELECT x.id, x.external_id, x.name, x.kind, x.price_minor, x.currency, x.billing, x.category,"
       " x.active FROM products x";

@@ -62,6 +62,13 @@ class SqliteStatement : public Statement {
     return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
   }
 
+  int ColumnCount() const override { return sqlite3_column_count(stmt_); }
+  std::string_view ColumnName(int column) const override {
+    const char* p = sqlite3_column_name(stmt_, column);
+    return p == nullptr ? std::string_view() : std::string_view(p);
+  }
+  bool IsInteger(int column) const override { return sqlite3_column_type(stmt_, column) == SQLITE_INTEGER; }
+
   void Reset() override {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
@@ -161,10 +168,11 @@ Result<std::unique_ptr<Connection>> OpenSqlite(std::string_view path) {
   }
   sqlite3_busy_timeout(db, 10000);
   auto conn = std::make_unique<SqliteConnection>(db, "sqlite:" + file);
-  // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss.
+  // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss;
+  // secure_delete zeroes what a change frees, so an erased customer's data leaves the file.
   const char* pragmas = file == ":memory:"
                             ? "PRAGMA foreign_keys=ON;"
-                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;";
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;";
   auto ok = conn->ExecuteScript(pragmas);
   if (!ok) {
     return Unavailable(fmt::format("cannot use SQLite database '{}': {}", file, ok.error().message));
