@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -436,6 +437,77 @@ TEST(FullDiskTest, SqliteWritesGet503ReadsGoOnAndNothingAcknowledgedIsLost) {
   auto checks = storage::CheckIntegrity(**db);
   ASSERT_TRUE(checks) << checks.error().message;
   for (const auto& c : *checks) EXPECT_EQ(c.violations, 0) << c.name;
+}
+
+// The SQLite file made read-only (a restore left it so, a volume mounted read-only): the server
+// starts and serves reads, each write gets 503 saying what to change, nothing stored is lost, and
+// once the file is writable again the refused writes go through. Permissions do not bind root, so
+// as root the server runs as the unprivileged user 'nobody' (setpriv, which
+// execs, so the server itself gets the test's signals).
+TEST(ReadOnlyDatabaseTest, WritesGet503SayingWhyReadsGoOnNothingIsLost) {
+  TempDir dir;
+  std::string path = dir.path() + "/ro.db";
+  std::string url = "sqlite:" + path;
+  {
+    auto store = storage::OpenSqlStore(url);
+    ASSERT_TRUE(store) << store.error().message;
+    staff::ApiKey key;
+    key.prefix = "readonly";
+    key.secret_hash = Sha256Hex("s3cret");
+    key.name = "read-only test";
+    key.scopes = {"records:read", "records:write"};
+    key.created_by = "tests";
+    key.created_at = FromUnixSeconds(1700000000);
+    ASSERT_TRUE((*store)->CreateApiKey(key));
+  }
+  struct RestoreBinary {
+    std::optional<std::string> before;
+    ~RestoreBinary() {
+      if (before) setenv("RETAIN_BINARY", before->c_str(), 1);
+      else unsetenv("RETAIN_BINARY");
+    }
+  } restore{std::getenv("RETAIN_BINARY") ? std::optional<std::string>(std::getenv("RETAIN_BINARY")) : std::nullopt};
+  if (geteuid() == 0) {
+    std::string wrapper = dir.Write("retain-as-nobody", fmt::format("#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup --clear-groups {} \"$@\"\n",
+                                                                   std::getenv("RETAIN_BINARY") ? std::getenv("RETAIN_BINARY")
+                                                                                                : RETAIN_BINARY_PATH));
+    ASSERT_EQ(chmod(wrapper.c_str(), 0755), 0);
+    ASSERT_EQ(setenv("RETAIN_BINARY", wrapper.c_str(), 1), 0);
+    ASSERT_EQ(std::system(fmt::format("chown -R nobody '{}' && chmod 755 '{}'", dir.path(), dir.path()).c_str()), 0);
+  }
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer rk_readonly_s3cret"}};
+  auto customer = [](int i) { return json{{"id", fmt::format("C{}", i)}, {"name", fmt::format("Customer {}", i)}}.dump(); };
+  {
+    ServerProcess server(url);
+    ASSERT_GT(server.port(), 0);
+    HttpClient client(server.port(), auth);
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(client.Request("POST", "/v1/customers", customer(i)).status, 201);
+    ASSERT_EQ(server.Stop(), 0);
+  }
+  ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+  {
+    ServerProcess server(url);
+    ASSERT_GT(server.port(), 0);
+    HttpClient client(server.port(), auth);
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(client.Request("GET", fmt::format("/v1/customers/C{}", i)).status, 200) << i;
+    for (int i = 50; i < 55; ++i) {
+      auto r = client.Request("POST", "/v1/customers", customer(i));
+      ASSERT_EQ(r.status, 503) << r.body;
+      EXPECT_NE(r.body.find("read-only"), std::string::npos) << r.body;
+      EXPECT_NE(r.body.find("let the user running retain write them"), std::string::npos) << r.body;
+    }
+    std::cout << "[fault] read-only file: reads served, writes refused with: "
+              << json::parse(client.Request("POST", "/v1/customers", customer(50)).body)["error"]["message"].get<std::string>()
+              << "\n" << std::flush;
+  }
+  // Writable again (the -shm file SQLite made while the file was read-only is read-only too).
+  ASSERT_EQ(std::system(fmt::format("chmod 644 '{}'*", path).c_str()), 0);
+  ServerProcess server(url);
+  ASSERT_GT(server.port(), 0);
+  HttpClient client(server.port(), auth);
+  for (int i = 50; i < 55; ++i) EXPECT_EQ(client.Request("POST", "/v1/customers", customer(i)).status, 201) << i;
+  auto stats = json::parse(client.Request("GET", "/v1/stats").body);
+  EXPECT_EQ(stats["customers"], 55);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, FaultTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),

@@ -25,7 +25,7 @@ tl::unexpected<Error> SqliteError(sqlite3* db, int rc, std::string_view what) {
                                    "retry", msg, os_error != 0 ? fmt::format(" ({})", std::strerror(os_error)) : ""));
   }
   if (primary == SQLITE_READONLY) {
-    return Unavailable(msg + "; the database file or its folder is read-only: let the user running retain write "
+    return Unavailable(msg + "; the database file, its -wal or -shm file, or its folder is read-only: let the user running retain write "
                              "them, then retry");
   }
   if (primary == SQLITE_CANTOPEN) return Unavailable(msg);
