@@ -123,6 +123,12 @@ class RecordStore {
 
   virtual Result<RecordCounts> Counts() = 0;
 
+  // Lets the database reclaim what its writes left behind, between transactions, waiting at most
+  // a moment for readers (SQLite: restarts the write-ahead log, which under reads that never stop
+  // its own checkpoints cannot do, so the log would grow without end). Busy is not an error: the
+  // next call tries again. A no-op where there is nothing to do.
+  virtual Status Tidy() { return Ok(); }
+
   // Every row held about the customer, table by table (core/privacy.h), or nullopt when there is
   // no such customer. One read of the current transaction.
   virtual Result<std::optional<std::vector<PersonalDataTable>>> ExportCustomer(std::string_view external_id) = 0;

@@ -170,6 +170,7 @@ void StoreWorkers::Stop() {
 }
 
 void StoreWorkers::WriterLoop(Stores* store) {
+  auto last_tidy = std::chrono::steady_clock::now();
   while (true) {
     std::vector<WriteItem> group;
     {
@@ -183,6 +184,11 @@ void StoreWorkers::WriterLoop(Stores* store) {
       if (metrics_ != nullptr) metrics_->SetWriteQueueDepth(writes_.size());
     }
     CommitGroup(*store, group);
+    // The answers are out; now and then the log the writes grew is given back (RecordStore::Tidy).
+    if (auto now = std::chrono::steady_clock::now(); now - last_tidy >= kTidyEvery) {
+      (void)store->records().Tidy();
+      last_tidy = now;
+    }
   }
 }
 

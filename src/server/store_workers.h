@@ -120,6 +120,8 @@ class StoreWorkers {
     std::chrono::steady_clock::time_point began;
   };
   static constexpr std::chrono::milliseconds kMaxSnapshotAge{50};
+  // How often the writer lets the database reclaim its log between groups.
+  static constexpr std::chrono::seconds kTidyEvery{1};
   void EndSnapshot(Reader& r);
   void EndIdleSnapshots();
   std::vector<Reader> readers_;

@@ -342,6 +342,17 @@ class SqlRecordStore : public SqlStore {
     return WriteOutcome::kUpdated;
   }
 
+  Status Tidy() override {
+    if (db_->dialect() != Dialect::kSqlite) return Ok();
+    // RESTART waits (the busy timeout, shortened here) until no reader is in the log, then the
+    // next write starts it over; journal_size_limit then trims the file.
+    RETAIN_RETURN_IF_ERROR(db_->ExecuteScript("PRAGMA busy_timeout = 50"));
+    auto done = db_->ExecuteScript("PRAGMA wal_checkpoint(RESTART)");
+    RETAIN_RETURN_IF_ERROR(db_->ExecuteScript("PRAGMA busy_timeout = 10000"));
+    if (!done && done.error().code != ErrorCode::kUnavailable) return done;
+    return Ok();
+  }
+
   Result<std::optional<std::vector<core::PersonalDataTable>>> ExportCustomer(std::string_view external_id) override {
     return storage::ExportCustomer(*db_, external_id);
   }

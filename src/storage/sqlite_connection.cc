@@ -172,7 +172,7 @@ Result<std::unique_ptr<Connection>> OpenSqlite(std::string_view path) {
   // secure_delete zeroes what a change frees, so an erased customer's data leaves the file.
   const char* pragmas = file == ":memory:"
                             ? "PRAGMA foreign_keys=ON;"
-                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000;";
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;";
   auto ok = conn->ExecuteScript(pragmas);
   if (!ok) {
     return Unavailable(fmt::format("cannot use SQLite database '{}': {}", file, ok.error().message));
