@@ -128,6 +128,41 @@ check "key add prints the key" contains "$key" "rk_"
 out=$("$retain" key add --name x --scopes everything --db sqlite:a.db 2>&1); code=$?
 check "bad scope exits 2" test "$code" -eq 2
 
+# A backup taken while a server writes: it is one consistent moment (every rule holds in what it
+# restores) and holds every purchase acknowledged before it began.
+backup_while_serving() {  # DB_URL EMPTY_TARGET_URL LABEL
+  local db=$1 target=$2 label=$3 port=$((20000 + RANDOM % 20000)) k base before code
+  k=$("$retain" key add --name "live-$label" --scopes records:read,records:write --db "$db" 2>/dev/null)
+  base=$("$retain" stats --format json --db "$db" | sed 's/.*"purchases":\([0-9]*\).*/\1/')
+  "$retain" serve --db "$db" --port "$port" >/dev/null 2>&1 &
+  local server=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  touch "writing-$label"; echo 0 >"acked-$label"
+  ( i=0
+    while [ -f "writing-$label" ]; do
+      i=$((i + 1))
+      curl -fs -o /dev/null -H "Authorization: Bearer $k" -H 'Content-Type: application/json' \
+        -d "{\"id\":\"LIVE-$label-$i\",\"customer\":\"C0000001\",\"currency\":\"EUR\",\"occurred_at\":\"2026-10-30T12:00:00Z\",\"total\":\"3.00\"}" \
+        "http://127.0.0.1:$port/v1/purchases" && echo "$i" >"acked-$label"
+    done ) &
+  local writer=$!
+  sleep 1
+  before=$(cat "acked-$label")
+  "$retain" backup "live-$label.backup" --db "$db" >/dev/null; code=$?
+  sleep 0.5
+  rm -f "writing-$label"; wait "$writer"; kill "$server"; wait "$server" 2>/dev/null
+  check "$label: backup while serving exits 0" test "$code" -eq 0
+  check "$label: writes went on during the backup" test "$(cat "acked-$label")" -gt "$before"
+  out=$("$retain" restore "live-$label.backup" --db "$target" 2>&1); code=$?
+  check "$label: the live backup restores and every rule holds" contains "$out" "every rule holds"
+  local restored
+  restored=$("$retain" stats --format json --db "$target" | sed 's/.*"purchases":\([0-9]*\).*/\1/')
+  check "$label: it holds the $before purchases acknowledged before it began ($((restored - base)) in it)" \
+    test "$((restored - base))" -ge "$before"
+  check "$label: and none after the writes stopped" test "$((restored - base))" -le "$(cat "acked-$label")"
+  echo "$label: a backup taken while serving holds $((restored - base)) new purchases: $before were acknowledged before it began, $(cat "acked-$label") by the end"
+}
+
 # Check, backup and restore: the copy holds what the original does and keeps every rule.
 out=$("$retain" check --db sqlite:a.db 2>&1); code=$?
 check "check passes on the demo" test "$code" -eq 0
@@ -157,6 +192,9 @@ check "check names the member" contains "$out" "customer C0000004"
 check "check json" contains "$("$retain" check --format json --db sqlite:restored.db)" '"ok":false'
 
 pg_url_file=${RETAIN_TEST_PG_URL_FILE:-}
+"$retain" demo --no-serve --customers 300 --seed 7 -q --db sqlite:live.db >/dev/null || check "demo live" false
+backup_while_serving sqlite:live.db sqlite:live-restored.db sqlite
+
 if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
   admin=$(cat "$pg_url_file")
   name="retain_cli_$$"
@@ -181,6 +219,9 @@ if [ -n "$pg_url_file" ] && [ -s "$pg_url_file" ]; then
   out=$("$retain" restore a.backup --db "$copy" 2>&1); code=$?
   check "a SQLite backup does not restore into postgres" test "$code" -eq 2
   check "and says where it does" contains "$out" "sqlite:PATH"
+  psql -q "$admin" -c "CREATE DATABASE ${name}_live" >/dev/null
+  backup_while_serving "$pg" "${admin%/*}/${name}_live" postgres
+  psql -q "$admin" -c "DROP DATABASE ${name}_live WITH (FORCE)" >/dev/null
   psql -q "$admin" -c "DROP DATABASE ${name}_copy WITH (FORCE)" >/dev/null
   psql -q "$admin" -c "DROP DATABASE $name WITH (FORCE)" >/dev/null
 else
