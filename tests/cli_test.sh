@@ -163,6 +163,29 @@ backup_while_serving() {  # DB_URL EMPTY_TARGET_URL LABEL
   echo "$label: a backup taken while serving holds $((restored - base)) new purchases: $before were acknowledged before it began, $(cat "acked-$label") by the end"
 }
 
+# A customer's personal data on request: exported whole, erased only with --yes, the rest kept.
+"$retain" demo --no-serve --customers 50 --seed 3 -q --db sqlite:gdpr.db >/dev/null || check "demo gdpr" false
+email=$(sqlite3 gdpr.db "SELECT email FROM customers WHERE external_id = 'C0000003'")
+purchases_before=$("$retain" stats --format json --db sqlite:gdpr.db)
+out=$("$retain" customer export C0000003 --db sqlite:gdpr.db); code=$?
+check "customer export exits 0" test "$code" -eq 0
+check "the export holds their e-mail" contains "$out" "$email"
+check "the export names its tables" contains "$out" '"table": "purchases"'
+out=$("$retain" customer erase C0000003 --reason "asked by e-mail" --db sqlite:gdpr.db 2>&1); code=$?
+check "erase without --yes exits 2" test "$code" -eq 2
+check "erase without --yes says what to do" contains "$out" "run again with --yes"
+out=$("$retain" customer erase C0000003 --reason "asked by e-mail" --yes --db sqlite:gdpr.db); code=$?
+check "erase exits 0" test "$code" -eq 0
+check "erase says what it kept" contains "$out" "purchases, payments, points and coupons stay"
+check "the e-mail is gone" test "$(sqlite3 gdpr.db "SELECT COUNT(*) FROM customers WHERE email = '$email'")" -eq 0
+check "no record is lost" test "$purchases_before" = "$("$retain" stats --format json --db sqlite:gdpr.db)"
+check "the erasure is audited" test "$(sqlite3 gdpr.db "SELECT COUNT(*) FROM audit_log WHERE action = 'customers.erased'")" -eq 1
+check "every rule holds after erasure" contains "$("$retain" check --db sqlite:gdpr.db)" "every rule holds"
+out=$("$retain" customer erase C0000003 --reason again --yes --db sqlite:gdpr.db); code=$?
+check "erasing again changes nothing" contains "$out" "already erased"
+"$retain" customer export NOPE --db sqlite:gdpr.db >/dev/null 2>&1; code=$?
+check "export of an unknown customer exits 4" test "$code" -eq 4
+
 # Check, backup and restore: the copy holds what the original does and keeps every rule.
 out=$("$retain" check --db sqlite:a.db 2>&1); code=$?
 check "check passes on the demo" test "$code" -eq 0

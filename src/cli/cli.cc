@@ -21,6 +21,7 @@ const Command kCommands[] = {
      RunImport},
     {"stats", "Count the records in the database", RunStats},
     {"timeline", "Show everything recorded about one customer, oldest first", RunTimeline},
+    {"customer", "A customer's personal data on request: export it as JSON, or erase it", RunCustomer},
     {"loyalty", "Loyalty programs: define punch cards and points, show a member, expire points", RunLoyalty},
     {"analytics", "Retention models: RFM, lifetime value, survival, cohorts, churn risk (CSV files or the database)",
      RunAnalytics},

@@ -130,6 +130,7 @@ Result<int> RunAnalytics(Context& ctx);
 Result<int> RunCheck(Context& ctx);
 Result<int> RunBackup(Context& ctx);
 Result<int> RunRestore(Context& ctx);
+Result<int> RunCustomer(Context& ctx);
 
 }  // namespace retain::cli
 

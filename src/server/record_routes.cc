@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/parse.h"
+#include "core/privacy_requests.h"
 #include "loyalty/engine.h"
 #include "retention/recovery.h"
 #include "retention/requests.h"
@@ -441,22 +442,6 @@ void AddKind(Router& router, const ApiContext& ctx) {
   }});
 }
 
-// A stored value as the export shows it: instants as ISO 8601, JSON kept in text as JSON.
-json CellJson(const std::string& column, const core::DataCell& cell) {
-  using K = core::DataCell::Kind;
-  if (cell.kind == K::kNull) return nullptr;
-  if (cell.kind == K::kInteger) {
-    bool instant = column == "at" || column == "since" || column.ends_with("_at");
-    if (instant) return FormatTimestamp(FromUnixSeconds(cell.integer));
-    return cell.integer;
-  }
-  if (!cell.text.empty() && (cell.text.front() == '{' || cell.text.front() == '[')) {
-    auto doc = json::parse(cell.text, nullptr, false);
-    if (!doc.is_discarded()) return doc;
-  }
-  return cell.text;
-}
-
 // The data subject's rights: a copy of everything held about a customer, and erasure.
 void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
   const std::string privacy(staff::kPrivacyManage);
@@ -465,26 +450,11 @@ void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
                {}, "", "PersonalDataExport", false, privacy},
               [workers](Request req, Reply reply) {
                 workers->Read([id = req.params["id"]](Stores& stores) {
-                  auto tables = stores.records().ExportCustomer(id);
-                  if (!tables) return ErrorResponse(tables.error());
-                  if (!*tables) return ErrorResponse(Error{ErrorCode::kNotFound, fmt::format("no customer '{}'", id), "id"});
                   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-                  json out_tables = json::array();
-                  int64_t rows = 0;
-                  for (const auto& t : **tables) {
-                    json jrows = json::array();
-                    for (const auto& row : t.rows) {
-                      json r = json::object();
-                      for (size_t c = 0; c < row.size(); ++c) r[t.columns[c]] = CellJson(t.columns[c], row[c]);
-                      jrows.push_back(std::move(r));
-                    }
-                    rows += static_cast<int64_t>(t.rows.size());
-                    out_tables.push_back({{"table", t.table}, {"holds", t.holds}, {"rows", std::move(jrows)}});
-                  }
-                  Response r = Json(200, {{"customer", id}, {"exported_at", FormatTimestamp(now)}, {"rows", rows},
-                                          {"tables", std::move(out_tables)}});
-                  r.headers.emplace_back("Content-Disposition",
-                                         fmt::format("attachment; filename=\"retain-customer-export.json\""));
+                  auto out = core::ExportCustomerJson(stores.records(), id, now);
+                  if (!out) return ErrorResponse(out.error());
+                  Response r = Json(200, *out);
+                  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"retain-customer-export.json\"");
                   return r;
                 }, std::move(reply));
               }});
@@ -506,29 +476,9 @@ void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
                 }
                 auto job = [id = req.params["id"], reason, actor = req.principal->actor](Stores& stores) -> Result<Response> {
                   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-                  auto done = stores.records().EraseCustomer(id, now);
+                  auto done = core::EraseOnRequest(stores.records(), stores.webhooks(), id, reason, actor, now);
                   if (!done) return RowError(done.error());
-                  if (!*done) return ErrorResponse(Error{ErrorCode::kNotFound, fmt::format("no customer '{}'", id), "id"});
-                  const core::Erasure& e = **done;
-                  json cleared = json::object();
-                  for (const auto& [table, n] : e.cleared) cleared[table] = n;
-                  if (!e.already_erased) {
-                    core::AuditEntry a;
-                    a.at = now;
-                    a.actor = actor;
-                    a.action = "customers.erased";
-                    a.record_type = "customers";
-                    a.record_id = id;
-                    a.before_json = "null";
-                    a.after_json = json{{"reason", reason}, {"cleared", cleared}}.dump();
-                    RETAIN_RETURN_IF_ERROR(stores.records().AppendAudit(a));
-                    // Subscribers hear of it, so the systems they feed can erase their copies.
-                    json payload = {{"type", "customer.erased"}, {"created_at", FormatTimestamp(now)},
-                                    {"data", {{"id", id}, {"erased_at", FormatTimestamp(e.erased_at)}}}};
-                    RETAIN_RETURN_IF_ERROR(stores.webhooks().AppendOutbox({0, "customer.erased", id, payload.dump(), now}));
-                  }
-                  return Json(200, {{"customer", id}, {"result", e.already_erased ? "already_erased" : "erased"},
-                                    {"erased_at", FormatTimestamp(e.erased_at)}, {"cleared", cleared}});
+                  return Json(200, core::ErasureJson(id, *done));
                 };
                 workers->Write(std::move(job), std::move(reply));
               }});
