@@ -3,6 +3,8 @@ add_library(retain_sanitizers INTERFACE)
 add_library(retain::sanitizers ALIAS retain_sanitizers)
 if(RETAIN_SANITIZE)
   list(JOIN RETAIN_SANITIZE "," _retain_sanitizers)
-  target_compile_options(retain_sanitizers INTERFACE -fsanitize=${_retain_sanitizers} -fno-omit-frame-pointer)
+  # A finding stops the program (a test that only printed one would pass).
+  target_compile_options(retain_sanitizers INTERFACE -fsanitize=${_retain_sanitizers} -fno-omit-frame-pointer
+                                                     -fno-sanitize-recover=all)
   target_link_options(retain_sanitizers INTERFACE -fsanitize=${_retain_sanitizers})
 endif()
