@@ -91,7 +91,7 @@ bench-outreach: build
 # A finding stops the program that made it (-fno-sanitize-recover, halt_on_error), so the test that
 # ran it fails. The web app's browser test is left out under ASan (Chromium's own start-up time
 # dominates, and the same server code runs under every other test).
-SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 test-sanitize: bootstrap web/dist/index.html
 	@cmake --preset asan -DRETAIN_WARNINGS_AS_ERRORS=$(WERROR) >/dev/null
 	@cmake --build --preset asan

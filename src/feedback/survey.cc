@@ -192,7 +192,8 @@ Result<Survey> ParseSurvey(std::string_view key, const json& j) {
 }
 
 const Question* Headline(const Survey& s) {
-  std::string_view type = s.kind == "custom" ? "rating" : s.kind;
+  // Both arms string_view: with a std::string arm the result would be a temporary string.
+  std::string_view type = s.kind == "custom" ? std::string_view("rating") : std::string_view(s.kind);
   for (const auto& q : s.questions) {
     if (q.type == type) return &q;
   }
