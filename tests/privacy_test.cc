@@ -160,7 +160,7 @@ TEST_P(PrivacyTest, ACustomerIsExportedAndErasedOnRequestWithTheLedgerWhole) {
 
   auto exported = client.Request("GET", "/v1/customers/C1/export");
   ASSERT_EQ(exported.status, 200) << exported.body;
-  EXPECT_NE(exported.headers["content-disposition"].find("attachment"), std::string::npos);
+  EXPECT_EQ(exported.headers["content-disposition"], "attachment; filename=\"retain-customer-C1.json\"");
   for (const auto& s : kPersonal) EXPECT_NE(exported.body.find(s), std::string::npos) << s << " is missing from the export";
   json doc = json::parse(exported.body);
   std::map<std::string, size_t> rows;

@@ -25,6 +25,7 @@ trap cleanup EXIT
 printf 'web test password\n' | "$retain" user add tester --role agent --password-stdin --db "sqlite:$work/web.db" >/dev/null
 printf 'supervisor password\n' | "$retain" user add boss --role supervisor --password-stdin --db "sqlite:$work/web.db" >/dev/null
 printf 'marketing password\n' | "$retain" user add mia --role marketing --password-stdin --db "sqlite:$work/web.db" >/dev/null
+printf 'admin password\n' | "$retain" user add dpo --role admin --password-stdin --db "sqlite:$work/web.db" >/dev/null
 # A real SMTP server on loopback takes the campaigns' e-mail; the tests read it from $work/mail.
 /usr/bin/python3 "$src/tests/smtp_sink.py" "$work/mail" &
 smtp=$!
@@ -41,6 +42,7 @@ cd "$src/web"
 RETAIN_URL=$url RETAIN_USER=tester RETAIN_PASSWORD='web test password' RETAIN_SCREENSHOTS=$shots \
   RETAIN_SUPERVISOR=boss RETAIN_SUPERVISOR_PASSWORD='supervisor password' \
   RETAIN_MARKETER=mia RETAIN_MARKETER_PASSWORD='marketing password' RETAIN_MAILDIR="$work/mail" \
+  RETAIN_ADMIN=dpo RETAIN_ADMIN_PASSWORD='admin password' \
   node --test --test-reporter=spec tests/ || {
     status=$?
     echo "web_test: the server's log (last 40 lines):" >&2

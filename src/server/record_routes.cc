@@ -2,6 +2,8 @@
 // store call on a reader or the writer.
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -454,7 +456,13 @@ void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
                   auto out = core::ExportCustomerJson(stores.records(), id, now);
                   if (!out) return ErrorResponse(out.error());
                   Response r = Json(200, *out);
-                  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"retain-customer-export.json\"");
+                  // The file is named after the customer when the id is plain enough for a file name.
+                  const bool plain = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                  });
+                  r.headers.emplace_back("Content-Disposition",
+                                         fmt::format("attachment; filename=\"retain-customer-{}.json\"",
+                                                     plain ? id : std::string("export")));
                   return r;
                 }, std::move(reply));
               }});

@@ -37,7 +37,7 @@ export interface Customer {
   id: string; name: string; email: string; phone: string; locale: string;
   address: { line1: string; line2: string; postal_code: string; city: string; region: string; country: string };
   consent: { email: boolean; sms: boolean; post: boolean; phone: boolean };
-  first_contact_at: string | null; attributes: Record<string, unknown>;
+  first_contact_at: string | null; attributes: Record<string, unknown>; erased_at?: string;
 }
 export interface Page<T> { data: T[]; next_cursor: string | null; }
 export interface Subscription {

@@ -8,6 +8,7 @@ import { CasePage, CasesPage } from './care';
 import { CustomerSurveys, FeedbackPage } from './feedback';
 import { CustomerMessages, OutreachPage } from './outreach';
 import { CancelFlow, CustomerRecoveries, RetentionPage } from './retention';
+import { PrivacySection } from './privacy';
 import { describeTimeline, formatDate, formatDateTime, formatMoney, LOCALES, setTimeZone, statusLabel, t, timeZone,
          type Key, type Locale } from './i18n';
 
@@ -48,7 +49,7 @@ export function App() {
   return (
     <Frame locale={locale} session={session} onLocale={changeLocale}
            onSignOut={async () => { await api('DELETE', '/v1/session').catch(() => undefined); setSession(null); }}>
-      {customerId ? <CustomerPage locale={locale} id={customerId} />
+      {customerId ? <CustomerPage locale={locale} id={customerId} canErase={(session.permissions ?? []).includes('privacy:manage')} />
         : route.startsWith('#/cases/') ? <CasePage locale={locale} id={decodeURIComponent(route.slice('#/cases/'.length))} username={session.user.username} />
         : route.startsWith('#/cases') ? <CasesPage locale={locale} />
         : route.startsWith('#/loyalty') ? <LoyaltyPrograms locale={locale} canManage={(session.permissions ?? []).includes('loyalty:manage')} />
@@ -172,7 +173,7 @@ function Customers({ locale }: { locale: Locale }) {
   );
 }
 
-function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
+function CustomerPage({ locale, id, canErase }: { locale: Locale; id: string; canErase: boolean }) {
   const [customer, setCustomer] = useState<Customer | null>(null);
   const [subs, setSubs] = useState<Subscription[]>([]);
   const [purchases, setPurchases] = useState<Purchase[]>([]);
@@ -185,6 +186,9 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   const spend = useMemo(() => monthlySpend(timeline, timeZone()), [timeline]);
   const reloadSubs = () => {
     api<Page<Subscription>>('GET', `/v1/subscriptions?customer=${encodeURIComponent(id)}&limit=100`).then((s) => setSubs(s.data)).catch(() => undefined);
+  };
+  const reloadCustomer = () => {
+    api<Customer>('GET', `/v1/customers/${encodeURIComponent(id)}`).then(setCustomer).catch((e) => setError((e as Error).message));
   };
   useEffect(() => {
     const q = `customer=${encodeURIComponent(id)}&limit=100`;
@@ -208,7 +212,8 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
   return (
     <article class="customer" data-testid="customer">
       <a href="#/customers">← {t(locale, 'back')}</a>
-      <h1>{customer.name} <small>{customer.id}</small></h1>
+      <h1>{customer.name} <small>{customer.id}</small>
+        {customer.erased_at && <small class="erased" data-testid="erased-badge"> ({t(locale, 'erased')})</small>}</h1>
       <section>
         <h2>{t(locale, 'profile')}</h2>
         <dl>
@@ -269,6 +274,7 @@ function CustomerPage({ locale, id }: { locale: Locale; id: string }) {
           {timeline.map((e) => <li><time>{formatDateTime(locale, e.at)}</time> {describeTimeline(locale, e)}</li>)}
         </ol>
       </section>
+      {canErase && <PrivacySection locale={locale} id={id} erasedAt={customer.erased_at} onErased={reloadCustomer} />}
     </article>
   );
 }

@@ -4,6 +4,7 @@ export const LOCALES: Locale[] = ['en', 'pt', 'da'];
 
 const strings = {
   en: {
+    pvTitle: 'Personal data', pvExport: 'Download everything Retain holds about this customer (JSON)', pvErasedAt: 'Personal data erased on request, {when}.', pvCleared: '{rows} rows cleared.', pvEraseHint: 'Erasing clears name, contact details, address, consent, notes, comments and message contents everywhere they are kept. Purchases, payments, points and coupons stay under the id, so the books still add up. It cannot be undone: download the data first if the customer asked for a copy.', pvReason: 'Reason (for the audit trail)', pvTypeId: 'Type {id} to confirm', pvErase: 'Erase personal data', erased: 'erased',
     appName: 'Retain', signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
     wrongPassword: 'Wrong username or password.', language: 'Language',
     customers: 'Customers', loyalty: 'Loyalty', retentionDesk: 'Retention desk', complaints: 'Complaints',
@@ -173,6 +174,7 @@ const strings = {
     status_cancelled: 'cancelled', status_succeeded: 'paid', status_failed: 'failed', status_refunded: 'refunded',
   },
   pt: {
+    pvTitle: 'Dados pessoais', pvExport: 'Descarregar tudo o que o Retain guarda sobre este cliente (JSON)', pvErasedAt: 'Dados pessoais apagados a pedido, {when}.', pvCleared: '{rows} linhas limpas.', pvEraseHint: 'Apagar limpa o nome, os contactos, a morada, o consentimento, as notas, os comentários e o conteúdo das mensagens em todos os sítios onde estão guardados. As compras, pagamentos, pontos e cupões ficam sob o id, para que as contas continuem certas. Não pode ser desfeito: descarregue os dados primeiro se o cliente pediu uma cópia.', pvReason: 'Motivo (para o registo de auditoria)', pvTypeId: 'Escreva {id} para confirmar', pvErase: 'Apagar dados pessoais', erased: 'apagado',
     appName: 'Retain', signIn: 'Entrar', signOut: 'Sair', username: 'Utilizador', password: 'Palavra-passe',
     wrongPassword: 'Utilizador ou palavra-passe errados.', language: 'Idioma',
     customers: 'Clientes', loyalty: 'Fidelização', retentionDesk: 'Retenção', complaints: 'Reclamações',
@@ -341,6 +343,7 @@ const strings = {
     status_cancelled: 'cancelada', status_succeeded: 'pago', status_failed: 'falhou', status_refunded: 'reembolsado',
   },
   da: {
+    pvTitle: 'Personoplysninger', pvExport: 'Hent alt, hvad Retain har om denne kunde (JSON)', pvErasedAt: 'Personoplysninger slettet efter anmodning, {when}.', pvCleared: '{rows} rækker ryddet.', pvEraseHint: 'Sletning fjerner navn, kontaktoplysninger, adresse, samtykke, noter, kommentarer og beskeders indhold overalt, hvor de opbevares. Køb, betalinger, point og kuponer bliver under id’et, så regnskabet stadig stemmer. Det kan ikke fortrydes: hent oplysningerne først, hvis kunden bad om en kopi.', pvReason: 'Årsag (til revisionssporet)', pvTypeId: 'Skriv {id} for at bekræfte', pvErase: 'Slet personoplysninger', erased: 'slettet',
     appName: 'Retain', signIn: 'Log ind', signOut: 'Log ud', username: 'Brugernavn', password: 'Adgangskode',
     wrongPassword: 'Forkert brugernavn eller adgangskode.', language: 'Sprog',
     customers: 'Kunder', loyalty: 'Loyalitet', retentionDesk: 'Fastholdelse', complaints: 'Klager',

@@ -793,6 +793,60 @@ test('switching language changes every label and money format, and is remembered
   await page.waitForFunction(() => document.querySelector('[data-testid=nav-customers]')?.textContent === 'Kunder');
 });
 
+test('a customer\'s personal data: only an admin sees it, downloads it, and erases it with the books intact', async () => {
+  // A customer with purchases, so the erasure can be seen to leave them.
+  const purchases = (await (await page.request.get(`${url}/v1/purchases?limit=200`)).json()).data;
+  const id = purchases[purchases.length - 1].customer;
+  const own = async (p) => (await (await p.request.get(`${url}/v1/purchases?customer=${id}&limit=200`)).json()).data;
+  const before = await own(page);
+  const customer = await (await page.request.get(`${url}/v1/customers/${id}`)).json();
+  assert.ok(customer.email, `${id} has an e-mail address to erase`);
+
+  // An agent's page of the customer has no such section, and the API refuses the agent.
+  await page.evaluate((c) => { location.hash = `#/customers/${c}`; }, id);
+  await page.locator('[data-testid=timeline] li').first().waitFor();
+  assert.equal(await page.locator('[data-testid=privacy]').count(), 0);
+  assert.equal((await page.request.get(`${url}/v1/customers/${id}/export`)).status(), 403);
+
+  const admin = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  const adminPage = await admin.newPage();
+  const signin = await adminPage.request.post(`${url}/v1/session`, {
+    data: { username: process.env.RETAIN_ADMIN, password: process.env.RETAIN_ADMIN_PASSWORD } });
+  assert.equal(signin.status(), 200, await signin.text());
+  await adminPage.goto(`${url}/#/customers/${id}`);
+  await adminPage.locator('[data-testid=privacy]').waitFor();
+
+  // The download is the export: the customer's own record among the tables.
+  const [download] = await Promise.all([adminPage.waitForEvent('download'), adminPage.click('[data-testid=privacy-export]')]);
+  assert.equal(download.suggestedFilename(), `retain-customer-${id}.json`);
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.customer, id);
+  const customers = exported.tables.find((t) => t.table === 'customers');
+  assert.equal(customers.rows[0].email, customer.email);
+  assert.ok(exported.tables.find((t) => t.table === 'purchases').rows.length === before.length);
+
+  // Erasing needs a reason and the id typed back.
+  const button = adminPage.locator('[data-testid=privacy-erase]');
+  assert.ok(await button.isDisabled());
+  await adminPage.fill('[data-testid=privacy-reason]', 'Asked by letter');
+  assert.ok(await button.isDisabled(), 'not without the id typed back');
+  await adminPage.fill('[data-testid=privacy-confirm]', id);
+  await button.click();
+  await adminPage.locator('[data-testid=privacy-erased]').waitFor();
+  assert.match(await adminPage.locator('[data-testid=privacy-erased]').textContent(), /Personal data erased on request, .* \d+ rows cleared\./);
+  await adminPage.locator('[data-testid=erased-badge]').waitFor();
+  assert.ok(!(await adminPage.locator('[data-testid=customer]').textContent()).includes(customer.email));
+  if (shots) await adminPage.screenshot({ path: `${shots}/customer-erased.png`, fullPage: true });
+
+  // The API agrees, and the purchases are as they were.
+  const after = await (await page.request.get(`${url}/v1/customers/${id}`)).json();
+  assert.equal(after.email, '');
+  assert.equal(after.name, '');
+  assert.ok(after.erased_at);
+  assert.deepEqual(await own(page), before);
+  await admin.close();
+});
+
 test('signing out returns to the sign-in form', async () => {
   await page.click('[data-testid=sign-out]');
   await page.locator('input[name=username]').waitFor();
