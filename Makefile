@@ -98,7 +98,7 @@ test-sanitize: bootstrap web/dist/index.html
 	@$(SANITIZE_ENV) ctest --preset asan -E web_end_to_end
 	@cmake --preset tsan -DRETAIN_WARNINGS_AS_ERRORS=$(WERROR) >/dev/null
 	@cmake --build --preset tsan
-	@TSAN_OPTIONS=halt_on_error=1:exitcode=66 ctest --preset tsan -R 'postgres_|ServerTest|FaultTest|PrivacyTest|InjectionTest|SecretsTest|OutageTest|FullDiskTest|ReadOnlyDatabaseTest'
+	@TSAN_OPTIONS=halt_on_error=1:exitcode=66:suppressions=$(CURDIR)/tests/tsan.supp ctest --preset tsan -R 'postgres_|ServerTest|FaultTest|PrivacyTest|InjectionTest|SecretsTest|OutageTest|FullDiskTest|ReadOnlyDatabaseTest'
 
 clean:
 	rm -rf build build-debug build-asan build-tsan build-fuzz web/dist web/node_modules

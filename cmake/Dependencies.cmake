@@ -23,7 +23,7 @@ set_target_properties(xgboost::xgboost PROPERTIES IMPORTED_LOCATION ${RETAIN_XGB
 # letters as PDF; kainjow's mustache is one header.
 find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf fontconfig)
 find_path(RETAIN_MUSTACHE_INCLUDE_DIR kainjow/mustache.hpp REQUIRED)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
 if(RETAIN_BUILD_TESTS)

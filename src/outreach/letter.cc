@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <mutex>
 
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fmt/format.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 
 namespace retain::outreach {
@@ -166,6 +168,12 @@ Status CheckPostalAddress(const PostalAddress& a) {
 
 Result<std::string> RenderLetters(const std::vector<Letter>& letters, Paper paper) {
   if (letters.empty()) return MakeError(ErrorCode::kInvalidArgument, "there are no letters to print", "letters");
+  // Pango starts fontconfig on a thread of its own ('[pango] FcInit') when it makes its first font
+  // map, while this thread goes on into fontconfig as well: both load fontconfig's configuration at
+  // once, which can corrupt it (ThreadSanitizer saw the two threads meet in the first letters a
+  // server wrote). Loading it here first, once, makes both later loads return at once.
+  static std::once_flag fonts;
+  std::call_once(fonts, [] { FcInit(); });
   PageGeometry g = GeometryOf(paper);
   std::string pdf;
   {
