@@ -5,19 +5,19 @@
 namespace retain::analytics {
 namespace {
 
-constexpr int32_t kJan1 = 20089;  // 2025-01-01
+constexpr int32_t kJanuaryFirst = 20089;  // 2025-01-01
 
 TEST(Summarise, FollowsTheRepeatPurchaseConvention) {
   const Purchase log[] = {
-      {0, kJan1, 10},       // first purchase
-      {0, kJan1, 5},        // same day: the same period, counted once
-      {0, kJan1 + 7, 20},   // repeat 1
-      {0, kJan1 + 14, 40},  // repeat 2
-      {0, kJan1 + 60, 99},  // after the calibration end: left out
-      {1, kJan1 + 3, 8},    // one purchase only
-      {2, kJan1 + 50, 1},   // first purchase after the end: not a customer yet
+      {0, kJanuaryFirst, 10},       // first purchase
+      {0, kJanuaryFirst, 5},        // same day: the same period, counted once
+      {0, kJanuaryFirst + 7, 20},   // repeat 1
+      {0, kJanuaryFirst + 14, 40},  // repeat 2
+      {0, kJanuaryFirst + 60, 99},  // after the calibration end: left out
+      {1, kJanuaryFirst + 3, 8},    // one purchase only
+      {2, kJanuaryFirst + 50, 1},   // first purchase after the end: not a customer yet
   };
-  auto s = Summarise(log, {kJan1 + 27, 7, 1});
+  auto s = Summarise(log, {kJanuaryFirst + 27, 7, 1});
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].frequency, 2);
   EXPECT_DOUBLE_EQ(s[0].recency, 2.0);  // 14 days in weeks
@@ -32,8 +32,8 @@ TEST(Summarise, FollowsTheRepeatPurchaseConvention) {
 
 TEST(Summarise, CountsAWeekOnceWithWeeklyPeriods) {
   // 2025-01-01 is a Wednesday: the 1st and the 5th share an ISO week; the 6th starts the next.
-  const Purchase log[] = {{0, kJan1, 1}, {0, kJan1 + 4, 2}, {0, kJan1 + 5, 4}};
-  auto s = Summarise(log, {kJan1 + 30, 7, 7});
+  const Purchase log[] = {{0, kJanuaryFirst, 1}, {0, kJanuaryFirst + 4, 2}, {0, kJanuaryFirst + 5, 4}};
+  auto s = Summarise(log, {kJanuaryFirst + 30, 7, 7});
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].frequency, 1);
   EXPECT_DOUBLE_EQ(s[0].recency, 1.0);

@@ -17,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 Result<json> ReadDocument(const std::string& path) {
   std::stringstream text;

@@ -14,7 +14,6 @@
 namespace retain::cli {
 namespace {
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 // A password from stdin (--password-stdin), typed twice at a terminal, or made up and printed.
 Result<std::string> ObtainPassword(bool from_stdin, bool* generated) {

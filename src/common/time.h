@@ -21,6 +21,8 @@ using Timestamp = std::chrono::sys_seconds;
 
 inline int64_t ToUnixSeconds(Timestamp t) { return t.time_since_epoch().count(); }
 inline Timestamp FromUnixSeconds(int64_t s) { return Timestamp(std::chrono::seconds(s)); }
+// The present, to the second (the resolution every stored instant has).
+inline Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 // The time zone a business keeps its days, months and years in (IANA name, e.g.
 // "Europe/Copenhagen"). Copyable; thread-safe (the tz database is immutable once loaded).

@@ -29,7 +29,7 @@ TEST(Nps, CountedByHandWithItsInterval) {
   EXPECT_NEAR(some.low, 50 - 100 * 1.959963984540054 * std::sqrt(0.75 / 4), 1e-9);
 }
 
-StoredResponse Answer(const char* at, std::string kind, int score, std::string agent, json answers) {
+StoredResponse Responded(const char* at, std::string kind, int score, std::string agent, json answers) {
   StoredResponse r;
   r.answered_at = *ParseTimestamp(at, BusinessZone());
   r.kind = std::move(kind);
@@ -51,13 +51,13 @@ TEST(FeedbackReport, TrendsDriversAndAgentsByHand) {
   // November: two detractors who rate billing 1 and support 4, one passive, one promoter.
   // December: two promoters. Support is rated 4 by everybody; billing separates the detractors.
   std::vector<StoredResponse> rows = {
-      Answer("2026-11-03T10:00:00Z", "nps", 2, "ana", Rated(2, 1, 4)),
-      Answer("2026-11-04T10:00:00Z", "nps", 5, "ana", Rated(5, 1, 4)),
-      Answer("2026-11-05T10:00:00Z", "nps", 8, "bo", Rated(8, 4, 4)),
-      Answer("2026-11-06T10:00:00Z", "nps", 10, "bo", Rated(10, 5, 4)),
-      Answer("2026-12-01T10:00:00Z", "nps", 9, "", Rated(9, 5, 4)),
-      Answer("2026-12-02T10:00:00Z", "nps", 10, "bo", Rated(10, 4, 4)),
-      Answer("2026-12-02T11:00:00Z", "csat", 2, "ana", json::array()),
+      Responded("2026-11-03T10:00:00Z", "nps", 2, "ana", Rated(2, 1, 4)),
+      Responded("2026-11-04T10:00:00Z", "nps", 5, "ana", Rated(5, 1, 4)),
+      Responded("2026-11-05T10:00:00Z", "nps", 8, "bo", Rated(8, 4, 4)),
+      Responded("2026-11-06T10:00:00Z", "nps", 10, "bo", Rated(10, 5, 4)),
+      Responded("2026-12-01T10:00:00Z", "nps", 9, "", Rated(9, 5, 4)),
+      Responded("2026-12-02T10:00:00Z", "nps", 10, "bo", Rated(10, 4, 4)),
+      Responded("2026-12-02T11:00:00Z", "csat", 2, "ana", json::array()),
   };
   json r = FeedbackReport(rows, BusinessZone(), "month");
   EXPECT_EQ(r["responses"], 7);
@@ -103,8 +103,8 @@ TEST(FeedbackReport, TrendsDriversAndAgentsByHand) {
 TEST(FeedbackReport, WeeksAreLabelledByTheirMondayInTheBusinessZone) {
   BusinessZone zone = *BusinessZone::Load("Europe/Copenhagen");
   // Sunday 23:30 UTC is Monday 00:30 in Copenhagen.
-  std::vector<StoredResponse> rows = {Answer("2026-11-29T23:30:00Z", "nps", 9, "", json::array()),
-                                      Answer("2026-11-29T12:00:00Z", "nps", 9, "", json::array())};
+  std::vector<StoredResponse> rows = {Responded("2026-11-29T23:30:00Z", "nps", 9, "", json::array()),
+                                      Responded("2026-11-29T12:00:00Z", "nps", 9, "", json::array())};
   json r = FeedbackReport(rows, zone, "week");
   ASSERT_EQ(r["by_period"].size(), 2u);
   EXPECT_EQ(r["by_period"][0]["period"], "2026-11-23");

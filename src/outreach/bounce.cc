@@ -7,7 +7,7 @@
 namespace retain::outreach {
 namespace {
 
-std::string Lower(std::string_view s) {
+std::string Lowered(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -31,7 +31,7 @@ std::vector<std::pair<std::string, std::string>> Fields(std::string_view text) {
       out.back().second += " " + std::string(Trim(line));
     } else if (auto colon = line.find(':'); colon != std::string_view::npos && colon > 0 &&
                line.substr(0, colon).find(' ') == std::string_view::npos) {
-      out.push_back({Lower(line.substr(0, colon)), std::string(Trim(line.substr(colon + 1)))});
+      out.push_back({Lowered(line.substr(0, colon)), std::string(Trim(line.substr(colon + 1)))});
     } else {
       out.push_back({"", ""});  // a blank or body line ends a group of fields
     }
@@ -46,7 +46,7 @@ std::string Address(std::string_view value) {
   if (auto semi = value.find(';'); semi != std::string_view::npos) value = value.substr(semi + 1);
   value = Trim(value);
   if (!value.empty() && value.front() == '<' && value.back() == '>') value = value.substr(1, value.size() - 2);
-  return Lower(value);
+  return Lowered(value);
 }
 
 std::optional<int64_t> Number(std::string_view s) {
@@ -88,7 +88,7 @@ Result<Bounce> ParseDsn(std::string_view message) {
       continue;
     }
     if (!in_group) continue;
-    if (name == "action") recipients.back().action = Lower(Trim(value));
+    if (name == "action") recipients.back().action = Lowered(Trim(value));
     if (name == "status") recipients.back().status = std::string(Trim(value).substr(0, Trim(value).find(' ')));
     if (name == "diagnostic-code") recipients.back().diagnostic = std::string(Trim(value));
   }

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-bool Contains(auto& list, std::string_view value) { return std::find(list.begin(), list.end(), value) != list.end(); }
+bool Listed(auto& list, std::string_view value) { return std::find(list.begin(), list.end(), value) != list.end(); }
 
 Result<int> IntField(const json& d, const char* field, int fallback, int low, int high) {
   auto it = d.find(field);
@@ -62,7 +62,7 @@ Result<Campaign> ParseCampaign(std::string_view key, const json& d, const Busine
     return MakeError(ErrorCode::kInvalidArgument, parsed.error().field + ": " + parsed.error().message, "segment");
   }
   if (d.contains("channel")) c.channel = text("channel");
-  if (!Contains(kChannels, c.channel)) return MakeError(ErrorCode::kInvalidArgument, "must be email, print or webhook", "channel");
+  if (!Listed(kChannels, c.channel)) return MakeError(ErrorCode::kInvalidArgument, "must be email, print or webhook", "channel");
   auto variants = d.find("variants");
   if (variants == d.end() || !variants->is_array() || variants->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "is required: one or more {\"template\": key, \"share\": percent}", "variants");
@@ -143,7 +143,7 @@ Result<SendPolicy> ParseSendPolicy(const json& d) {
     if (!caps->is_object()) return MakeError(ErrorCode::kInvalidArgument, "must be an object by channel", "caps");
     for (const auto& [channel, cap] : caps->items()) {
       std::string field = "caps." + channel;
-      if (!Contains(kChannels, channel)) return MakeError(ErrorCode::kInvalidArgument, "is not a channel", field);
+      if (!Listed(kChannels, channel)) return MakeError(ErrorCode::kInvalidArgument, "is not a channel", field);
       if (!cap.is_object()) return MakeError(ErrorCode::kInvalidArgument, "must be {\"max\": n, \"days\": d}", field);
       Cap c;
       auto max = IntField(cap, "max", 3, 0, 1000);

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-Campaign Parsed(const json& document) {
+Campaign ParsedCampaign(const json& document) {
   auto c = ParseCampaign("spring", document, BusinessZone());
   EXPECT_TRUE(c) << c.error().field << ": " << c.error().message;
   return c ? *c : Campaign{};
@@ -43,7 +43,7 @@ TEST(Campaign, DocumentsAreCheckedFieldByField) {
 }
 
 TEST(Campaign, TheDrawIsReproducibleAndKeepsTheShares) {
-  Campaign c = Parsed({{"segment", "points >= 0"},
+  Campaign c = ParsedCampaign({{"segment", "points >= 0"},
                        {"variants", {{{"template", "a"}, {"share", 70}}, {{"template", "b"}, {"share", 30}}}},
                        {"holdout_percent", 20}});
   c.seed = "5eed";

@@ -12,7 +12,7 @@
 namespace retain::outreach {
 namespace {
 
-constexpr size_t kMaxText = 10000;
+constexpr size_t kMaxSegmentText = 10000;
 constexpr int kMaxDepth = 64;
 
 enum class Tok { kIdent, kNumber, kString, kLParen, kRParen, kComma, kCompare, kEnd };
@@ -432,7 +432,7 @@ std::optional<size_t> FieldIndex(std::string_view name) {
 }
 
 Result<Segment> ParseSegment(std::string_view text) {
-  if (text.size() > kMaxText) return InvalidArgument("is longer than 10,000 characters", "segment");
+  if (text.size() > kMaxSegmentText) return InvalidArgument("is longer than 10,000 characters", "segment");
   RETAIN_ASSIGN_OR_RETURN(auto tokens, Lex(text));
   if (tokens.size() == 1) return tl::unexpected(At(1, 1, "the segment is empty; write a condition such as tier = \"gold\""));
   return Parser(std::move(tokens)).Parse();

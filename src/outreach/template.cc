@@ -20,7 +20,7 @@ namespace {
 namespace mustache = kainjow::mustache;
 using nlohmann::json;
 
-constexpr size_t kMaxText = 100'000;
+constexpr size_t kMaxTemplateText = 100'000;
 
 bool Contains(auto& list, std::string_view value) { return std::find(list.begin(), list.end(), value) != list.end(); }
 
@@ -66,8 +66,8 @@ Status CheckText(const LocalText& text, std::string_view field) {
       return MakeError(ErrorCode::kInvalidArgument, "is not a language Retain writes in (en, pt or da)",
                        fmt::format("{}.{}", field, locale));
     }
-    if (body.size() > kMaxText) {
-      return MakeError(ErrorCode::kInvalidArgument, fmt::format("is longer than {} bytes", kMaxText),
+    if (body.size() > kMaxTemplateText) {
+      return MakeError(ErrorCode::kInvalidArgument, fmt::format("is longer than {} bytes", kMaxTemplateText),
                        fmt::format("{}.{}", field, locale));
     }
     mustache::mustache parsed(body);

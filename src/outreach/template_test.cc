@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-MessageTemplate Parsed(const json& document) {
+MessageTemplate ParsedTemplate(const json& document) {
   auto t = ParseTemplate("t", document);
   EXPECT_TRUE(t) << t.error().field << ": " << t.error().message;
   return t ? *t : MessageTemplate{};
@@ -44,7 +44,7 @@ TEST(LocaleFormat, PluralsFollowTheLanguage) {
 }
 
 TEST(Template, RendersEachLanguageWithItsOwnFormats) {
-  auto t = Parsed(ExampleTemplateDocument());
+  auto t = ParsedTemplate(ExampleTemplateDocument());
   json values = {{"first_name", "Åse"}, {"points", 1500}, {"tier", "gold"}, {"business_name", "Subs & Co"}};
   auto en = Render(t, "en", values);
   ASSERT_TRUE(en) << en.error().message;
@@ -63,7 +63,7 @@ TEST(Template, RendersEachLanguageWithItsOwnFormats) {
 }
 
 TEST(Template, MoneyAndDaysInValuesAreWrittenForTheReader) {
-  auto t = Parsed({{"subject", {{"en", "Payment of {{amount}}"}, {"da", "Betaling på {{amount}}"}}},
+  auto t = ParsedTemplate({{"subject", {{"en", "Payment of {{amount}}"}, {"da", "Betaling på {{amount}}"}}},
                    {"text", {{"en", "Due {{expires_on}}"}, {"da", "Forfalder {{expires_on}}"}}}});
   json values = {{"amount", {{"minor", 9900}, {"currency", "DKK"}}}, {"expires_on", {{"date", "2027-01-31"}}}};
   auto da = Render(t, "da", values);
@@ -74,7 +74,7 @@ TEST(Template, MoneyAndDaysInValuesAreWrittenForTheReader) {
 }
 
 TEST(Template, HtmlEscapesCustomerValues) {
-  auto t = Parsed({{"subject", {{"en", "Hi {{name}}"}}}, {"text", {{"en", "x"}}}, {"html", {{"en", "<p>Hi {{name}}</p>"}}}});
+  auto t = ParsedTemplate({{"subject", {{"en", "Hi {{name}}"}}}, {"text", {{"en", "x"}}}, {"html", {{"en", "<p>Hi {{name}}</p>"}}}});
   auto r = Render(t, "en", {{"name", "<script>x</script>"}});
   EXPECT_EQ(r->html, "<p>Hi &lt;script&gt;x&lt;/script&gt;</p>");
   EXPECT_EQ(r->subject, "Hi <script>x</script>");
@@ -102,14 +102,14 @@ TEST(Template, MistakesNameTheTextAndWhereInIt) {
     EXPECT_EQ(t.error().field, c.field) << c.document;
     EXPECT_NE(t.error().message.find(c.message_part), std::string::npos) << t.error().message;
   }
-  auto bad_plural = Parsed({{"subject", {{"en", "x"}}}, {"text", {{"en", "{{#icu}}{points, plural, one {#}{{/icu}}"}}}});
+  auto bad_plural = ParsedTemplate({{"subject", {{"en", "x"}}}, {"text", {{"en", "{{#icu}}{points, plural, one {#}{{/icu}}"}}}});
   auto r = Render(bad_plural, "en", {{"points", 2}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "text.en");
 }
 
 TEST(Template, MissingTranslationsAndMisspeltNamesAreFound) {
-  auto t = Parsed({{"subject", {{"en", "Hi {{frist_name}}"}, {"pt", "Olá"}}},
+  auto t = ParsedTemplate({{"subject", {{"en", "Hi {{frist_name}}"}, {"pt", "Olá"}}},
                    {"text", {{"en", "{{#tier}}{{tier}}{{/tier}} {{{coupon_code}}} {{order_total}}"}, {"pt", "x"}}}});
   EXPECT_EQ(MissingTranslations(t), std::vector<std::string>{"da"});
   EXPECT_EQ(UnknownVariables(t), (std::vector<std::string>{"frist_name", "order_total"}));

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-json OptionalTime(const std::optional<Timestamp>& t) { return t ? json(FormatTimestamp(*t)) : json(); }
+json TimeOrNull(const std::optional<Timestamp>& t) { return t ? json(FormatTimestamp(*t)) : json(); }
 
 Status Emit(core::WebhookStore& outbox, const std::string& type, const std::string& id, json data, Timestamp at) {
   json event = {{"type", type}, {"created_at", FormatTimestamp(at)}, {"data", std::move(data)}};
@@ -130,8 +130,8 @@ json RecoveryJson(const Recovery& r) {
           {"manual_retries", r.manual_retries},
           {"failed_attempts", r.failed_attempts},
           {"opened_at", FormatTimestamp(r.opened_at)},
-          {"next_action_at", OptionalTime(r.next_action_at)},
-          {"closed_at", OptionalTime(r.closed_at)},
+          {"next_action_at", TimeOrNull(r.next_action_at)},
+          {"closed_at", TimeOrNull(r.closed_at)},
           {"closed_by", r.closed_by},
           {"stage", r.stage},
           {"recovered_payment", r.recovered_payment},

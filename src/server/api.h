@@ -32,6 +32,10 @@ Result<WriteJob> Idempotent(const Request& req, WriteJob job);
 
 // The request's body as a JSON object, or InvalidArgument saying what is wrong with it.
 Result<nlohmann::json> ParseBody(const Request& req);
+// The text in body[field], or "" when it is missing or not text (for optional fields).
+inline std::string Text(const nlohmann::json& body, const char* field) {
+  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
+}
 
 // A report's window from ?from= and ?to= (ISO 8601 in `zone`): by default the twelve months up to
 // the end of today. InvalidArgument naming the parameter.

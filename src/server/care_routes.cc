@@ -20,11 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
-std::string Text(const json& body, const char* field) {
-  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
-}
 
 Result<int64_t> Number(std::string_view text, const char* field) {
   int64_t n = 0;

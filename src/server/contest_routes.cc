@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 Result<outreach::Contest> FindContest(Stores& s, const std::string& key) {
   RETAIN_ASSIGN_OR_RETURN(auto c, s.outreach().GetContest(key));

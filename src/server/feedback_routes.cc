@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
-std::string Text(const json& body, const char* field) {
-  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
-}
 
 json SurveySummary(const feedback::StoredSurvey& stored) {
   auto doc = json::parse(stored.document, nullptr, false);

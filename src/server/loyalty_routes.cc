@@ -14,7 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 json OptionalTime(const std::optional<Timestamp>& t) { return t ? json(FormatTimestamp(*t)) : json(); }
 
@@ -190,7 +189,7 @@ json ReferralJson(const loyalty::Referral& r) {
           {"qualified_at", OptionalTime(r.qualified_at)}};
 }
 
-Result<std::string> Text(const json& body, const char* field) {
+Result<std::string> RequiredText(const json& body, const char* field) {
   if (!body.contains(field) || !body[field].is_string() || body[field].get<std::string>().empty()) {
     return InvalidArgument("is required (a string)", field);
   }
@@ -474,9 +473,9 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto program = Text(*body, "program");
-                auto customer = Text(*body, "customer");
-                auto reward = Text(*body, "reward");
+                auto program = RequiredText(*body, "program");
+                auto customer = RequiredText(*body, "customer");
+                auto reward = RequiredText(*body, "reward");
                 auto key = RequiredKey(req);
                 for (const auto* r : {&program, &customer, &reward, &key}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
@@ -498,8 +497,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto program = Text(*body, "program");
-                auto customer = Text(*body, "customer");
+                auto program = RequiredText(*body, "program");
+                auto customer = RequiredText(*body, "customer");
                 auto key = RequiredKey(req);
                 for (const auto* r : {&program, &customer, &key}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
@@ -531,7 +530,7 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto ref = Text(*body, "ref");
+                auto ref = RequiredText(*body, "ref");
                 if (!ref) return reply(ErrorResponse(ref.error()));
                 auto job = Idempotent(req, [code = req.params["id"], ref = *ref, actor = req.principal->actor](Stores& s) -> Result<Response> {
                   auto now = Now();
@@ -566,8 +565,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto program = Text(*body, "program");
-                auto reason = Text(*body, "reason");
+                auto program = RequiredText(*body, "program");
+                auto reason = RequiredText(*body, "reason");
                 for (const auto* r : {&program, &reason}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
                 }
@@ -593,9 +592,9 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto program = Text(*body, "program");
-                auto promotion = Text(*body, "promotion");
-                auto customer = Text(*body, "customer");
+                auto program = RequiredText(*body, "program");
+                auto promotion = RequiredText(*body, "promotion");
+                auto customer = RequiredText(*body, "customer");
                 auto key = RequiredKey(req);
                 for (const auto* r : {&program, &promotion, &customer, &key}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
@@ -642,8 +641,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto referrer = Text(*body, "referrer");
-                auto email = Text(*body, "email");
+                auto referrer = RequiredText(*body, "referrer");
+                auto email = RequiredText(*body, "email");
                 for (const auto* r : {&referrer, &email}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
                 }
@@ -662,8 +661,8 @@ void AddLoyaltyRoutes(Router& router, const ApiContext& ctx) {
               [workers, zone](Request req, Reply reply) {
                 auto body = ParseBody(req);
                 if (!body) return reply(ErrorResponse(body.error()));
-                auto code = Text(*body, "code");
-                auto customer = Text(*body, "customer");
+                auto code = RequiredText(*body, "code");
+                auto customer = RequiredText(*body, "customer");
                 for (const auto* r : {&code, &customer}) {
                   if (!*r) return reply(ErrorResponse(r->error()));
                 }

@@ -33,7 +33,6 @@ std::string_view TypeName(outreach::FieldType t) {
   return "text";
 }
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 std::string Lowercase(std::string_view s) {
   std::string out(s);

@@ -17,10 +17,9 @@ namespace {
 using nlohmann::json;
 using outreach::Delivery;
 
-constexpr std::string_view kCursor = "outreach_cursor";  // the last outbox event journeys have seen
+constexpr std::string_view kOutreachCursor = "outreach_cursor";  // the last outbox event journeys have seen
 constexpr int kMaxAttempts = 5;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 }  // namespace
 
@@ -200,11 +199,11 @@ Status OutreachSender::DrawAudiences(Timestamp now) {
 Status OutreachSender::EnrollFromEvents() {
   auto& out = store_->outreach();
   auto& records = store_->records();
-  RETAIN_ASSIGN_OR_RETURN(auto cursor_text, records.GetSetting(kCursor));
+  RETAIN_ASSIGN_OR_RETURN(auto cursor_text, records.GetSetting(kOutreachCursor));
   if (!cursor_text) {
     // The first start: journeys begin with what happens from now on, not with the history.
     RETAIN_ASSIGN_OR_RETURN(int64_t latest, out.LatestOutboxId());
-    return records.SetSetting(kCursor, std::to_string(latest));
+    return records.SetSetting(kOutreachCursor, std::to_string(latest));
   }
   int64_t cursor = std::stoll(*cursor_text);
   RETAIN_ASSIGN_OR_RETURN(auto events, store_->webhooks().OutboxAfter(cursor, 500));
@@ -273,7 +272,7 @@ Status OutreachSender::EnrollFromEvents() {
         for (const auto& who : customers) RETAIN_RETURN_IF_ERROR(start(j, e, who));
       }
     }
-    return records.SetSetting(kCursor, std::to_string(events.back().id));
+    return records.SetSetting(kOutreachCursor, std::to_string(events.back().id));
   };
   return InTransaction(records, enroll);
 }

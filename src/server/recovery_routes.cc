@@ -14,7 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 Result<int64_t> PositiveNumber(std::string_view text, const char* field) {
   int64_t n = 0;

@@ -17,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 std::mt19937_64& Rng() { return RetentionRng(); }
 
@@ -35,10 +34,6 @@ Result<int64_t> Id(const Request& req, const char* name = "id") {
     return InvalidArgument(fmt::format("'{}' is not a request number", text), name);
   }
   return id;
-}
-
-std::string Text(const json& body, const char* field) {
-  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
 }
 
 }  // namespace

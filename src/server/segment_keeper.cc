@@ -18,7 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kCursor = "segments_cursor";  // the last outbox event segments have seen
+constexpr std::string_view kSegmentsCursor = "segments_cursor";  // the last outbox event segments have seen
 constexpr auto kRecountEvery = std::chrono::hours(24);
 
 }  // namespace
@@ -27,12 +27,12 @@ Status OutreachSender::KeepSegments(Timestamp now) {
   auto& out = store_->outreach();
   auto& records = store_->records();
   RETAIN_ASSIGN_OR_RETURN(auto saved, out.ListSavedSegments());
-  RETAIN_ASSIGN_OR_RETURN(auto cursor_text, records.GetSetting(kCursor));
+  RETAIN_ASSIGN_OR_RETURN(auto cursor_text, records.GetSetting(kSegmentsCursor));
   RETAIN_ASSIGN_OR_RETURN(int64_t latest, out.LatestOutboxId());
   if (saved.empty() || !cursor_text) {
     // Nothing to keep: segments saved later start from here, not from the history.
     if (cursor_text == std::to_string(latest)) return Ok();
-    return records.SetSetting(kCursor, std::to_string(latest));
+    return records.SetSetting(kSegmentsCursor, std::to_string(latest));
   }
   int64_t cursor = std::stoll(*cursor_text);
   RETAIN_ASSIGN_OR_RETURN(auto events, store_->webhooks().OutboxAfter(cursor, 1000));
@@ -47,7 +47,7 @@ Status OutreachSender::KeepSegments(Timestamp now) {
   }
   if (!everyone && customers.empty()) {
     if (events.empty()) return Ok();
-    return records.SetSetting(kCursor, std::to_string(events.back().id));
+    return records.SetSetting(kSegmentsCursor, std::to_string(events.back().id));
   }
   std::sort(customers.begin(), customers.end());
   customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
@@ -96,7 +96,7 @@ Status OutreachSender::KeepSegments(Timestamp now) {
         RETAIN_RETURN_IF_ERROR(out.CountMembers(g.key, everyone ? std::optional<Timestamp>(now) : std::nullopt));
       }
     }
-    return records.SetSetting(kCursor, std::to_string(next));
+    return records.SetSetting(kSegmentsCursor, std::to_string(next));
   };
   return InTransaction(records, keep);
 }

@@ -17,11 +17,6 @@ using nlohmann::json;
 
 constexpr std::string_view kSecretSetting = "self_serve_secret";
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
-
-std::string Text(const json& body, const char* field) {
-  return body.contains(field) && body[field].is_string() ? body[field].get<std::string>() : std::string();
-}
 
 // The subscription the link names. NotFound for a bad link (or none signed yet).
 Result<std::string> Verify(core::RecordStore& records, const std::string& token, Timestamp now) {

@@ -17,7 +17,6 @@ using nlohmann::json;
 constexpr int kMaxFailedSignIns = 5;
 constexpr std::chrono::minutes kSignInWindow{1};
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 // Failed sign-ins per username: after kMaxFailedSignIns in a window, further tries get 429.
 class SignInLimiter {

@@ -1,5 +1,6 @@
 #include "server/store_workers.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace retain::server {
@@ -15,6 +16,7 @@ double Since(std::chrono::steady_clock::time_point t) {
 
 Result<std::unique_ptr<StoreWorkers>> StoreWorkers::Start(const StoreFactory& factory, int readers,
                                                           Metrics* metrics) {
+  readers = std::max(readers, 1);
   std::unique_ptr<StoreWorkers> w(new StoreWorkers(metrics));
   for (int i = 0; i < readers + 3; ++i) {
     RETAIN_ASSIGN_OR_RETURN(auto store, factory());

@@ -13,7 +13,6 @@ namespace {
 
 constexpr const char* kCursorSetting = "webhooks.outbox_cursor";
 
-Timestamp Now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
