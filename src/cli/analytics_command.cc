@@ -700,7 +700,7 @@ Result<int> ChurnCv(const Flags& f) {
 Result<int> Refresh(Context& ctx, const Flags& f) {
   RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
   RETAIN_ASSIGN_OR_RETURN(auto zone, LoadZone(session->records()));
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = Now();
   RETAIN_ASSIGN_OR_RETURN(auto input, session->analytics().LoadInput());
   auto result = ComputeAnalytics(input, now, zone);
   analytics::StoredRun run{0, ToUnixSeconds(now), result.dashboard.dump(), std::move(result.churn_model)};

@@ -33,7 +33,7 @@ Result<int> RunCustomer(Context& ctx) {
   erase->add_flag("--yes", yes, "confirm: erasure cannot be undone");
   RETAIN_ASSIGN_OR_RETURN(auto stop, Parse(*app, ctx));
   if (stop) return *stop;
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = Now();
   RETAIN_ASSIGN_OR_RETURN(auto session, OpenSession(ctx));
 
   if (exp->parsed()) {

@@ -103,7 +103,7 @@ Result<int> RunImport(Context& ctx) {
   // Failed payments open recoveries and paid ones close them; payment methods' expiry is kept
   // for reminders; a returning subscriber closes their win-back entry.
   RETAIN_ASSIGN_OR_RETURN(auto desk, retention::LoadDesk(session->retention()));
-  Timestamp now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  Timestamp now = Now();
   options.after_event = [&](const core::Event& e, core::WriteOutcome outcome) -> Status {
     RETAIN_RETURN_IF_ERROR(engine.OnEvent(session->loyalty(), e, outcome, "import"));
     return retention::OnPaymentMethodEvent(session->retention(), e, outcome, options.zone);
@@ -126,7 +126,7 @@ Result<int> RunImport(Context& ctx) {
                             {"updated", report->updated}, {"unchanged", report->unchanged},
                             {"rejected", report->rejected}, {"rolled_back", report->rolled_back}};
     const char* user = std::getenv("USER");
-    core::AuditEntry entry{std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
+    core::AuditEntry entry{Now(),
                            std::string("cli:") + (user != nullptr ? user : "unknown"), "import.completed",
                            std::string(core::RecordKindName(options.kind)), path, "null", after.dump()};
     RETAIN_RETURN_IF_ERROR(store->AppendAudit(entry));

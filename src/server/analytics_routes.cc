@@ -16,7 +16,7 @@ using nlohmann::json;
 
 SlowJob AnalyticsRefresh(BusinessZone zone) {
   return [zone](Stores& s) -> Response {
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto now = Now();
     auto input = s.analytics().LoadInput();
     if (!input) return ErrorResponse(input.error());
     auto result = analytics::ComputeAnalytics(*input, now, zone);

@@ -111,7 +111,7 @@ Result<std::shared_ptr<const Principal>> Authenticator::FromSession(std::string_
   });
   if (failed) return tl::unexpected(failure);
   if (!session || !user) return Unauthenticated("not signed in (the session ended); sign in again");
-  if (session->expires_at < std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())) {
+  if (session->expires_at < Now()) {
     return Unauthenticated("the session expired; sign in again");
   }
   if (!user->active) return Unauthenticated("this account is disabled");

@@ -394,7 +394,7 @@ Result<int> Serve(const ServerOptions& options, const StoreFactory& factory) {
       workers->Background(AnalyticsRefresh(ctx.zone), [](Response r) {
         if (r.status >= 400) fmt::print(stderr, "retain serve: refreshing the analytics failed: {}\n", r.body);
       });
-      auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+      auto now = Now();
       auto today = ctx.zone.LocalDate(now);
       auto next = ctx.zone.StartOfDay(date::year_month_day{date::sys_days{today} + date::days{1}}) + std::chrono::hours(3);
       schedule_analytics(std::chrono::duration_cast<std::chrono::seconds>(next - now));

@@ -34,7 +34,7 @@ Result<Window> ReportWindow(const Request& req, const BusinessZone& zone, Timest
 }
 
 void ServeReport(StoreWorkers* workers, const Request& req, const BusinessZone& zone, Reply reply, ReportBuilder build) {
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = Now();
   auto window = ReportWindow(req, zone, now);
   if (!window) return reply(ErrorResponse(window.error()));
   workers->Read([w = *window, now, build = std::move(build)](Stores& s) {
@@ -210,7 +210,7 @@ Status Audit(core::RecordStore& store, const std::string& actor, const T& record
              const std::optional<T>& before, core::WriteOutcome outcome) {
   if (outcome == core::WriteOutcome::kUnchanged) return Ok();
   core::AuditEntry e;
-  e.at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  e.at = Now();
   e.actor = actor;
   e.action = fmt::format("{}.{}", Kind<T>::kPath, OutcomeName(outcome));
   e.record_type = Kind<T>::kPath;
@@ -249,7 +249,7 @@ Status Publish(core::WebhookStore& outbox, const T& record, const std::optional<
                core::WriteOutcome outcome) {
   if (outcome == core::WriteOutcome::kUnchanged) return Ok();
   std::string type = EventType(record, before, outcome);
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto now = Now();
   json payload = {{"type", type}, {"created_at", FormatTimestamp(now)}, {"data", ToJson(record)}};
   return outbox.AppendOutbox({0, type, record.external_id, payload.dump(), now});
 }
@@ -276,7 +276,7 @@ Status AfterWrite(Stores& stores, const BusinessZone& zone, const T& record, cor
     return retention::OnPayment(stores.records(), stores.retention(), stores.webhooks(), record, outcome,
                                 desk.config.recovery, zone, actor);
   } else if constexpr (std::is_same_v<T, core::Subscription>) {
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto now = Now();
     return retention::OnSubscription(stores.retention(), stores.webhooks(), record, outcome, now);
   } else {
     return Ok();
@@ -452,7 +452,7 @@ void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
                {}, "", "PersonalDataExport", false, privacy},
               [workers](Request req, Reply reply) {
                 workers->Read([id = req.params["id"]](Stores& stores) {
-                  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+                  auto now = Now();
                   auto out = core::ExportCustomerJson(stores.records(), id, now);
                   if (!out) return ErrorResponse(out.error());
                   Response r = Json(200, *out);
@@ -483,7 +483,7 @@ void AddPrivacyRoutes(Router& router, StoreWorkers* workers) {
                   }
                 }
                 auto job = [id = req.params["id"], reason, actor = req.principal->actor](Stores& stores) -> Result<Response> {
-                  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+                  auto now = Now();
                   auto done = core::EraseOnRequest(stores.records(), stores.webhooks(), id, reason, actor, now);
                   if (!done) return RowError(done.error());
                   return Json(200, core::ErasureJson(id, *done));

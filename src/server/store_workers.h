@@ -65,8 +65,8 @@ using SlowJob = std::function<Response(Stores&)>;
 
 class StoreWorkers {
  public:
-  // Opens `readers` read connections for the pool and starts the writer thread with its own,
-  // each with `factory`. Fails when a store cannot be opened.
+  // Opens `readers` read connections (at least one) for the pool and starts the writer thread
+  // with its own, each with `factory`. Fails when a store cannot be opened.
   static Result<std::unique_ptr<StoreWorkers>> Start(const StoreFactory& factory, int readers,
                                                      Metrics* metrics);
   ~StoreWorkers();

@@ -87,7 +87,7 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx) {
                 if (!secret) return reply(ErrorResponse(secret.error()));
                 w.secret = "whsec_" + *secret;
                 w.created_by = req.principal->actor;
-                w.created_at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+                w.created_at = Now();
                 workers->Write([w](Stores& s) -> Result<Response> {
                   auto id = s.webhooks().CreateWebhook(w);
                   if (!id) return tl::unexpected(id.error());
@@ -111,7 +111,7 @@ void AddWebhookRoutes(Router& router, const ApiContext& ctx) {
                   auto w = s.webhooks().GetWebhook(id);
                   if (!w || !*w) return tl::unexpected(Error{ErrorCode::kInternal, "the webhook vanished", ""});
                   RETAIN_RETURN_IF_ERROR(s.records().AppendAudit(
-                      {std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()), actor,
+                      {Now(), actor,
                        "webhook.stopped", "webhooks", std::to_string(id), "null", WebhookJson(**w).dump()}));
                   return Json(200, WebhookJson(**w));
                 }, std::move(reply));
